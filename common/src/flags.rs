@@ -1,0 +1,1 @@
+//! flags (to be written).

@@ -1,0 +1,356 @@
+//! The bank protocol: text lines a person can type with `nc`.
+//!
+//! ```text
+//! C: TICKET <name> <service_ms>    ask for service of that length
+//! B: TICKET <n>                     the slip: ticket number n (increasing)
+//! B: CALL <n> <teller>              your turn, at that teller
+//! C: HERE <n>                       the customer reached the counter
+//! B: DONE <n>                       service finished; the bank closes the connection
+//! B: ERR <reason>                   a line it could not take; the connection is closed
+//! B: PAUSE <n>                      reserved for preemptive policies (round robin)
+//! ```
+//!
+//! Every line is UTF-8, ends with `\n` (a `\r` before it is forgiven, for
+//! telnet), and is at most [`MAX_LINE`] bytes long. Parsing never panics: a
+//! line either parses or gives a [`ProtocolError`] whose text is the reason
+//! sent back after `ERR`.
+
+use std::fmt;
+
+/// The longest line either side may send, in bytes, without its `\n`.
+pub const MAX_LINE: usize = 256;
+
+/// The longest service a customer may ask for: one hour.
+pub const MAX_SERVICE_MS: f64 = 3_600_000.0;
+
+/// A ticket number, as printed on the slip.
+pub type TicketNo = u64;
+
+/// A teller's number, counted from 1 as a bank counts its windows.
+pub type TellerNo = u32;
+
+/// A customer's name: 1–32 letters (any script), digits, `-` and `_`.
+///
+/// Nothing else gets in, so no control character or escape sequence from a
+/// client can ever reach a terminal, a log line or a report.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Name(String);
+
+impl Name {
+    /// The longest name, in characters.
+    pub const MAX_CHARS: usize = 32;
+
+    /// Checks `s` and keeps it when it is a valid name.
+    pub fn new(s: &str) -> Result<Name, ProtocolError> {
+        let count = s.chars().count();
+        if count == 0 {
+            return Err(ProtocolError::BadName("a name cannot be empty".into()));
+        }
+        if count > Self::MAX_CHARS {
+            return Err(ProtocolError::BadName(format!(
+                "a name has at most {} characters, this one has {count}",
+                Self::MAX_CHARS
+            )));
+        }
+        if let Some(bad) = s
+            .chars()
+            .find(|&c| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        {
+            return Err(ProtocolError::BadName(format!(
+                "a name holds letters, digits, '-' and '_' only, not {:?}",
+                bad.escape_default().to_string()
+            )));
+        }
+        Ok(Name(s.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for Name {
+    type Error = ProtocolError;
+    fn try_from(s: String) -> Result<Name, ProtocolError> {
+        Name::new(&s)
+    }
+}
+
+impl From<Name> for String {
+    fn from(n: Name) -> String {
+        n.0
+    }
+}
+
+/// What a customer says to the bank.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Request {
+    /// `TICKET <name> <service_ms>`: take a slip and join the queue.
+    Ticket {
+        /// Who is asking.
+        name: Name,
+        /// How long their business takes at the counter, in milliseconds.
+        service_ms: f64,
+    },
+    /// `HERE <n>`: the customer with ticket `n` has reached the counter.
+    Here(TicketNo),
+}
+
+/// What the bank says to a customer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    /// `TICKET <n>`: the slip.
+    Ticket(TicketNo),
+    /// `CALL <n> <teller>`: your turn, at that teller.
+    Call(TicketNo, TellerNo),
+    /// `DONE <n>`: service finished.
+    Done(TicketNo),
+    /// `PAUSE <n>`: the time slice is over; wait for the next `CALL`.
+    Pause(TicketNo),
+    /// `ERR <reason>`: the line was refused and the connection is closing.
+    Err(String),
+}
+
+/// Why a line could not be taken. Its text is what follows `ERR`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProtocolError {
+    /// The line was longer than [`MAX_LINE`] bytes.
+    TooLong,
+    /// The line was not UTF-8.
+    NotUtf8,
+    /// The line was empty.
+    Empty,
+    /// The first word is not a command this side knows.
+    UnknownCommand(String),
+    /// A command had the wrong number of words.
+    Arity(&'static str),
+    /// A number did not parse or was out of range.
+    BadNumber(String),
+    /// A name broke the rules of [`Name`].
+    BadName(String),
+    /// The line held a control character (an escape sequence, say).
+    ControlCharacter,
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProtocolError::TooLong => write!(f, "line longer than {MAX_LINE} bytes"),
+            ProtocolError::NotUtf8 => f.write_str("line is not UTF-8"),
+            ProtocolError::Empty => f.write_str("empty line"),
+            ProtocolError::ControlCharacter => f.write_str("control characters are not allowed"),
+            ProtocolError::UnknownCommand(word) => write!(f, "unknown command {word}"),
+            ProtocolError::Arity(usage) => write!(f, "usage: {usage}"),
+            ProtocolError::BadNumber(why) | ProtocolError::BadName(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for ProtocolError {}
+
+impl Request {
+    /// Parses one line from a customer (without its `\n`).
+    pub fn parse(line: &str) -> Result<Request, ProtocolError> {
+        let mut words = words_of(line)?;
+        let command = words.next().ok_or(ProtocolError::Empty)?;
+        match command {
+            "TICKET" => {
+                const USAGE: &str = "TICKET <name> <service_ms>";
+                let (Some(name), Some(ms), None) = (words.next(), words.next(), words.next())
+                else {
+                    return Err(ProtocolError::Arity(USAGE));
+                };
+                Ok(Request::Ticket {
+                    name: Name::new(name)?,
+                    service_ms: parse_service_ms(ms)?,
+                })
+            }
+            "HERE" => {
+                let (Some(n), None) = (words.next(), words.next()) else {
+                    return Err(ProtocolError::Arity("HERE <n>"));
+                };
+                Ok(Request::Here(parse_number(n, "ticket")?))
+            }
+            other => Err(ProtocolError::UnknownCommand(printable(other))),
+        }
+    }
+}
+
+impl fmt::Display for Request {
+    /// The line as sent, without its `\n`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Request::Ticket { name, service_ms } => write!(f, "TICKET {name} {service_ms}"),
+            Request::Here(n) => write!(f, "HERE {n}"),
+        }
+    }
+}
+
+impl Reply {
+    /// Parses one line from the bank (without its `\n`).
+    pub fn parse(line: &str) -> Result<Reply, ProtocolError> {
+        let mut words = words_of(line)?;
+        let command = words.next().ok_or(ProtocolError::Empty)?;
+        let one_number = |mut words: std::str::SplitAsciiWhitespace<'_>, usage| match (
+            words.next(),
+            words.next(),
+        ) {
+            (Some(n), None) => parse_number(n, "ticket"),
+            _ => Err(ProtocolError::Arity(usage)),
+        };
+        match command {
+            "TICKET" => one_number(words, "TICKET <n>").map(Reply::Ticket),
+            "DONE" => one_number(words, "DONE <n>").map(Reply::Done),
+            "PAUSE" => one_number(words, "PAUSE <n>").map(Reply::Pause),
+            "CALL" => {
+                let (Some(n), Some(t), None) = (words.next(), words.next(), words.next()) else {
+                    return Err(ProtocolError::Arity("CALL <n> <teller>"));
+                };
+                Ok(Reply::Call(
+                    parse_number(n, "ticket")?,
+                    parse_number(t, "teller")?,
+                ))
+            }
+            "ERR" => Ok(Reply::Err(
+                line.trim_start()
+                    .trim_start_matches("ERR")
+                    .trim()
+                    .to_owned(),
+            )),
+            other => Err(ProtocolError::UnknownCommand(printable(other))),
+        }
+    }
+}
+
+impl fmt::Display for Reply {
+    /// The line as sent, without its `\n`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reply::Ticket(n) => write!(f, "TICKET {n}"),
+            Reply::Call(n, t) => write!(f, "CALL {n} {t}"),
+            Reply::Done(n) => write!(f, "DONE {n}"),
+            Reply::Pause(n) => write!(f, "PAUSE {n}"),
+            Reply::Err(reason) => write!(f, "ERR {reason}"),
+        }
+    }
+}
+
+/// Checks a raw line (without `\n`) and splits it into words.
+///
+/// A trailing `\r` is dropped; any other control character is refused so that
+/// nothing a client types can reach a terminal unescaped.
+fn words_of(line: &str) -> Result<std::str::SplitAsciiWhitespace<'_>, ProtocolError> {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line.len() > MAX_LINE {
+        return Err(ProtocolError::TooLong);
+    }
+    if line.trim().is_empty() {
+        return Err(ProtocolError::Empty);
+    }
+    if line.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(ProtocolError::ControlCharacter);
+    }
+    Ok(line.split_ascii_whitespace())
+}
+
+/// Decodes a line's bytes, refusing overlong or non-UTF-8 input.
+pub fn decode_line(bytes: &[u8]) -> Result<&str, ProtocolError> {
+    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    if bytes.len() > MAX_LINE + 1 {
+        return Err(ProtocolError::TooLong);
+    }
+    std::str::from_utf8(bytes).map_err(|_| ProtocolError::NotUtf8)
+}
+
+fn parse_number<T: std::str::FromStr>(word: &str, what: &str) -> Result<T, ProtocolError> {
+    word.parse().map_err(|_| {
+        ProtocolError::BadNumber(format!("{what} must be a whole number, not {}", printable(word)))
+    })
+}
+
+fn parse_service_ms(word: &str) -> Result<f64, ProtocolError> {
+    let ms: f64 = word.parse().map_err(|_| {
+        ProtocolError::BadNumber(format!("service_ms must be a number, not {}", printable(word)))
+    })?;
+    if !(ms.is_finite() && ms > 0.0 && ms <= MAX_SERVICE_MS) {
+        return Err(ProtocolError::BadNumber(format!(
+            "service_ms must be above 0 and at most {MAX_SERVICE_MS}, not {}",
+            printable(word)
+        )));
+    }
+    Ok(ms)
+}
+
+/// A client's word, made safe to echo: at most 32 characters, escaped.
+fn printable(word: &str) -> String {
+    let short: String = word.chars().take(32).collect();
+    short.escape_debug().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_round_trip() {
+        for line in ["TICKET 张三 400", "TICKET ana_1 0.5", "HERE 7"] {
+            let parsed = Request::parse(line).expect("a valid line");
+            assert_eq!(parsed.to_string(), line);
+        }
+    }
+
+    #[test]
+    fn replies_round_trip() {
+        for line in ["TICKET 3", "CALL 3 2", "DONE 3", "PAUSE 4", "ERR line too long"] {
+            let parsed = Reply::parse(line).expect("a valid line");
+            assert_eq!(parsed.to_string(), line);
+        }
+    }
+
+    #[test]
+    fn bad_requests_are_refused_with_a_reason() {
+        let cases = [
+            ("", "empty line"),
+            ("HELLO", "unknown command HELLO"),
+            ("TICKET ana", "usage: TICKET <name> <service_ms>"),
+            ("TICKET ana -3", "service_ms must be above 0"),
+            ("TICKET ana NaN", "service_ms must be above 0"),
+            ("TICKET ana 1e9", "service_ms must be above 0"),
+            ("TICKET a\u{1b}[31m 5", "control characters"),
+            ("TICKET a;b 5", "letters, digits"),
+            ("HERE x", "ticket must be a whole number"),
+            ("HERE -1", "ticket must be a whole number"),
+        ];
+        for (line, reason) in cases {
+            let err = Request::parse(line).expect_err(line).to_string();
+            assert!(err.contains(reason), "{line:?} gave {err:?}, wanted {reason:?}");
+        }
+    }
+
+    #[test]
+    fn names_follow_the_rules() {
+        assert!(Name::new("张三").is_ok());
+        assert!(Name::new("O-Brien_2").is_ok());
+        assert!(Name::new(&"x".repeat(32)).is_ok());
+        assert!(Name::new(&"x".repeat(33)).is_err());
+        assert!(Name::new("").is_err());
+        assert!(Name::new("a b").is_err());
+        assert!(Name::new("tab\there").is_err());
+    }
+
+    #[test]
+    fn overlong_and_invalid_bytes_are_refused() {
+        let long = "x".repeat(MAX_LINE + 5);
+        assert_eq!(Request::parse(&long), Err(ProtocolError::TooLong));
+        assert_eq!(decode_line(&[0xff, 0xfe]), Err(ProtocolError::NotUtf8));
+        assert_eq!(decode_line(b"HERE 1\n"), Ok("HERE 1"));
+    }
+}

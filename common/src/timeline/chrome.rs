@@ -1,0 +1,1 @@
+//! The Chrome trace-event exporter (to be written).

@@ -1,0 +1,201 @@
+//! One recorded moment: when, on which lane, what happened.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{TellerNo, TicketNo};
+
+/// A row of the timeline: one customer, one teller, or the bank's front door.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lane {
+    /// The bank itself: tickets issued, lines refused, customers who left the queue.
+    Bank,
+    /// A teller (柜台), numbered from 1.
+    Teller(TellerNo),
+    /// A customer, by index in the scenario (from 0).
+    Customer(u32),
+}
+
+impl fmt::Display for Lane {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Lane::Bank => f.write_str("bank"),
+            Lane::Teller(n) => write!(f, "teller-{n}"),
+            Lane::Customer(n) => write!(f, "customer-{n}"),
+        }
+    }
+}
+
+impl FromStr for Lane {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Lane, String> {
+        let bad = || format!("not a lane: {s:?} (bank, teller-N or customer-N)");
+        if s == "bank" {
+            return Ok(Lane::Bank);
+        }
+        if let Some(n) = s.strip_prefix("teller-") {
+            return n.parse().map(Lane::Teller).map_err(|_| bad());
+        }
+        if let Some(n) = s.strip_prefix("customer-") {
+            return n.parse().map(Lane::Customer).map_err(|_| bad());
+        }
+        Err(bad())
+    }
+}
+
+impl Serialize for Lane {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Lane {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Lane, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// How a customer waits for the call: the four styles' mechanisms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitHow {
+    /// Blocked in `read()` on its own socket (sync-blocking).
+    Read,
+    /// Looks at its non-blocking socket between errand slices (sync-nonblocking).
+    Poll,
+    /// Its socket is registered with one `epoll` that a thread blocks in (async-blocking).
+    Epoll,
+    /// A task awaits the call while the errand runs (async-nonblocking).
+    Await,
+}
+
+impl WaitHow {
+    /// The word recorded in the timeline.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitHow::Read => "read",
+            WaitHow::Poll => "poll",
+            WaitHow::Epoll => "epoll",
+            WaitHow::Await => "await",
+        }
+    }
+
+    /// Reads back [`WaitHow::as_str`].
+    pub fn from_word(word: &str) -> Option<WaitHow> {
+        Some(match word {
+            "read" => WaitHow::Read,
+            "poll" => WaitHow::Poll,
+            "epoll" => WaitHow::Epoll,
+            "await" => WaitHow::Await,
+            _ => return None,
+        })
+    }
+}
+
+/// What happened. The same word means the same thing on every lane, seen
+/// from that lane: `called` on a customer's lane is the moment the customer
+/// learned of the call; on a teller's lane, the moment the teller sent it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Kind {
+    /// A customer walks in (connects to the bank).
+    Arrive,
+    /// A ticket: taken by a customer, or issued by the bank.
+    Ticket {
+        /// The ticket number.
+        ticket: TicketNo,
+    },
+    /// A customer starts waiting for the call, in its style's way.
+    Wait {
+        /// The mechanism it waits with.
+        how: WaitHow,
+    },
+    /// A customer looked at its socket once (sync-nonblocking).
+    Poll {
+        /// Whether the look found the call (`false`: the read said `WouldBlock`).
+        found: bool,
+    },
+    /// A stretch of the customer's own errand has been done; it ended now.
+    Errand {
+        /// How long the stretch lasted, in microseconds.
+        dur_us: u64,
+    },
+    /// The call: sent by a teller, or received by a customer.
+    Called {
+        /// The ticket called.
+        ticket: TicketNo,
+        /// The teller who calls.
+        teller: TellerNo,
+    },
+    /// The customer reached the counter: `HERE` sent, or received by the teller.
+    AtCounter {
+        /// The ticket served.
+        ticket: TicketNo,
+    },
+    /// The service finished: `DONE` sent by the teller, or received by the customer.
+    Served {
+        /// The ticket served.
+        ticket: TicketNo,
+    },
+    /// A ticket was given up: the customer left before `DONE`.
+    Abandon {
+        /// The ticket, when one had been issued.
+        ticket: Option<TicketNo>,
+    },
+    /// A customer is finished: served (or gave up) and their errand done.
+    Leave,
+    /// The bank refused a line with `ERR`.
+    Reject {
+        /// The reason sent after `ERR`.
+        reason: String,
+    },
+}
+
+impl Kind {
+    /// The ticket this moment concerns, if any.
+    pub fn ticket(&self) -> Option<TicketNo> {
+        match *self {
+            Kind::Ticket { ticket }
+            | Kind::Called { ticket, .. }
+            | Kind::AtCounter { ticket }
+            | Kind::Served { ticket } => Some(ticket),
+            Kind::Abandon { ticket } => ticket,
+            _ => None,
+        }
+    }
+
+    /// The word written as `kind` in the trace file.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Kind::Arrive => "arrive",
+            Kind::Ticket { .. } => "ticket",
+            Kind::Wait { .. } => "wait",
+            Kind::Poll { .. } => "poll",
+            Kind::Errand { .. } => "errand",
+            Kind::Called { .. } => "called",
+            Kind::AtCounter { .. } => "at_counter",
+            Kind::Served { .. } => "served",
+            Kind::Abandon { .. } => "abandon",
+            Kind::Leave => "leave",
+            Kind::Reject { .. } => "reject",
+        }
+    }
+}
+
+/// One recorded moment of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Microseconds since the run started.
+    pub t_us: u64,
+    /// The row it belongs to.
+    pub lane: Lane,
+    /// What happened, with its details.
+    #[serde(flatten)]
+    pub kind: Kind,
+    /// Which OS thread recorded it, numbered from 0 in order of first use:
+    /// shows who did the waiting (one thread per customer, or one for all).
+    pub thread: u32,
+}

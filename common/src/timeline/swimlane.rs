@@ -1,0 +1,1 @@
+//! The terminal swimlane (to be written).

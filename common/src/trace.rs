@@ -1,0 +1,207 @@
+//! The trace file: one JSON object that holds a whole run.
+//!
+//! Every demo writes the same schema ([`SCHEMA`]), so `compare` and any other
+//! tool can read any of them. It is written whole or not at all: to a
+//! temporary file beside the target, then renamed over it.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{TellerNo, TicketNo};
+use crate::scenario::Scenario;
+use crate::style::Style;
+use crate::timeline::Event;
+
+/// The schema this build writes and reads.
+pub const SCHEMA: &str = "bank-queue/trace/1";
+
+/// A whole run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// `false` when the run was interrupted: what was recorded is kept.
+    pub complete: bool,
+    /// Which of the four styles ran.
+    pub style: Style,
+    /// The scenario as run (already sped up by `scenario.speed`).
+    pub scenario: Scenario,
+    /// The figures of the run.
+    pub metrics: Metrics,
+    /// One record per customer, in scenario order.
+    pub customers: Vec<CustomerRecord>,
+    /// One record per teller.
+    pub tellers: Vec<TellerRecord>,
+    /// The raw timeline, in time order.
+    pub events: Vec<Event>,
+}
+
+/// How a customer's visit ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Reached the counter and got `DONE`.
+    Served,
+    /// Left (or was lost) before `DONE`.
+    Abandoned,
+}
+
+/// One customer's visit. Times are milliseconds from the run's start.
+///
+/// `called_ms`, `at_counter_ms` and `done_ms` are the bank's view (when the
+/// teller sent `CALL`, got `HERE`, sent `DONE`) when the bank ran in this
+/// process, and the customer's view otherwise; `noticed_ms` is always the
+/// customer's: when they learned of the call.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerRecord {
+    /// Index in the scenario.
+    pub id: u32,
+    /// The name on the ticket.
+    pub name: String,
+    /// The ticket number, once one was issued.
+    pub ticket: Option<TicketNo>,
+    /// Walked in.
+    pub arrive_ms: Option<f64>,
+    /// The teller called the ticket.
+    pub called_ms: Option<f64>,
+    /// The customer learned of the call.
+    pub noticed_ms: Option<f64>,
+    /// The customer reached the counter (`HERE`).
+    pub at_counter_ms: Option<f64>,
+    /// The service finished (`DONE`).
+    pub done_ms: Option<f64>,
+    /// The customer was finished: served or gone, and errand done.
+    pub leave_ms: Option<f64>,
+    /// The teller who called them.
+    pub teller: Option<TellerNo>,
+    /// Looks at the socket that found nothing (sync-nonblocking).
+    pub polls: u64,
+    /// Errand done in all.
+    pub errand_ms: f64,
+    /// Errand done between taking the ticket and being called.
+    pub errand_while_waiting_ms: f64,
+    /// Served or abandoned.
+    pub outcome: Outcome,
+}
+
+impl CustomerRecord {
+    /// Time in the queue: called − arrive.
+    pub fn wait_ms(&self) -> Option<f64> {
+        Some(self.called_ms? - self.arrive_ms?)
+    }
+
+    /// Time from the call to the counter: at_counter − called.
+    pub fn reaction_ms(&self) -> Option<f64> {
+        Some(self.at_counter_ms? - self.called_ms?)
+    }
+}
+
+/// One teller's day: when it waited for a called customer, and when it served.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TellerRecord {
+    /// The teller's number, from 1.
+    pub id: TellerNo,
+    /// `[start_ms, end_ms]` of each service (from `HERE` to `DONE`).
+    pub busy: Vec<[f64; 2]>,
+    /// `[start_ms, end_ms]` of each wait for `HERE` after a `CALL`: teller time the customer's reaction cost.
+    pub calling: Vec<[f64; 2]>,
+}
+
+/// The figures of a run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// From the run's start to the last `DONE`: how long the bank was busy.
+    pub makespan_ms: f64,
+    /// The simulator's makespan for the same scenario, with instant reactions.
+    pub ideal_makespan_ms: f64,
+    /// ideal / actual makespan (1.0 is the physical limit).
+    pub efficiency: f64,
+    /// Mean of called − arrive over the served.
+    pub mean_wait_ms: f64,
+    /// Mean of at_counter − called over the served.
+    pub mean_reaction_ms: f64,
+    /// Largest at_counter − called.
+    pub max_reaction_ms: f64,
+    /// Mean errand done between ticket and call, per served customer.
+    pub errand_while_waiting_ms: f64,
+    /// Mean of leave − arrive: how long a customer's whole business took, errand included.
+    pub mean_turnaround_ms: f64,
+    /// Looks at a socket that found nothing, in all.
+    pub polls: u64,
+    /// Customers served.
+    pub served: u32,
+    /// Customers who left before `DONE`.
+    pub abandoned: u32,
+    /// What the customers' side cost the machine.
+    #[serde(flatten)]
+    pub process: ProcessFigures,
+}
+
+/// What a run cost its process, from `getrusage` and `/proc/self`.
+///
+/// When the bank runs embedded, its thread's share is taken out, and so is the
+/// sampler's: these are the customers' costs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProcessFigures {
+    /// Most threads alive at once on the customers' side.
+    pub threads_peak: u64,
+    /// CPU time in user mode.
+    pub cpu_user_ms: f64,
+    /// CPU time in the kernel.
+    pub cpu_sys_ms: f64,
+    /// Peak resident memory of the process, in KiB.
+    pub max_rss_kib: u64,
+    /// Times a thread gave up the CPU to wait (blocking calls, sleeps).
+    pub ctx_switches_voluntary: u64,
+    /// Times a thread was taken off the CPU by the scheduler.
+    pub ctx_switches_involuntary: u64,
+}
+
+impl Trace {
+    /// Writes the trace to `path`, whole or not at all.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        write_atomically(path, |out| {
+            serde_json::to_writer(&mut *out, self)?;
+            out.write_all(b"\n")
+        })
+    }
+
+    /// Reads a trace file, checking its schema.
+    pub fn read(path: &Path) -> Result<Trace, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+        let trace: Trace = serde_json::from_str(&text)
+            .map_err(|err| format!("{} is not a bank-queue trace: {err}", path.display()))?;
+        if trace.schema != SCHEMA {
+            return Err(format!(
+                "{} has schema {:?}; this build reads {SCHEMA:?}",
+                path.display(),
+                trace.schema
+            ));
+        }
+        Ok(trace)
+    }
+}
+
+/// Writes a file whole or not at all: into a temporary file in the same
+/// directory, flushed and synced, then renamed over `path`.
+pub fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    {
+        let mut out = BufWriter::new(temp.as_file_mut());
+        fill(&mut out)?;
+        out.flush()?;
+    }
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|err| err.error)?;
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! async-blocking (to be written).

@@ -1,0 +1,1 @@
+//! async-nonblocking (to be written).

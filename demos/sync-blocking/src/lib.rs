@@ -1,0 +1,1 @@
+//! sync-blocking (to be written).

@@ -1,0 +1,1 @@
+//! sync-nonblocking (to be written).

@@ -1,0 +1,1 @@
+//! Bank protocol tests (to be written).

@@ -1,0 +1,1 @@
+//! Helpers for the cross-demo tests (to be written).
