@@ -1,1 +1,520 @@
-//! Bank protocol tests (to be written).
+//! The bank protocol, against a real bank on a loopback port.
+//!
+//! Each test starts its own bank ([`Embedded`] on `127.0.0.1:0`, or [`serve`]
+//! on a runtime) and plays customers with plain blocking sockets, the way a
+//! person with `nc` would. Every read has a timeout, so a broken bank fails a
+//! test instead of hanging it. Times are checked as lower bounds only, and
+//! "nothing happened" is checked over a short window: such a check can miss
+//! a bug on a slow day, but never fails a correct bank.
+
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use common::bank::{Config, Embedded, serve};
+use common::policy::PolicyKind;
+use common::protocol::{Reply, TicketNo};
+use common::timeline::{Event, Kind, Lane, Recorder};
+
+/// How long a customer waits for any expected line before the test fails.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// How long "nothing arrives" is watched for.
+const QUIET: Duration = Duration::from_millis(150);
+
+/// A bank with `tellers` tellers on a free loopback port.
+fn bank(tellers: u32) -> Embedded {
+    Embedded::start(
+        Config {
+            tellers,
+            policy: PolicyKind::Fcfs,
+        },
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .expect("a bank can start on a free loopback port")
+}
+
+/// A bank that records into `recorder`.
+fn recorded_bank(tellers: u32, recorder: &Recorder) -> Embedded {
+    tracing::subscriber::with_default(recorder.subscriber(), || bank(tellers))
+}
+
+/// A customer played by the test.
+struct Customer {
+    /// The connection, for writing.
+    stream: TcpStream,
+    /// The same connection, for reading lines.
+    reader: BufReader<TcpStream>,
+}
+
+impl Customer {
+    /// Walks into the bank at `addr`.
+    fn enter(addr: SocketAddr) -> Customer {
+        let stream = TcpStream::connect(addr).expect("the bank accepts connections");
+        stream
+            .set_read_timeout(Some(PATIENCE))
+            .expect("a read timeout can be set on a fresh socket");
+        stream
+            .set_nodelay(true)
+            .expect("TCP_NODELAY can be set on a fresh socket");
+        let reader = BufReader::new(stream.try_clone().expect("a socket can be cloned"));
+        Customer { stream, reader }
+    }
+
+    /// Sends raw bytes.
+    fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stream
+            .write_all(bytes)
+            .expect("the bank's socket takes our bytes");
+    }
+
+    /// Sends one line (`\n` is added).
+    fn send(&mut self, line: &str) {
+        self.send_bytes(format!("{line}\n").as_bytes());
+    }
+
+    /// The next line from the bank, without its `\n`.
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        match self.reader.read_line(&mut line) {
+            Ok(0) => panic!("the bank hung up instead of replying"),
+            Ok(_) => line.trim_end_matches('\n').to_owned(),
+            Err(err) => panic!("no line from the bank within {PATIENCE:?}: {err}"),
+        }
+    }
+
+    /// The next reply from the bank.
+    fn reply(&mut self) -> Reply {
+        let line = self.line();
+        Reply::parse(&line).unwrap_or_else(|err| panic!("the bank said {line:?}: {err}"))
+    }
+
+    /// Asks for a ticket and returns its number.
+    fn take_ticket(&mut self, name: &str, service_ms: u32) -> TicketNo {
+        self.send(&format!("TICKET {name} {service_ms}"));
+        match self.reply() {
+            Reply::Ticket(n) => n,
+            other => panic!("wanted a ticket, got {other:?}"),
+        }
+    }
+
+    /// Waits for the call and returns the ticket and teller it names.
+    fn called(&mut self) -> (TicketNo, u32) {
+        match self.reply() {
+            Reply::Call(n, teller) => (n, teller),
+            other => panic!("wanted a CALL, got {other:?}"),
+        }
+    }
+
+    /// Says `HERE n` and waits for `DONE n`, then for the bank to hang up.
+    fn be_served(&mut self, ticket: TicketNo) {
+        self.send(&format!("HERE {ticket}"));
+        assert_eq!(self.reply(), Reply::Done(ticket));
+        self.hung_up();
+    }
+
+    /// The bank has closed the connection: end of stream, nothing more.
+    fn hung_up(&mut self) {
+        let mut rest = Vec::new();
+        match self.reader.read_to_end(&mut rest) {
+            Ok(_) => assert!(rest.is_empty(), "after the end, the bank sent {rest:?}"),
+            Err(err) => panic!("the bank did not hang up within {PATIENCE:?}: {err}"),
+        }
+    }
+
+    /// Whether nothing arrives from the bank for [`QUIET`].
+    fn hears_nothing(&mut self) -> bool {
+        self.stream
+            .set_read_timeout(Some(QUIET))
+            .expect("a read timeout can be changed");
+        let quiet = match self.reader.fill_buf() {
+            // Bytes, or the end of the stream: either way, something happened.
+            Ok(_) => false,
+            Err(err) => matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+        };
+        self.stream
+            .set_read_timeout(Some(PATIENCE))
+            .expect("a read timeout can be changed");
+        quiet
+    }
+
+    /// Expects `ERR <reason>` and then the end of the connection; returns the reason.
+    fn refused(&mut self) -> String {
+        let line = self.line();
+        let reason = line
+            .strip_prefix("ERR ")
+            .unwrap_or_else(|| panic!("wanted ERR, got {line:?}"))
+            .to_owned();
+        self.hung_up();
+        reason
+    }
+}
+
+/// Bytes that look random, the same on every run.
+fn noise(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..len)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 56) as u8
+        })
+        .collect()
+}
+
+/// Everything `recorder` has recorded until `found` holds of it, or panics
+/// after [`PATIENCE`].
+fn recorded_until(
+    recorder: &Recorder,
+    origin: Instant,
+    seen: &mut Vec<Event>,
+    found: impl Fn(&[Event]) -> bool,
+) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        seen.extend(recorder.take(origin));
+        if found(seen) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never recorded; recorded: {seen:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The moments recorded on `lane`, as kinds.
+fn on_lane(events: &[Event], lane: Lane) -> Vec<Kind> {
+    events
+        .iter()
+        .filter(|e| e.lane == lane)
+        .map(|e| e.kind.clone())
+        .collect()
+}
+
+#[test]
+fn a_full_visit_and_tickets_called_in_order() {
+    let bank = bank(1);
+    let mut ana = Customer::enter(bank.addr());
+    let mut bo = Customer::enter(bank.addr());
+    let mut cy = Customer::enter(bank.addr());
+
+    let a = ana.take_ticket("ana", 20);
+    let b = bo.take_ticket("张三", 20);
+    // Lines may end with \r\n, as telnet sends them.
+    cy.send_bytes(b"TICKET cy 20\r\n");
+    let Reply::Ticket(c) = cy.reply() else {
+        panic!("cy wanted a ticket")
+    };
+    assert!(a < b && b < c, "tickets {a}, {b}, {c} must increase");
+
+    assert_eq!(ana.called(), (a, 1));
+    assert!(bo.hears_nothing(), "one teller, and ana is not done");
+    ana.be_served(a);
+
+    assert_eq!(bo.called(), (b, 1), "first come, first served");
+    assert!(cy.hears_nothing(), "bo is not done yet");
+    bo.be_served(b);
+
+    assert_eq!(cy.called(), (c, 1));
+    cy.send_bytes(format!("HERE {c}\r\n").as_bytes());
+    assert_eq!(cy.reply(), Reply::Done(c));
+    cy.hung_up();
+}
+
+#[test]
+fn the_teller_waits_for_here_then_serves_the_full_time() {
+    let bank = bank(1);
+    let mut slow = Customer::enter(bank.addr());
+    let mut next = Customer::enter(bank.addr());
+    let s = slow.take_ticket("slow", 150);
+    let n = next.take_ticket("next", 10);
+    assert_eq!(slow.called(), (s, 1));
+
+    // The slow customer takes their time: the teller keeps waiting for them.
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(next.hears_nothing(), "the teller must wait for HERE");
+
+    let here = Instant::now();
+    slow.send(&format!("HERE {s}"));
+    assert_eq!(slow.reply(), Reply::Done(s));
+    let took = here.elapsed();
+    assert!(
+        took >= Duration::from_millis(150),
+        "served for {took:?}, asked 150 ms"
+    );
+    slow.hung_up();
+
+    assert_eq!(next.called(), (n, 1));
+    next.be_served(n);
+}
+
+#[test]
+fn bad_lines_are_refused_while_others_are_served() {
+    let bank = bank(2);
+    let mut good = Customer::enter(bank.addr());
+    let g = good.take_ticket("good", 30);
+    assert_eq!(good.called().0, g);
+
+    let mut random = noise(200);
+    random.push(b'\n');
+    let overlong = format!("{}\n", "x".repeat(300));
+    let cases: [(&str, &[u8], &str); 10] = [
+        ("random bytes", &random, ""),
+        ("unknown command", b"HELLO bank\n", "unknown command HELLO"),
+        (
+            "overlong line",
+            overlong.as_bytes(),
+            "longer than 256 bytes",
+        ),
+        ("negative service", b"TICKET a -5\n", "service_ms"),
+        ("service not a number", b"TICKET a x\n", "service_ms"),
+        ("wrong arity", b"TICKET a\n", "usage: TICKET"),
+        ("invalid UTF-8", b"TICKET \xff\xfe 5\n", "not UTF-8"),
+        (
+            "escape sequence in a name",
+            b"TICKET \x1b[31mred 5\n",
+            "control characters",
+        ),
+        ("HERE without a ticket", b"HERE 1\n", "TICKET first"),
+        ("empty line", b"\n", "empty line"),
+    ];
+    for (what, bytes, reason) in cases {
+        let mut bad = Customer::enter(bank.addr());
+        bad.send_bytes(bytes);
+        let got = bad.refused();
+        assert!(
+            got.contains(reason),
+            "{what}: ERR {got:?}, wanted {reason:?}"
+        );
+    }
+
+    // Called by the second teller, the customer answers with another number.
+    let mut wrong = Customer::enter(bank.addr());
+    let w = wrong.take_ticket("wrong", 10);
+    assert_eq!(wrong.called(), (w, 2));
+    wrong.send(&format!("HERE {}", w + 100));
+    let reason = wrong.refused();
+    assert!(
+        reason.contains(&format!("not {}", w + 100)),
+        "ERR {reason:?}"
+    );
+
+    // Through all this, the good customer is still served, and so is a newcomer.
+    good.be_served(g);
+    let mut late = Customer::enter(bank.addr());
+    let l = late.take_ticket("late", 10);
+    late.called();
+    late.be_served(l);
+}
+
+#[test]
+fn speaking_out_of_turn_in_the_queue_is_refused_and_the_queue_moves_on() {
+    let bank = bank(1);
+    let mut first = Customer::enter(bank.addr());
+    let f = first.take_ticket("first", 10);
+    assert_eq!(first.called().0, f);
+
+    let mut twice = Customer::enter(bank.addr());
+    let t = twice.take_ticket("twice", 10);
+    twice.send("TICKET twice 10");
+    assert!(
+        twice
+            .refused()
+            .contains(&format!("already hold ticket {t}"))
+    );
+
+    let mut eager = Customer::enter(bank.addr());
+    let e = eager.take_ticket("eager", 10);
+    eager.send(&format!("HERE {e}"));
+    assert!(eager.refused().contains("not been called yet"));
+
+    let mut patient = Customer::enter(bank.addr());
+    let p = patient.take_ticket("patient", 10);
+    first.be_served(f);
+    assert_eq!(patient.called(), (p, 1), "the refused ones left the queue");
+    patient.be_served(p);
+}
+
+#[test]
+fn a_customer_who_leaves_the_queue_is_abandoned_and_the_next_is_called() {
+    let recorder = Recorder::new();
+    let origin = Instant::now();
+    let bank = recorded_bank(1, &recorder);
+    let mut ana = Customer::enter(bank.addr());
+    let mut bo = Customer::enter(bank.addr());
+    let mut cy = Customer::enter(bank.addr());
+    let a = ana.take_ticket("ana", 10);
+    let b = bo.take_ticket("bo", 10);
+    let c = cy.take_ticket("cy", 10);
+    assert_eq!(ana.called().0, a);
+
+    drop(bo);
+    let mut events = Vec::new();
+    recorded_until(&recorder, origin, &mut events, |events| {
+        on_lane(events, Lane::Bank).contains(&Kind::Abandon { ticket: Some(b) })
+    });
+
+    ana.be_served(a);
+    assert_eq!(cy.called(), (c, 1), "bo's ticket is skipped");
+    cy.be_served(c);
+
+    bank.stop();
+    events.extend(recorder.take(origin));
+    let front_door = on_lane(&events, Lane::Bank);
+    for t in [a, b, c] {
+        assert!(
+            front_door.contains(&Kind::Ticket { ticket: t }),
+            "ticket {t}: {front_door:?}"
+        );
+    }
+    let teller = on_lane(&events, Lane::Teller(1));
+    assert_eq!(
+        teller,
+        [
+            Kind::Called {
+                ticket: a,
+                teller: 1
+            },
+            Kind::AtCounter { ticket: a },
+            Kind::Served { ticket: a },
+            Kind::Called {
+                ticket: c,
+                teller: 1
+            },
+            Kind::AtCounter { ticket: c },
+            Kind::Served { ticket: c },
+        ]
+    );
+}
+
+#[test]
+fn a_called_customer_who_leaves_is_given_up_at_once() {
+    let recorder = Recorder::new();
+    let origin = Instant::now();
+    let bank = recorded_bank(1, &recorder);
+    let mut gone = Customer::enter(bank.addr());
+    let mut next = Customer::enter(bank.addr());
+    let g = gone.take_ticket("gone", 10_000);
+    let n = next.take_ticket("next", 10);
+    assert_eq!(gone.called().0, g);
+
+    drop(gone);
+    assert_eq!(next.called(), (n, 1), "the teller moves on");
+    next.be_served(n);
+
+    bank.stop();
+    let events = recorder.take(origin);
+    let teller = on_lane(&events, Lane::Teller(1));
+    assert_eq!(
+        teller[..2],
+        [
+            Kind::Called {
+                ticket: g,
+                teller: 1
+            },
+            Kind::Abandon { ticket: Some(g) }
+        ]
+    );
+}
+
+#[test]
+fn a_customer_who_leaves_during_service_frees_the_teller() {
+    let bank = bank(1);
+    let mut gone = Customer::enter(bank.addr());
+    let mut next = Customer::enter(bank.addr());
+    let g = gone.take_ticket("gone", 60_000);
+    let n = next.take_ticket("next", 10);
+    assert_eq!(gone.called().0, g);
+    gone.send(&format!("HERE {g}"));
+    // Make sure the service has started before leaving.
+    assert!(gone.hears_nothing());
+    drop(gone);
+    assert_eq!(next.called(), (n, 1), "no waiting out a minute of service");
+    next.be_served(n);
+}
+
+#[test]
+fn serve_runs_on_any_runtime_until_shutdown() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime can be built in a test");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a free loopback port");
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
+    let (close, closed) = tokio::sync::oneshot::channel::<()>();
+    let config = Config {
+        tellers: 3,
+        policy: PolicyKind::Fcfs,
+    };
+    let bank = runtime.spawn(serve(listener, config, async {
+        let _ = closed.await;
+    }));
+
+    let mut customers: Vec<_> = (0..3).map(|_| Customer::enter(addr)).collect();
+    let tickets: Vec<_> = customers
+        .iter_mut()
+        .enumerate()
+        .map(|(i, c)| c.take_ticket(&format!("c{i}"), 20))
+        .collect();
+    let mut tellers: Vec<_> = customers.iter_mut().map(|c| c.called().1).collect();
+    tellers.sort_unstable();
+    assert_eq!(tellers, [1, 2, 3], "three tellers serve at once");
+    for (c, t) in customers.iter_mut().zip(tickets) {
+        c.be_served(t);
+    }
+
+    close.send(()).expect("the bank is still open");
+    let served = runtime
+        .block_on(async { tokio::time::timeout(PATIENCE, bank).await })
+        .expect("the bank closes when told")
+        .expect("the bank's task does not panic");
+    assert!(served.is_ok(), "{served:?}");
+}
+
+#[test]
+fn stop_closes_the_bank_and_reports_its_own_thread() {
+    let bank = bank(1);
+    let addr = bank.addr();
+    let mut one = Customer::enter(addr);
+    let t = one.take_ticket("one", 5);
+    one.called();
+    one.be_served(t);
+    let mut waiting = Customer::enter(addr);
+    waiting.take_ticket("late", 5);
+    let _ = waiting.called();
+
+    let usage = bank.stop();
+    assert!(
+        usage.voluntary > 0,
+        "the bank thread slept in epoll: {usage:?}"
+    );
+    // A customer still at the counter finds the bank closed.
+    let mut rest = Vec::new();
+    if let Err(err) = waiting.reader.read_to_end(&mut rest) {
+        assert_eq!(
+            err.kind(),
+            ErrorKind::ConnectionReset,
+            "the connection was closed"
+        );
+    }
+    assert!(TcpStream::connect(addr).is_err(), "nobody listens any more");
+}
+
+#[test]
+fn a_bank_without_tellers_is_refused() {
+    let config = Config {
+        tellers: 0,
+        policy: PolicyKind::Fcfs,
+    };
+    let err = Embedded::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect_err("no tellers, no bank");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
