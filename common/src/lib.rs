@@ -19,6 +19,7 @@
 //! - [`sim`]: the ideal schedule, with instant reactions, for comparison;
 //! - [`process`]: what a run costs the machine (CPU, memory, threads, switches);
 //! - [`trace`]: the trace file, one JSON object per run, and its metrics;
+//! - [`customer`]: what every customer sends and reads, whatever its style;
 //! - [`demo`]: the driver every demo binary runs: scenario, bank, customers,
 //!   recording, then the picture and the files.
 //!
@@ -26,6 +27,7 @@
 //! calls [`demo::main`] from its binary.
 
 pub mod bank;
+pub mod customer;
 pub mod demo;
 pub mod flags;
 pub mod metrics;

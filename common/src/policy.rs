@@ -91,7 +91,17 @@ impl Policy for Fcfs {
 }
 
 /// The policies this build knows, by the name given to `--policy`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PolicyKind {
     /// First come, first served (先来先服务).

@@ -143,7 +143,12 @@ impl Sampler {
 /// The customers' figures: the process's usage since `start`, without the
 /// helper threads' usage (`helpers`, e.g. the sampler and an embedded bank),
 /// and the thread peak without those `helper_threads`.
-pub fn figures(start: Usage, helpers: &[Usage], threads_peak: u64, helper_threads: u64) -> ProcessFigures {
+pub fn figures(
+    start: Usage,
+    helpers: &[Usage],
+    threads_peak: u64,
+    helper_threads: u64,
+) -> ProcessFigures {
     let spent = helpers
         .iter()
         .fold(Usage::process().since(start), |u, h| u.without(*h));

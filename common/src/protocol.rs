@@ -33,7 +33,9 @@ pub type TellerNo = u32;
 ///
 /// Nothing else gets in, so no control character or escape sequence from a
 /// client can ever reach a terminal, a log line or a report.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Name(String);
 
@@ -272,13 +274,19 @@ pub fn decode_line(bytes: &[u8]) -> Result<&str, ProtocolError> {
 
 fn parse_number<T: std::str::FromStr>(word: &str, what: &str) -> Result<T, ProtocolError> {
     word.parse().map_err(|_| {
-        ProtocolError::BadNumber(format!("{what} must be a whole number, not {}", printable(word)))
+        ProtocolError::BadNumber(format!(
+            "{what} must be a whole number, not {}",
+            printable(word)
+        ))
     })
 }
 
 fn parse_service_ms(word: &str) -> Result<f64, ProtocolError> {
     let ms: f64 = word.parse().map_err(|_| {
-        ProtocolError::BadNumber(format!("service_ms must be a number, not {}", printable(word)))
+        ProtocolError::BadNumber(format!(
+            "service_ms must be a number, not {}",
+            printable(word)
+        ))
     })?;
     if !(ms.is_finite() && ms > 0.0 && ms <= MAX_SERVICE_MS) {
         return Err(ProtocolError::BadNumber(format!(
@@ -309,7 +317,13 @@ mod tests {
 
     #[test]
     fn replies_round_trip() {
-        for line in ["TICKET 3", "CALL 3 2", "DONE 3", "PAUSE 4", "ERR line too long"] {
+        for line in [
+            "TICKET 3",
+            "CALL 3 2",
+            "DONE 3",
+            "PAUSE 4",
+            "ERR line too long",
+        ] {
             let parsed = Reply::parse(line).expect("a valid line");
             assert_eq!(parsed.to_string(), line);
         }
@@ -331,7 +345,10 @@ mod tests {
         ];
         for (line, reason) in cases {
             let err = Request::parse(line).expect_err(line).to_string();
-            assert!(err.contains(reason), "{line:?} gave {err:?}, wanted {reason:?}");
+            assert!(
+                err.contains(reason),
+                "{line:?} gave {err:?}, wanted {reason:?}"
+            );
         }
     }
 

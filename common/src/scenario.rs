@@ -189,7 +189,9 @@ impl TryFrom<f64> for Ms {
         if ms.is_finite() && (0.0..=MAX_SERVICE_MS * 24.0).contains(&ms) {
             Ok(Ms(ms))
         } else {
-            Err(format!("{ms} is not a time in milliseconds from 0 to one day"))
+            Err(format!(
+                "{ms} is not a time in milliseconds from 0 to one day"
+            ))
         }
     }
 }
@@ -205,7 +207,9 @@ impl TryFrom<f64> for PositiveMs {
         if ms.is_finite() && ms > 0.0 && ms <= MAX_SERVICE_MS {
             Ok(PositiveMs(ms))
         } else {
-            Err(format!("{ms} must be above 0 and at most {MAX_SERVICE_MS} ms"))
+            Err(format!(
+                "{ms} must be above 0 and at most {MAX_SERVICE_MS} ms"
+            ))
         }
     }
 }
@@ -322,7 +326,11 @@ mod tests {
         };
         let a = shape.scenario();
         assert_eq!(a, shape.scenario(), "same seed, same customers");
-        assert!(a.customers.iter().all(|c| (100.0..=200.0).contains(&c.service_ms)));
+        assert!(
+            a.customers
+                .iter()
+                .all(|c| (100.0..=200.0).contains(&c.service_ms))
+        );
         assert_eq!(a.customers[0].name.as_str(), "张三");
         assert_eq!(a.customers[49].name.as_str(), "c50");
         assert_eq!(a.customers[3].arrive_ms, 300.0);

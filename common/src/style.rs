@@ -55,7 +55,9 @@ impl Style {
             Style::SyncBlocking => "stands in line and does nothing else",
             Style::SyncNonblocking => "on the phone, keeps looking up to check the queue",
             Style::AsyncBlocking => "took a numbered slip, but cannot leave the bank, so waits",
-            Style::AsyncNonblocking => "asks the lobby manager to fetch them, and goes out to smoke",
+            Style::AsyncNonblocking => {
+                "asks the lobby manager to fetch them, and goes out to smoke"
+            }
         }
     }
 
@@ -67,7 +69,9 @@ impl Style {
                 "a thread per customer: errand slices, each followed by a read() that says WouldBlock"
             }
             Style::AsyncBlocking => "one thread blocked in epoll (mio::Poll) for every customer",
-            Style::AsyncNonblocking => "a tokio task per customer: the errand runs while the call is awaited",
+            Style::AsyncNonblocking => {
+                "a tokio task per customer: the errand runs while the call is awaited"
+            }
         }
     }
 

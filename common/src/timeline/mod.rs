@@ -6,8 +6,8 @@
 //! - [`model`]: from raw moments to customers, tellers and the states of each lane;
 //! - [`swimlane`]: the terminal picture; [`chrome`]: a Chrome trace for Perfetto.
 
-mod event;
 pub mod chrome;
+mod event;
 pub mod model;
 pub mod record;
 mod recorder;

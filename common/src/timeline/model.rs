@@ -124,7 +124,9 @@ pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
         let t = ms(e.t_us);
         match e.lane {
             Lane::Customer(id) => {
-                let Some(s) = seen.get_mut(id as usize) else { continue };
+                let Some(s) = seen.get_mut(id as usize) else {
+                    continue;
+                };
                 match e.kind {
                     Kind::Arrive => s.arrive = Some(t),
                     Kind::Ticket { ticket } => s.ticket = Some((ticket, t)),
@@ -139,7 +141,9 @@ pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
                 }
             }
             Lane::Teller(_) => {
-                let Some(ticket) = e.kind.ticket() else { continue };
+                let Some(ticket) = e.kind.ticket() else {
+                    continue;
+                };
                 let b = bank.entry(ticket).or_default();
                 match e.kind {
                     Kind::Called { teller, .. } => b.called = Some((t, teller)),
@@ -202,7 +206,11 @@ pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
 
 /// Builds one record per teller: from the tellers' own lanes when the bank
 /// ran in this process, otherwise from what the customers saw.
-pub fn tellers(scenario: &Scenario, customers: &[CustomerRecord], events: &[Event]) -> Vec<TellerRecord> {
+pub fn tellers(
+    scenario: &Scenario,
+    customers: &[CustomerRecord],
+    events: &[Event],
+) -> Vec<TellerRecord> {
     let mut open: HashMap<TellerNo, (f64, Option<f64>)> = HashMap::new();
     let mut records: HashMap<TellerNo, TellerRecord> = HashMap::new();
     fn record(records: &mut HashMap<TellerNo, TellerRecord>, id: TellerNo) -> &mut TellerRecord {
@@ -245,7 +253,8 @@ pub fn tellers(scenario: &Scenario, customers: &[CustomerRecord], events: &[Even
     if records.is_empty() {
         // The bank ran elsewhere: rebuild the tellers' days from the customers.
         for c in customers {
-            let (Some(teller), Some(called), Some(here)) = (c.teller, c.called_ms, c.at_counter_ms) else {
+            let (Some(teller), Some(called), Some(here)) = (c.teller, c.called_ms, c.at_counter_ms)
+            else {
                 continue;
             };
             let r = record(&mut records, teller);
@@ -255,7 +264,12 @@ pub fn tellers(scenario: &Scenario, customers: &[CustomerRecord], events: &[Even
             }
         }
     }
-    let count = records.keys().copied().max().unwrap_or(0).max(scenario.tellers);
+    let count = records
+        .keys()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(scenario.tellers);
     (1..=count)
         .map(|id| {
             let mut r = records.remove(&id).unwrap_or(TellerRecord {
@@ -333,15 +347,25 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
 /// A customer's states: blocked from arrival to the call, ready until the
 /// counter, served until `DONE`; errands painted over the blocked stretches
 /// and after `DONE`.
-fn customer_segments(c: &CustomerRecord, errands: &[(f64, f64)], abandoned: Option<f64>) -> Vec<Segment> {
+fn customer_segments(
+    c: &CustomerRecord,
+    errands: &[(f64, f64)],
+    abandoned: Option<f64>,
+) -> Vec<Segment> {
     let Some(arrive) = c.arrive_ms else {
         return Vec::new();
     };
-    let last = [c.leave_ms, c.done_ms, abandoned, c.at_counter_ms, c.called_ms]
-        .into_iter()
-        .flatten()
-        .chain(errands.iter().map(|e| e.1))
-        .fold(arrive, f64::max);
+    let last = [
+        c.leave_ms,
+        c.done_ms,
+        abandoned,
+        c.at_counter_ms,
+        c.called_ms,
+    ]
+    .into_iter()
+    .flatten()
+    .chain(errands.iter().map(|e| e.1))
+    .fold(arrive, f64::max);
     let stop = |t: Option<f64>| t.unwrap_or(abandoned.unwrap_or(last));
     let called = stop(c.called_ms);
     let mut base = vec![Segment {
@@ -457,10 +481,24 @@ mod tests {
             at(1, c, Kind::Wait { how: WaitHow::Poll }),
             at(50, c, Kind::Errand { dur_us: 49_000 }),
             at(50, c, Kind::Poll { found: false }),
-            at(60, t, Kind::Called { ticket: 5, teller: 1 }),
+            at(
+                60,
+                t,
+                Kind::Called {
+                    ticket: 5,
+                    teller: 1,
+                },
+            ),
             at(100, c, Kind::Errand { dur_us: 50_000 }),
             at(100, c, Kind::Poll { found: true }),
-            at(100, c, Kind::Called { ticket: 5, teller: 1 }),
+            at(
+                100,
+                c,
+                Kind::Called {
+                    ticket: 5,
+                    teller: 1,
+                },
+            ),
             at(101, t, Kind::AtCounter { ticket: 5 }),
             at(501, t, Kind::Served { ticket: 5 }),
             at(502, c, Kind::Served { ticket: 5 }),
@@ -470,12 +508,19 @@ mod tests {
         let records = customers(&scenario, &events);
         let r = &records[0];
         assert_eq!(r.outcome, Outcome::Served);
-        assert_eq!(r.called_ms, Some(60.0), "the bank's call, not the customer's notice");
+        assert_eq!(
+            r.called_ms,
+            Some(60.0),
+            "the bank's call, not the customer's notice"
+        );
         assert_eq!(r.noticed_ms, Some(100.0));
         assert_eq!(r.reaction_ms(), Some(41.0));
         assert_eq!(r.polls, 1);
         assert_eq!(r.errand_ms, 497.0);
-        assert_eq!(r.errand_while_waiting_ms, 59.0, "from the ticket (1) to the call (60)");
+        assert_eq!(
+            r.errand_while_waiting_ms, 59.0,
+            "from the ticket (1) to the call (60)"
+        );
         let tellers = tellers(&scenario, &records, &events);
         assert_eq!(tellers.len(), 2);
         assert_eq!(tellers[0].calling, [[60.0, 101.0]]);
@@ -491,7 +536,10 @@ mod tests {
             state: State::Blocked,
         };
         let parts = split(seg, &[(10.0, 20.0), (50.0, 200.0)]);
-        let states: Vec<_> = parts.iter().map(|s| (s.start_ms, s.end_ms, s.state)).collect();
+        let states: Vec<_> = parts
+            .iter()
+            .map(|s| (s.start_ms, s.end_ms, s.state))
+            .collect();
         assert_eq!(
             states,
             [

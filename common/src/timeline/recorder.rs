@@ -35,21 +35,29 @@ pub struct Recorder {
 
 #[derive(Default)]
 struct Shared {
-    /// One buffer per OS thread that has recorded something.
+    /// One buffer per OS thread that is recording.
     buffers: ThreadLocal<Mutex<Buffer>>,
-    /// Hands out thread numbers in order of first use.
-    next_thread: AtomicU32,
 }
 
 struct Buffer {
-    /// This thread's number in the trace.
-    thread: u32,
     /// What it recorded, in its own order.
     moments: Vec<Moment>,
 }
 
+/// Hands out a number to every OS thread that ever records, for the life of
+/// the process. (A [`ThreadLocal`] slot is reused once its thread has ended,
+/// so the slot cannot say which thread recorded.)
+static NEXT_THREAD: AtomicU32 = AtomicU32::new(0);
+
+std::thread_local! {
+    /// This OS thread's number, taken on its first recorded moment.
+    static THREAD_NO: u32 = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+}
+
 /// An event as recorded, before the run's origin is known.
 struct Moment {
+    /// Which OS thread recorded it ([`THREAD_NO`]).
+    thread: u32,
     /// When it was recorded.
     at: Instant,
     /// Where it belongs.
@@ -70,6 +78,7 @@ impl Recorder {
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
+        keep_interest();
         self.clone()
             .with_filter(Targets::new().with_target(TARGET, Level::TRACE))
     }
@@ -86,26 +95,36 @@ impl Recorder {
         let mut all = Vec::new();
         for buffer in self.shared.buffers.iter() {
             let mut buffer = buffer.lock().unwrap_or_else(PoisonError::into_inner);
-            let thread = buffer.thread;
-            all.extend(buffer.moments.drain(..).map(|m| (m.at, thread, m.lane, m.kind)));
+            all.append(&mut buffer.moments);
         }
         // Stable: moments of one thread at the same instant keep their order.
-        all.sort_by_key(|&(at, ..)| at);
+        all.sort_by_key(|m| m.at);
+        // Number the threads of this recording from 0, in order of first moment.
+        let mut numbers = std::collections::HashMap::new();
         all.into_iter()
-            .map(|(at, thread, lane, kind)| Event {
-                t_us: u64::try_from(at.saturating_duration_since(origin).as_micros())
-                    .unwrap_or(u64::MAX),
-                lane,
-                kind,
-                thread,
-            })
+            .map(
+                |Moment {
+                     thread,
+                     at,
+                     lane,
+                     kind,
+                 }| Event {
+                    thread: {
+                        let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
+                        *numbers.entry(thread).or_insert(next)
+                    },
+                    t_us: u64::try_from(at.saturating_duration_since(origin).as_micros())
+                        .unwrap_or(u64::MAX),
+                    lane,
+                    kind,
+                },
+            )
             .collect()
     }
 
     fn push(&self, moment: Moment) {
         let buffer = self.shared.buffers.get_or(|| {
             Mutex::new(Buffer {
-                thread: self.shared.next_thread.fetch_add(1, Ordering::Relaxed),
                 moments: Vec::with_capacity(256),
             })
         });
@@ -148,8 +167,32 @@ where
             .event_scope(event)
             .and_then(|mut scope| scope.find_map(|span| span.extensions().get::<Lane>().copied()))
             .unwrap_or(Lane::Bank);
-        self.push(Moment { at, lane, kind });
+        let thread = THREAD_NO.with(|n| *n);
+        self.push(Moment {
+            thread,
+            at,
+            lane,
+            kind,
+        });
     }
+}
+
+/// Keeps `tracing` interested in the timeline's events for the life of the process.
+///
+/// `tracing` caches, per callsite and for the whole process, whether any
+/// subscriber wants its events. When recorders are installed per thread
+/// (`with_default`, as tests do), a thread with no subscriber that reaches a
+/// callsite first can make that cache say "never", and a recorder on another
+/// thread then misses those events. One dispatcher that is always interested
+/// in the timeline's target, kept alive here and never installed anywhere,
+/// keeps the answer at "ask each time".
+fn keep_interest() {
+    static ANCHOR: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    ANCHOR.get_or_init(|| {
+        tracing::Dispatch::new(
+            tracing_subscriber::registry().with(Targets::new().with_target(TARGET, Level::TRACE)),
+        )
+    });
 }
 
 /// The fields of a timeline span or event, picked out by name.
@@ -270,7 +313,13 @@ mod tests {
             [
                 (Lane::Customer(3), Kind::Arrive),
                 (Lane::Customer(3), Kind::Ticket { ticket: 7 }),
-                (Lane::Teller(2), Kind::Called { ticket: 7, teller: 2 }),
+                (
+                    Lane::Teller(2),
+                    Kind::Called {
+                        ticket: 7,
+                        teller: 2
+                    }
+                ),
                 (Lane::Customer(3), Kind::Poll { found: true }),
                 (
                     Lane::Bank,
@@ -281,7 +330,10 @@ mod tests {
             ]
         );
         assert!(events.windows(2).all(|w| w[0].t_us <= w[1].t_us));
-        assert!(recorder.take(origin).is_empty(), "take drains the recording");
+        assert!(
+            recorder.take(origin).is_empty(),
+            "take drains the recording"
+        );
     }
 
     #[test]
@@ -298,7 +350,11 @@ mod tests {
                 });
             }
         });
-        let mut threads: Vec<_> = recorder.take(Instant::now()).iter().map(|e| e.thread).collect();
+        let mut threads: Vec<_> = recorder
+            .take(Instant::now())
+            .iter()
+            .map(|e| e.thread)
+            .collect();
         threads.sort_unstable();
         assert_eq!(threads, [0, 1, 2]);
     }

@@ -1,1 +1,168 @@
-//! async-nonblocking (to be written).
+//! # 异步非阻塞 async-nonblocking: asks the lobby manager to fetch them, and goes out to smoke
+//!
+//! > 这个人突然发觉自己烟瘾犯了,需要出去抽根烟,于是他告诉大堂经理说,排到我这个
+//! > 号码的时候麻烦到外面通知我一下,那么他就没有被阻塞在这个等待的操作上面。
+//! > The customer feels like a cigarette, tells the lobby manager "please come
+//! > and fetch me when my number is up", and goes out: not blocked on the wait.
+//!
+//! Every customer is a **tokio task**, not a thread: a few worker threads run
+//! all of them. A task that awaits the call is parked, and its thread moves on
+//! to other tasks. When the `CALL` line arrives, epoll tells tokio's reactor,
+//! and the reactor wakes exactly that task: the lobby manager (大堂经理)
+//! fetching the customer. Meanwhile the same task's errand has been running:
+//! `tokio::join!` awaits the visit and the errand at once.
+//!
+//! What to watch in the timeline:
+//! - `=` (errand 运行) from the ticket until the errand is done, then `-`: the
+//!   errand overlaps the wait, so it is done by the time most are called;
+//! - no `?`: nobody polls; reactions are a fraction of a millisecond;
+//! - `threads_peak` does not grow with `--customers`: tasks are not threads.
+//!
+//! Run it:
+//!
+//! ```text
+//! cargo run -p async-nonblocking
+//! cargo run -p async-nonblocking -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
+//! ```
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use common::customer::{self, Lines, VisitError};
+use common::demo::{self, Failure, Setup};
+use common::protocol::{MAX_LINE, Reply, TicketNo};
+use common::scenario::Customer;
+use common::style::Style;
+use common::timeline::record;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::task::JoinSet;
+use tracing::Instrument;
+use tracing::instrument::WithSubscriber;
+
+/// This demo's style.
+pub const STYLE: Style = Style::AsyncNonblocking;
+
+/// Brings every customer through the bank, one tokio task each, and returns
+/// when all have left.
+pub fn customers(setup: &Setup) -> Vec<Failure> {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            return vec![Failure {
+                customer: 0,
+                error: format!("cannot start the tokio runtime: {err}"),
+            }];
+        }
+    };
+    // The crowd is spawned from inside the runtime, so that `block_on`'s own
+    // thread is not the one the customers' tasks start on.
+    let crowd = runtime.spawn(crowd(setup.clone()).with_current_subscriber());
+    runtime.block_on(async move {
+        crowd.await.unwrap_or_else(|err| {
+            vec![Failure {
+                customer: 0,
+                error: format!("the crowd's task failed: {err}"),
+            }]
+        })
+    })
+}
+
+/// Lets each customer in at their arrival time, as a task of their own.
+async fn crowd(setup: Setup) -> Vec<Failure> {
+    let mut tasks = JoinSet::new();
+    for c in setup.scenario.customers.iter().cloned() {
+        tokio::time::sleep_until(setup.arrival(&c).into()).await;
+        let lane = record::customer(c.id, c.name.as_str());
+        tasks.spawn(
+            attend(c, setup.bank)
+                .instrument(lane)
+                .with_current_subscriber(),
+        );
+    }
+    let mut failures = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(failure)) => failures.push(failure),
+            Err(err) => failures.push(Failure {
+                customer: 0,
+                error: format!("a customer's task failed: {err}"),
+            }),
+        }
+    }
+    failures
+}
+
+/// One customer's story: the visit and the errand run at the same time.
+async fn attend(c: Customer, bank: SocketAddr) -> Result<(), Failure> {
+    record::arrive();
+    let mut ticket = None;
+    let (result, ()) = tokio::join!(visit(&c, bank, &mut ticket), errand(&c));
+    if result.is_err() {
+        record::abandon(ticket);
+    }
+    record::leave();
+    result.map_err(|err| Failure {
+        customer: c.id,
+        error: err.to_string(),
+    })
+}
+
+/// At the bank: take a ticket, await the call, get served. Every `.await`
+/// here parks the task; none of them holds a thread.
+async fn visit(
+    c: &Customer,
+    bank: SocketAddr,
+    ticket: &mut Option<TicketNo>,
+) -> Result<(), VisitError> {
+    let mut socket = TcpStream::connect(bank).await?;
+    socket.set_nodelay(true)?;
+    let mut lines = Lines::new();
+
+    socket
+        .write_all(customer::ticket_line(c).as_bytes())
+        .await?;
+    let n = customer::expect_ticket(next_reply(&mut socket, &mut lines).await?)?;
+    *ticket = Some(n);
+    record::ticket(n);
+
+    // The lesson: this await frees the thread; the reactor wakes us on CALL.
+    record::wait(STYLE.wait_how());
+    let teller = customer::expect_call(next_reply(&mut socket, &mut lines).await?, n)?;
+    record::called(n, teller);
+
+    socket.write_all(customer::here_line(n).as_bytes()).await?;
+    record::at_counter(n);
+
+    customer::expect_done(next_reply(&mut socket, &mut lines).await?, n)?;
+    record::served(n);
+    Ok(())
+}
+
+/// Awaits the bank's next line.
+async fn next_reply(socket: &mut TcpStream, lines: &mut Lines) -> Result<Reply, VisitError> {
+    let mut chunk = [0u8; MAX_LINE + 1];
+    loop {
+        if let Some(reply) = lines.next_reply()? {
+            return Ok(reply);
+        }
+        match socket.read(&mut chunk).await? {
+            0 => return Err(VisitError::Closed),
+            n => lines.push(&chunk[..n]),
+        }
+    }
+}
+
+/// The cigarette: the customer's own work, timed, while the visit is awaited.
+async fn errand(c: &Customer) {
+    if c.errand_ms <= 0.0 {
+        return;
+    }
+    let started = Instant::now();
+    tokio::time::sleep(demo::millis(c.errand_ms)).await;
+    record::errand(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
+}

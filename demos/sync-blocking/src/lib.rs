@@ -1,1 +1,74 @@
-//! sync-blocking (to be written).
+//! # 同步阻塞 sync-blocking: stands in line and does nothing else
+//!
+//! > 效率最低。拿上面的例子来说,就是你专心排队,什么别的事都不做。
+//! > The least efficient: you stand in line, fully absorbed, and do nothing else.
+//!
+//! Every customer gets a thread of their own. The thread takes a ticket, then
+//! calls `read()` on its socket and is **blocked** there: the kernel takes it
+//! off the CPU until the bank's `CALL` line arrives. Only after `DONE`, once
+//! out of the bank, does the customer start their errand.
+//!
+//! What to watch in the timeline:
+//! - every customer's lane is `-` (blocked 阻塞) from ticket to call: no `=`
+//!   (errand) while waiting, no `?` (polls);
+//! - reactions are immediate (the blocked `read()` returns the moment the call
+//!   arrives), so the tellers lose no time: efficiency is close to 1;
+//! - but the errands all come *after* the bank, so each customer's whole
+//!   business takes wait + service + errand;
+//! - `threads_peak` grows with `--customers`: one thread per customer.
+//!
+//! Run it:
+//!
+//! ```text
+//! cargo run -p sync-blocking
+//! cargo run -p sync-blocking -- --customers 12 --tellers 3
+//! ```
+
+use std::io::Write;
+use std::net::TcpStream;
+
+use common::customer::{self, Directions, Errand, Lines, VisitError};
+use common::demo::{Failure, Setup};
+use common::protocol::TicketNo;
+use common::scenario::Customer;
+use common::style::Style;
+use common::timeline::record;
+
+/// This demo's style.
+pub const STYLE: Style = Style::SyncBlocking;
+
+/// Brings every customer through the bank, one OS thread each, and returns
+/// when all have left.
+pub fn customers(setup: &Setup) -> Vec<Failure> {
+    customer::thread_per_customer(setup, visit)
+}
+
+/// At the bank: take a ticket, wait in `read()` for the call, get served.
+/// The errand is left untouched: it waits until the customer is out.
+fn visit(
+    c: &Customer,
+    way: Directions,
+    _errand: &mut Errand,
+    ticket: &mut Option<TicketNo>,
+) -> Result<(), VisitError> {
+    let mut socket = TcpStream::connect(way.bank)?;
+    socket.set_nodelay(true)?;
+    let mut lines = Lines::new();
+
+    socket.write_all(customer::ticket_line(c).as_bytes())?;
+    let n = customer::expect_ticket(lines.read_reply(&mut socket)?)?;
+    *ticket = Some(n);
+    record::ticket(n);
+
+    // The lesson: this read() blocks the thread until the bank calls.
+    record::wait(STYLE.wait_how());
+    let teller = customer::expect_call(lines.read_reply(&mut socket)?, n)?;
+    record::called(n, teller);
+
+    socket.write_all(customer::here_line(n).as_bytes())?;
+    record::at_counter(n);
+
+    customer::expect_done(lines.read_reply(&mut socket)?, n)?;
+    record::served(n);
+    Ok(())
+}

@@ -1,1 +1,120 @@
-//! sync-nonblocking (to be written).
+//! # 同步非阻塞 sync-nonblocking: on the phone, keeps looking up to check the queue
+//!
+//! > 想象一下你一边打着电话一边还需要抬头看到底队伍排到你了没有……这个程序需要
+//! > 在这两种不同的行为之间来回的切换,效率可想而知是低下的。
+//! > Imagine you are on the phone and must keep looking up to see whether the
+//! > queue has reached you... the program switches back and forth between the
+//! > two, and you can guess how efficient that is.
+//!
+//! Every customer still has a thread of their own, but their socket is in
+//! **non-blocking** mode (`O_NONBLOCK`). The thread works on its errand for a
+//! slice of `--poll-every` milliseconds, then looks once: `read()` returns at
+//! once, with the call or with `WouldBlock` ("nothing yet"). Nothing ever
+//! blocks in the bank, and nothing tells the customer either: they only learn
+//! of the call at their next look.
+//!
+//! What to watch in the timeline:
+//! - `=` (errand 运行) while waiting, cut by `?` marks: each a look that found
+//!   nothing, counted in `polls`;
+//! - `!` (ready 就绪) after each call: the teller has called and waits, but the
+//!   customer is still on the phone. The reaction is up to one slice long,
+//!   and the teller's time is lost: efficiency drops below 1;
+//! - shorter slices (`--poll-every 10`) react faster but look (and switch) far
+//!   more often: watch `polls` and the context switches grow.
+//!
+//! Run it:
+//!
+//! ```text
+//! cargo run -p sync-nonblocking
+//! cargo run -p sync-nonblocking -- --poll-every 20
+//! ```
+
+use std::io::{ErrorKind, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use common::customer::{self, Directions, Errand, Lines, VisitError};
+use common::demo::{Failure, Setup};
+use common::protocol::{Reply, TicketNo};
+use common::scenario::Customer;
+use common::style::Style;
+use common::timeline::record;
+
+/// This demo's style.
+pub const STYLE: Style = Style::SyncNonblocking;
+
+/// Brings every customer through the bank, one OS thread each, and returns
+/// when all have left.
+pub fn customers(setup: &Setup) -> Vec<Failure> {
+    customer::thread_per_customer(setup, visit)
+}
+
+/// At the bank: take a ticket, then alternate errand slices and looks until
+/// the call comes; at the counter, the same until `DONE`.
+fn visit(
+    c: &Customer,
+    way: Directions,
+    errand: &mut Errand,
+    ticket: &mut Option<TicketNo>,
+) -> Result<(), VisitError> {
+    let every = way.poll_every;
+    let mut socket = TcpStream::connect(way.bank)?;
+    socket.set_nodelay(true)?;
+    let mut lines = Lines::new();
+
+    // The slip is handed over at the door: that short exchange blocks.
+    socket.write_all(customer::ticket_line(c).as_bytes())?;
+    let n = customer::expect_ticket(lines.read_reply(&mut socket)?)?;
+    *ticket = Some(n);
+    record::ticket(n);
+
+    // From here on, no read() may block: it answers now, call or no call.
+    socket.set_nonblocking(true)?;
+    record::wait(STYLE.wait_how());
+    let teller =
+        customer::expect_call(look_until_reply(&mut socket, &mut lines, errand, every)?, n)?;
+    record::called(n, teller);
+
+    // A fresh socket's send buffer is empty, so this short write completes
+    // even in non-blocking mode.
+    socket.write_all(customer::here_line(n).as_bytes())?;
+    record::at_counter(n);
+
+    customer::expect_done(look_until_reply(&mut socket, &mut lines, errand, every)?, n)?;
+    record::served(n);
+    Ok(())
+}
+
+/// The style itself: a slice of errand (or of idle phone-holding once the
+/// errand is done), then one look at the socket; again and again.
+fn look_until_reply(
+    socket: &mut TcpStream,
+    lines: &mut Lines,
+    errand: &mut Errand,
+    every: Duration,
+) -> Result<Reply, VisitError> {
+    loop {
+        // A line may already be here, read along with the previous one.
+        if let Some(reply) = lines.next_reply()? {
+            return Ok(reply);
+        }
+        let worked = errand.work(every);
+        if worked < every {
+            // Errand done (or nearly): the customer just keeps looking up.
+            std::thread::sleep(every - worked);
+        }
+        match lines.read_from(socket) {
+            Err(err) if err.kind() == ErrorKind::WouldBlock => record::poll(false),
+            Err(err) => return Err(err.into()),
+            Ok(0) => return Err(VisitError::Closed),
+            Ok(_) => match lines.next_reply()? {
+                Some(reply) => {
+                    record::poll(true);
+                    return Ok(reply);
+                }
+                // Half a line so far: it counts as a look that found nothing.
+                None => record::poll(false),
+            },
+        }
+    }
+}
