@@ -1,0 +1,96 @@
+//! The `async-nonblocking` binary: the lecture on its own, and tasks that are not threads.
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use unicode_width::UnicodeWidthStr;
+
+#[test]
+fn with_no_flags_it_shows_the_lesson() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let chrome = dir.path().join("run.chrome.json");
+    // The default scene, run 4 times faster for the test.
+    let out = cargo_bin_cmd!("async-nonblocking")
+        .args(["--speed", "4", "--chrome"])
+        .arg(&chrome)
+        .env("NO_COLOR", "1")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for needed in [
+        "异步非阻塞",
+        "张三",
+        "teller 1",
+        "teller 2",
+        "阻塞",
+        "就绪",
+        "运行",
+        "efficiency",
+    ] {
+        assert!(
+            stdout.contains(needed),
+            "{needed:?} missing from:\n{stdout}"
+        );
+    }
+    let widest = stdout
+        .lines()
+        .map(UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0);
+    assert!(
+        widest <= 100,
+        "fits a 100-column terminal, widest line {widest}"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&chrome).expect("the Chrome file is written"),
+    )
+    .expect("the Chrome file is JSON");
+    assert!(
+        json["traceEvents"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty())
+    );
+}
+
+fn threads_peak(customers: u32) -> u64 {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let trace = dir.path().join("run.json");
+    cargo_bin_cmd!("async-nonblocking")
+        .args([
+            "--arrival-gap",
+            "1",
+            "--service",
+            "10",
+            "--tellers",
+            "4",
+            "--errand",
+            "50",
+        ])
+        .args(["--customers", &customers.to_string(), "--trace"])
+        .arg(&trace)
+        .env("NO_COLOR", "1")
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&trace).expect("the trace is written"))
+            .expect("the trace is JSON");
+    json["metrics"]["threads_peak"]
+        .as_u64()
+        .expect("threads_peak")
+}
+
+#[test]
+fn threads_do_not_grow_with_customers() {
+    let (few, many) = (threads_peak(4), threads_peak(60));
+    assert_eq!(
+        few, many,
+        "4 customers: {few} threads; 60 customers: {many} threads"
+    );
+}
+
+#[test]
+fn a_bad_speed_exits_2_and_names_it() {
+    cargo_bin_cmd!("async-nonblocking")
+        .args(["--speed", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--speed"));
+}
