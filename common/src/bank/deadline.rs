@@ -159,26 +159,4 @@ mod tests {
             assert!(waited.is_err(), "an hour has not passed");
         });
     }
-
-    /// Prints the precision of the timerfd against tokio's timer; run with
-    /// `cargo test -p common --release -- --ignored --nocapture precision`.
-    #[test]
-    #[ignore = "a measurement, not a check"]
-    fn precision_of_timerfd_and_tokio_timers() {
-        runtime().block_on(async {
-            let each = Duration::from_millis(10);
-            let fd = overshoots(100, each).await;
-            let mut tokio_late = Vec::new();
-            for _ in 0..100 {
-                let start = Instant::now();
-                tokio::time::sleep(each).await;
-                tokio_late.push((start.elapsed() - each).as_secs_f64() * 1e6);
-            }
-            for (what, late) in [("timerfd", fd), ("tokio::time::sleep", tokio_late)] {
-                let mean = late.iter().sum::<f64>() / late.len() as f64;
-                let max = late.iter().copied().fold(0.0, f64::max);
-                eprintln!("{what}: 100 × 10 ms, mean overshoot {mean:.0} µs, max {max:.0} µs");
-            }
-        });
-    }
 }
