@@ -376,13 +376,15 @@ fn a_customer_who_leaves_the_queue_is_abandoned_and_the_next_is_called() {
         [
             Kind::Called {
                 ticket: a,
-                teller: 1
+                teller: 1,
+                unread_us: None,
             },
             Kind::AtCounter { ticket: a },
             Kind::Served { ticket: a },
             Kind::Called {
                 ticket: c,
-                teller: 1
+                teller: 1,
+                unread_us: None,
             },
             Kind::AtCounter { ticket: c },
             Kind::Served { ticket: c },
@@ -413,7 +415,8 @@ fn a_called_customer_who_leaves_is_given_up_at_once() {
         [
             Kind::Called {
                 ticket: g,
-                teller: 1
+                teller: 1,
+                unread_us: None,
             },
             Kind::Abandon { ticket: Some(g) }
         ]

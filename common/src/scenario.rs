@@ -361,6 +361,27 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_file_names_line_and_column() {
+        let unknown = "[[customer]]\nname = \"a\"\narrive_ms = 0\nservice_ms = 1\nspeed = 2\n";
+        let err = Scenario::from_toml(unknown, 2, 150.0).expect_err("unknown key");
+        assert!(
+            err.contains("line 5, column 1") && err.contains("speed"),
+            "{err}"
+        );
+        let bad_name = "[[customer]]\nname = \"a b\"\narrive_ms = 0\nservice_ms = 1\n";
+        let err = Scenario::from_toml(bad_name, 2, 150.0).expect_err("bad name");
+        assert!(
+            err.contains("line 2, column 8") && err.contains("letters"),
+            "{err}"
+        );
+        let bad_count = "tellers = 0\n[[customer]]\nname = \"a\"\narrive_ms = 0\nservice_ms = 1\n";
+        let err = Scenario::from_toml(bad_count, 2, 150.0).expect_err("no tellers");
+        assert!(err.contains("line 1, column 11"), "{err}");
+        let err = Scenario::from_toml("", 2, 150.0).expect_err("nobody");
+        assert!(err.contains("at least one"), "{err}");
+    }
+
+    #[test]
     fn speeding_up_divides_every_time() {
         let s = Generate::default().scenario().speed_up(10.0);
         assert_eq!(s.customers[1].arrive_ms, 10.0);

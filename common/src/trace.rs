@@ -53,7 +53,10 @@ pub enum Outcome {
 /// `called_ms`, `at_counter_ms` and `done_ms` are the bank's view (when the
 /// teller sent `CALL`, got `HERE`, sent `DONE`) when the bank ran in this
 /// process, and the customer's view otherwise; `noticed_ms` is always the
-/// customer's: when they learned of the call.
+/// customer's: when they learned of the call. With the bank elsewhere,
+/// `called_ms` is `noticed_ms` less the time the `CALL` line sat unread in the
+/// customer's socket (the `unread_us` of their `called` event, from the
+/// kernel's arrival stamp), or `noticed_ms` itself when that is unknown.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CustomerRecord {
     /// Index in the scenario.

@@ -129,6 +129,12 @@ pub enum Kind {
         ticket: TicketNo,
         /// The teller who calls.
         teller: TellerNo,
+        /// Customer lane only: how long the `CALL` line had sat unread in the
+        /// customer's socket when they took it, in microseconds (the kernel's
+        /// arrival stamp to the moment of reading), when known. The call was
+        /// sent about this long before the customer noticed it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unread_us: Option<u64>,
     },
     /// The customer reached the counter: `HERE` sent, or received by the teller.
     AtCounter {
@@ -198,4 +204,40 @@ pub struct Event {
     /// Which OS thread recorded it, numbered from 0 in order of first use:
     /// shows who did the waiting (one thread per customer, or one for all).
     pub thread: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_unread_is_written_only_when_known() {
+        let event = |unread_us| Event {
+            t_us: 5,
+            lane: Lane::Customer(0),
+            kind: Kind::Called {
+                ticket: 1,
+                teller: 2,
+                unread_us,
+            },
+            thread: 0,
+        };
+        let old =
+            r#"{"t_us":5,"lane":"customer-0","kind":"called","ticket":1,"teller":2,"thread":0}"#;
+        assert_eq!(
+            serde_json::to_string(&event(None)).ok().as_deref(),
+            Some(old)
+        );
+        assert_eq!(
+            serde_json::from_str::<Event>(old).ok(),
+            Some(event(None)),
+            "traces written before the field still read"
+        );
+        let new = serde_json::to_string(&event(Some(750))).unwrap_or_default();
+        assert!(new.contains(r#""unread_us":750"#), "{new}");
+        assert_eq!(
+            serde_json::from_str::<Event>(&new).ok(),
+            Some(event(Some(750)))
+        );
+    }
 }

@@ -99,6 +99,8 @@ struct Seen {
     arrive: Option<f64>,
     ticket: Option<(TicketNo, f64)>,
     noticed: Option<(f64, TellerNo)>,
+    /// How long the `CALL` had sat unread in the socket when noticed (ms).
+    unread: Option<f64>,
     at_counter: Option<f64>,
     served: Option<f64>,
     abandoned: Option<f64>,
@@ -130,7 +132,12 @@ pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
                 match e.kind {
                     Kind::Arrive => s.arrive = Some(t),
                     Kind::Ticket { ticket } => s.ticket = Some((ticket, t)),
-                    Kind::Called { teller, .. } => s.noticed = Some((t, teller)),
+                    Kind::Called {
+                        teller, unread_us, ..
+                    } => {
+                        s.noticed = Some((t, teller));
+                        s.unread = unread_us.map(ms);
+                    }
                     Kind::AtCounter { .. } => s.at_counter = Some(t),
                     Kind::Served { .. } => s.served = Some(t),
                     Kind::Abandon { .. } => s.abandoned = Some(t),
@@ -165,7 +172,15 @@ pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
                 .ticket
                 .and_then(|(n, _)| bank.get(&n).copied())
                 .unwrap_or_default();
-            let called = b.called.or(s.noticed);
+            // The bank's own record of the call when it ran here; otherwise
+            // the customer's notice, less the time the line sat unread in
+            // their socket (it cannot have reached it before they arrived).
+            let called = b.called.or_else(|| {
+                s.noticed.map(|(noticed, teller)| {
+                    let sent = noticed - s.unread.unwrap_or(0.0);
+                    (s.arrive.map_or(sent, |arrive| sent.max(arrive)), teller)
+                })
+            });
             let at_counter = b.at_counter.or(s.at_counter);
             let done = b.served.or(s.served);
             let served = s.served.is_some() && s.abandoned.is_none();
@@ -487,6 +502,7 @@ mod tests {
                 Kind::Called {
                     ticket: 5,
                     teller: 1,
+                    unread_us: None,
                 },
             ),
             at(100, c, Kind::Errand { dur_us: 50_000 }),
@@ -497,6 +513,7 @@ mod tests {
                 Kind::Called {
                     ticket: 5,
                     teller: 1,
+                    unread_us: Some(39_000),
                 },
             ),
             at(101, t, Kind::AtCounter { ticket: 5 }),
@@ -526,6 +543,58 @@ mod tests {
         assert_eq!(tellers[0].calling, [[60.0, 101.0]]);
         assert_eq!(tellers[0].busy, [[101.0, 501.0]]);
         assert!(tellers[1].busy.is_empty());
+    }
+
+    #[test]
+    fn without_the_banks_lanes_the_call_is_the_notice_less_the_time_unread() {
+        let scenario = Generate {
+            customers: 3,
+            ..Generate::default()
+        }
+        .scenario();
+        let noticed = |id: u32, t_ms: u64, ticket: TicketNo, unread_us: Option<u64>| {
+            at(
+                t_ms,
+                Lane::Customer(id),
+                Kind::Called {
+                    ticket,
+                    teller: 1,
+                    unread_us,
+                },
+            )
+        };
+        let mut events = Vec::new();
+        for (id, ticket) in [(0, 1), (1, 2), (2, 3)] {
+            let c = Lane::Customer(id);
+            events.push(at(10, c, Kind::Arrive));
+            events.push(at(11, c, Kind::Ticket { ticket }));
+        }
+        events.extend([
+            // Looked 40 ms after the CALL had reached the socket.
+            noticed(0, 100, 1, Some(40_000)),
+            at(101, Lane::Customer(0), Kind::AtCounter { ticket: 1 }),
+            // No stamp from the kernel: the notice is all there is.
+            noticed(1, 200, 2, None),
+            at(201, Lane::Customer(1), Kind::AtCounter { ticket: 2 }),
+            // A stamp that says "before they came in" (a wall clock that
+            // jumped): the call cannot precede the arrival.
+            noticed(2, 300, 3, Some(1_000_000)),
+            at(301, Lane::Customer(2), Kind::AtCounter { ticket: 3 }),
+        ]);
+        events.sort_by_key(|e| e.t_us);
+        let records = customers(&scenario, &events);
+        let called: Vec<_> = records.iter().map(|r| r.called_ms).collect();
+        assert_eq!(called, [Some(60.0), Some(200.0), Some(10.0)]);
+        let noticed: Vec<_> = records.iter().map(|r| r.noticed_ms).collect();
+        assert_eq!(noticed, [Some(100.0), Some(200.0), Some(300.0)]);
+        assert_eq!(records[0].reaction_ms(), Some(41.0));
+        assert_eq!(records[0].teller, Some(1));
+        let tellers = tellers(&scenario, &records, &events);
+        assert_eq!(
+            tellers[0].calling,
+            [[10.0, 301.0], [60.0, 101.0], [200.0, 201.0]],
+            "the tellers' days, rebuilt from the customers' calls"
+        );
     }
 
     #[test]

@@ -18,6 +18,8 @@
 //! record::ticket(1);
 //! ```
 
+use std::time::Duration;
+
 use tracing::{Level, Span, event, span};
 
 use super::WaitHow;
@@ -66,9 +68,23 @@ pub fn errand(dur_us: u64) {
     event!(name: "errand", target: TARGET, Level::DEBUG, dur_us);
 }
 
-/// The call: sent (teller lane) or received (customer lane).
+/// The call, on a teller's lane: `CALL` sent for `ticket`.
 pub fn called(ticket: TicketNo, teller: TellerNo) {
     event!(name: "called", target: TARGET, Level::DEBUG, ticket, teller);
+}
+
+/// The call, on a customer's lane: the customer has just read `CALL` for
+/// `ticket`. `unread` is how long the line had sat unread in their socket
+/// (see [`Lines::next_reply_stamped`](crate::customer::Lines::next_reply_stamped)),
+/// when the kernel said; recorded as `unread_us`. Same event as [`called`].
+pub fn noticed_call(ticket: TicketNo, teller: TellerNo, unread: Option<Duration>) {
+    match unread {
+        Some(unread) => {
+            let unread_us = u64::try_from(unread.as_micros()).unwrap_or(u64::MAX);
+            event!(name: "called", target: TARGET, Level::DEBUG, ticket, teller, unread_us);
+        }
+        None => event!(name: "called", target: TARGET, Level::DEBUG, ticket, teller),
+    }
 }
 
 /// The customer is at the counter: `HERE` sent (customer) or received (teller).

@@ -8,12 +8,19 @@
 //!
 //! Like `tracing-subscriber`'s `fmt` layer, per-span data lives in the span's
 //! extensions: a [`customer`](super::record::customer) span carries its
-//! [`Lane`], and every event inside it inherits that lane.
+//! [`Lane`], and every event inside it inherits that lane. The lane is read
+//! from the extensions when a thread *enters* the span and kept on that
+//! thread's own stack, so an event costs no span lookup at all. (Events are
+//! placed by the span they happen in; an explicit `parent:` is not used by
+//! the timeline's vocabulary.)
+//!
+//! Its price is measured by `cargo bench -p common --bench timeline`.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
+use crossbeam::utils::CachePadded;
 use thread_local::ThreadLocal;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
@@ -35,11 +42,19 @@ pub struct Recorder {
 
 #[derive(Default)]
 struct Shared {
-    /// One buffer per OS thread that is recording.
-    buffers: ThreadLocal<Mutex<Buffer>>,
+    /// One buffer per OS thread that is recording, each on its own cache
+    /// line: two threads' buffers side by side would make their CPUs fight
+    /// over the line that holds both (false sharing).
+    buffers: ThreadLocal<CachePadded<Mutex<Buffer>>>,
 }
 
 struct Buffer {
+    /// The thread using this buffer now ([`THREAD_NO`]): a slot is handed to
+    /// a new thread once its old one has ended.
+    thread: u32,
+    /// The lanes of the timeline spans this thread is inside, innermost last
+    /// (`None` for a timeline span without a lane).
+    lanes: Vec<Option<Lane>>,
     /// What it recorded, in its own order.
     moments: Vec<Moment>,
 }
@@ -122,19 +137,25 @@ impl Recorder {
             .collect()
     }
 
-    fn push(&self, moment: Moment) {
+    /// Runs `f` on this thread's buffer.
+    fn with_buffer<R>(&self, f: impl FnOnce(&mut Buffer) -> R) -> R {
+        let thread = THREAD_NO.with(|n| *n);
         let buffer = self.shared.buffers.get_or(|| {
-            Mutex::new(Buffer {
+            CachePadded::new(Mutex::new(Buffer {
+                thread,
+                lanes: Vec::new(),
                 moments: Vec::with_capacity(256),
-            })
+            }))
         });
-        // Only this thread ever locks its buffer while the run goes on, so the
-        // lock is never contended; `take` locks it once at the end.
-        buffer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .moments
-            .push(moment);
+        // Only this thread locks its buffer while the run goes on, so the
+        // lock is never contended; `take` locks each buffer once at the end.
+        let mut buffer = buffer.lock().unwrap_or_else(PoisonError::into_inner);
+        if buffer.thread != thread {
+            // A slot left by an ended thread: its spans ended with it.
+            buffer.thread = thread;
+            buffer.lanes.clear();
+        }
+        f(&mut buffer)
     }
 }
 
@@ -156,23 +177,34 @@ where
         }
     }
 
-    fn on_event(&self, event: &TracingEvent<'_>, ctx: Context<'_, S>) {
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        // The span's lane is looked up once per entry, not once per event.
+        let lane = ctx
+            .span(id)
+            .and_then(|span| span.extensions().get::<Lane>().copied());
+        self.with_buffer(|b| b.lanes.push(lane));
+    }
+
+    fn on_exit(&self, _id: &Id, _ctx: Context<'_, S>) {
+        self.with_buffer(|b| b.lanes.pop());
+    }
+
+    fn on_event(&self, event: &TracingEvent<'_>, _ctx: Context<'_, S>) {
         let at = Instant::now();
         let mut fields = Fields::default();
         event.record(&mut fields);
         let Some(kind) = fields.kind(event.metadata().name()) else {
             return;
         };
-        let lane = ctx
-            .event_scope(event)
-            .and_then(|mut scope| scope.find_map(|span| span.extensions().get::<Lane>().copied()))
-            .unwrap_or(Lane::Bank);
-        let thread = THREAD_NO.with(|n| *n);
-        self.push(Moment {
-            thread,
-            at,
-            lane,
-            kind,
+        self.with_buffer(|b| {
+            // The innermost timeline span with a lane; outside any, the bank's.
+            let lane = b.lanes.iter().rev().find_map(|l| *l).unwrap_or(Lane::Bank);
+            b.moments.push(Moment {
+                thread: b.thread,
+                at,
+                lane,
+                kind,
+            });
         });
     }
 }
@@ -203,6 +235,7 @@ struct Fields {
     bank: bool,
     ticket: Option<u64>,
     dur_us: u64,
+    unread_us: Option<u64>,
     found: bool,
     how: Option<WaitHow>,
     reason: Option<String>,
@@ -224,6 +257,7 @@ impl Fields {
             "called" => Kind::Called {
                 ticket: self.ticket?,
                 teller: self.teller?,
+                unread_us: self.unread_us,
             },
             "at_counter" => Kind::AtCounter {
                 ticket: self.ticket?,
@@ -250,6 +284,7 @@ impl Visit for Fields {
             "teller" => self.teller = u32::try_from(value).ok(),
             "ticket" => self.ticket = Some(value),
             "dur_us" => self.dur_us = value,
+            "unread_us" => self.unread_us = Some(value),
             _ => {}
         }
     }
@@ -281,6 +316,8 @@ impl Visit for Fields {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::timeline::record;
 
@@ -296,7 +333,11 @@ mod tests {
             });
             let teller = record::teller(2);
             teller.in_scope(|| record::called(7, 2));
-            customer.in_scope(|| record::poll(true));
+            customer.in_scope(|| {
+                record::poll(true);
+                record::noticed_call(7, 2, Some(Duration::from_micros(1_500)));
+                record::noticed_call(7, 2, None);
+            });
             record::reject("empty line");
             std::thread::scope(|s| {
                 s.spawn(|| {
@@ -317,10 +358,27 @@ mod tests {
                     Lane::Teller(2),
                     Kind::Called {
                         ticket: 7,
-                        teller: 2
+                        teller: 2,
+                        unread_us: None,
                     }
                 ),
                 (Lane::Customer(3), Kind::Poll { found: true }),
+                (
+                    Lane::Customer(3),
+                    Kind::Called {
+                        ticket: 7,
+                        teller: 2,
+                        unread_us: Some(1_500),
+                    }
+                ),
+                (
+                    Lane::Customer(3),
+                    Kind::Called {
+                        ticket: 7,
+                        teller: 2,
+                        unread_us: None,
+                    }
+                ),
                 (
                     Lane::Bank,
                     Kind::Reject {

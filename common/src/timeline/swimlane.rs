@@ -870,6 +870,7 @@ pub(crate) mod tests {
                 Kind::Called {
                     ticket: 1,
                     teller: 1,
+                    unread_us: None,
                 },
             ),
             at(
@@ -878,6 +879,7 @@ pub(crate) mod tests {
                 Kind::Called {
                     ticket: 1,
                     teller: 1,
+                    unread_us: None,
                 },
             ),
             at(300, zhang, Kind::AtCounter { ticket: 1 }),
@@ -891,6 +893,7 @@ pub(crate) mod tests {
                 Kind::Called {
                     ticket: 2,
                     teller: 2,
+                    unread_us: None,
                 },
             ),
             at(600, t1, Kind::Served { ticket: 1 }),
@@ -901,6 +904,7 @@ pub(crate) mod tests {
                 Kind::Called {
                     ticket: 2,
                     teller: 2,
+                    unread_us: None,
                 },
             ),
             at(600, li, Kind::AtCounter { ticket: 2 }),

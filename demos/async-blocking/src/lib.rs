@@ -35,6 +35,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io::{self, ErrorKind, Write};
+use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use common::customer::{self, Lines, VisitError};
@@ -182,6 +183,8 @@ impl<'a> Lobby<'a> {
             };
             let id = c.id as usize;
             match TcpStream::connect(self.setup.bank).and_then(|mut socket| {
+                // The kernel notes when each line reaches the socket.
+                customer::stamp_arrivals(socket.as_fd())?;
                 self.poll.registry().register(
                     &mut socket,
                     Token(id),
@@ -298,8 +301,9 @@ fn step(v: &mut Visitor) -> Result<(), VisitError> {
         socket.write_all(customer::ticket_line(&v.who).as_bytes())?;
         v.stage = Stage::AwaitingTicket;
     }
+    // Each read is recvmsg(): the bytes, and the kernel's stamp of their arrival.
     let closed = loop {
-        match v.lines.read_from(socket) {
+        match v.lines.read_stamped(socket.as_fd()) {
             Ok(0) => break true,
             Ok(_) => {}
             Err(err) if err.kind() == ErrorKind::WouldBlock => break false,
@@ -307,8 +311,8 @@ fn step(v: &mut Visitor) -> Result<(), VisitError> {
             Err(err) => return Err(err.into()),
         }
     };
-    while let Some(reply) = v.lines.next_reply()? {
-        on_reply(v, reply)?;
+    while let Some((reply, unread)) = v.lines.next_reply_stamped()? {
+        on_reply(v, reply, unread)?;
         if matches!(v.stage, Stage::Errand { .. }) {
             return Ok(());
         }
@@ -319,8 +323,9 @@ fn step(v: &mut Visitor) -> Result<(), VisitError> {
     Ok(())
 }
 
-/// What the customer does with one line from the bank.
-fn on_reply(v: &mut Visitor, reply: Reply) -> Result<(), VisitError> {
+/// What the customer does with one line from the bank, which sat `unread`
+/// in the socket before this thread got round to it.
+fn on_reply(v: &mut Visitor, reply: Reply, unread: Option<Duration>) -> Result<(), VisitError> {
     match v.stage {
         Stage::AwaitingTicket => {
             let n = customer::expect_ticket(reply)?;
@@ -331,7 +336,7 @@ fn on_reply(v: &mut Visitor, reply: Reply) -> Result<(), VisitError> {
         }
         Stage::Waiting(n) => {
             let teller = customer::expect_call(reply, n)?;
-            record::called(n, teller);
+            record::noticed_call(n, teller, unread);
             let socket = v.socket.as_mut().ok_or(VisitError::Closed)?;
             socket.write_all(customer::here_line(n).as_bytes())?;
             record::at_counter(n);

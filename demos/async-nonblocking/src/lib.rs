@@ -25,16 +25,18 @@
 //! cargo run -p async-nonblocking -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
 //! ```
 
+use std::io::ErrorKind;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
 
 use common::customer::{self, Lines, VisitError};
 use common::demo::{self, Failure, Setup};
-use common::protocol::{MAX_LINE, Reply, TicketNo};
+use common::protocol::{Reply, TicketNo};
 use common::scenario::Customer;
 use common::style::Style;
 use common::timeline::record;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 use tracing::Instrument;
@@ -121,38 +123,53 @@ async fn visit(
 ) -> Result<(), VisitError> {
     let mut socket = TcpStream::connect(bank).await?;
     socket.set_nodelay(true)?;
+    // The kernel notes when each line reaches the socket.
+    customer::stamp_arrivals(socket.as_fd())?;
     let mut lines = Lines::new();
 
     socket
         .write_all(customer::ticket_line(c).as_bytes())
         .await?;
-    let n = customer::expect_ticket(next_reply(&mut socket, &mut lines).await?)?;
+    let (slip, _) = next_reply(&socket, &mut lines).await?;
+    let n = customer::expect_ticket(slip)?;
     *ticket = Some(n);
     record::ticket(n);
 
     // The lesson: this await frees the thread; the reactor wakes us on CALL.
     record::wait(STYLE.wait_how());
-    let teller = customer::expect_call(next_reply(&mut socket, &mut lines).await?, n)?;
-    record::called(n, teller);
+    let (call, unread) = next_reply(&socket, &mut lines).await?;
+    let teller = customer::expect_call(call, n)?;
+    record::noticed_call(n, teller, unread);
 
     socket.write_all(customer::here_line(n).as_bytes()).await?;
     record::at_counter(n);
 
-    customer::expect_done(next_reply(&mut socket, &mut lines).await?, n)?;
+    let (done, _) = next_reply(&socket, &mut lines).await?;
+    customer::expect_done(done, n)?;
     record::served(n);
     Ok(())
 }
 
-/// Awaits the bank's next line.
-async fn next_reply(socket: &mut TcpStream, lines: &mut Lines) -> Result<Reply, VisitError> {
-    let mut chunk = [0u8; MAX_LINE + 1];
+/// Awaits the bank's next line; returns it with how long it sat unread in
+/// the socket before the task was woken and read it.
+async fn next_reply(
+    socket: &TcpStream,
+    lines: &mut Lines,
+) -> Result<(Reply, Option<Duration>), VisitError> {
     loop {
-        if let Some(reply) = lines.next_reply()? {
-            return Ok(reply);
+        if let Some(stamped) = lines.next_reply_stamped()? {
+            return Ok(stamped);
         }
-        match socket.read(&mut chunk).await? {
-            0 => return Err(VisitError::Closed),
-            n => lines.push(&chunk[..n]),
+        // The await: the task is parked until the reactor says "readable".
+        socket.readable().await?;
+        // Then one read, recvmsg() to get the kernel's arrival stamp too;
+        // `try_io` tells tokio if it found nothing after all (WouldBlock),
+        // and the task awaits again.
+        match socket.try_io(Interest::READABLE, || lines.read_stamped(socket.as_fd())) {
+            Ok(0) => return Err(VisitError::Closed),
+            Ok(_) => {}
+            Err(err) if err.kind() == ErrorKind::WouldBlock => {}
+            Err(err) => return Err(err.into()),
         }
     }
 }

@@ -26,6 +26,7 @@
 
 use std::io::Write;
 use std::net::TcpStream;
+use std::os::fd::AsFd;
 
 use common::customer::{self, Directions, Errand, Lines, VisitError};
 use common::demo::{Failure, Setup};
@@ -53,22 +54,29 @@ fn visit(
 ) -> Result<(), VisitError> {
     let mut socket = TcpStream::connect(way.bank)?;
     socket.set_nodelay(true)?;
+    // The kernel notes when each line reaches the socket: how long the call
+    // then sits there unread is what the customer's reaction costs.
+    customer::stamp_arrivals(socket.as_fd())?;
     let mut lines = Lines::new();
 
     socket.write_all(customer::ticket_line(c).as_bytes())?;
-    let n = customer::expect_ticket(lines.read_reply(&mut socket)?)?;
+    let (slip, _) = lines.read_reply_stamped(socket.as_fd())?;
+    let n = customer::expect_ticket(slip)?;
     *ticket = Some(n);
     record::ticket(n);
 
-    // The lesson: this read() blocks the thread until the bank calls.
+    // The lesson: this read() blocks the thread until the bank calls. (It is
+    // recvmsg(): a read() that also hands over the kernel's arrival stamp.)
     record::wait(STYLE.wait_how());
-    let teller = customer::expect_call(lines.read_reply(&mut socket)?, n)?;
-    record::called(n, teller);
+    let (call, unread) = lines.read_reply_stamped(socket.as_fd())?;
+    let teller = customer::expect_call(call, n)?;
+    record::noticed_call(n, teller, unread);
 
     socket.write_all(customer::here_line(n).as_bytes())?;
     record::at_counter(n);
 
-    customer::expect_done(lines.read_reply(&mut socket)?, n)?;
+    let (done, _) = lines.read_reply_stamped(socket.as_fd())?;
+    customer::expect_done(done, n)?;
     record::served(n);
     Ok(())
 }

@@ -31,6 +31,7 @@
 
 use std::io::{ErrorKind, Write};
 use std::net::TcpStream;
+use std::os::fd::AsFd;
 use std::time::Duration;
 
 use common::customer::{self, Directions, Errand, Lines, VisitError};
@@ -60,57 +61,65 @@ fn visit(
     let every = way.poll_every;
     let mut socket = TcpStream::connect(way.bank)?;
     socket.set_nodelay(true)?;
+    // The kernel notes when each line reaches the socket: how long the call
+    // then sits there unread, until the next look, is the price of looking.
+    customer::stamp_arrivals(socket.as_fd())?;
     let mut lines = Lines::new();
 
     // The slip is handed over at the door: that short exchange blocks.
     socket.write_all(customer::ticket_line(c).as_bytes())?;
-    let n = customer::expect_ticket(lines.read_reply(&mut socket)?)?;
+    let (slip, _) = lines.read_reply_stamped(socket.as_fd())?;
+    let n = customer::expect_ticket(slip)?;
     *ticket = Some(n);
     record::ticket(n);
 
     // From here on, no read() may block: it answers now, call or no call.
     socket.set_nonblocking(true)?;
     record::wait(STYLE.wait_how());
-    let teller =
-        customer::expect_call(look_until_reply(&mut socket, &mut lines, errand, every)?, n)?;
-    record::called(n, teller);
+    let (call, unread) = look_until_reply(&socket, &mut lines, errand, every)?;
+    let teller = customer::expect_call(call, n)?;
+    record::noticed_call(n, teller, unread);
 
     // A fresh socket's send buffer is empty, so this short write completes
     // even in non-blocking mode.
     socket.write_all(customer::here_line(n).as_bytes())?;
     record::at_counter(n);
 
-    customer::expect_done(look_until_reply(&mut socket, &mut lines, errand, every)?, n)?;
+    let (done, _) = look_until_reply(&socket, &mut lines, errand, every)?;
+    customer::expect_done(done, n)?;
     record::served(n);
     Ok(())
 }
 
 /// The style itself: a slice of errand (or of idle phone-holding once the
-/// errand is done), then one look at the socket; again and again.
+/// errand is done), then one look at the socket; again and again. Returns
+/// the line with how long it sat unread in the socket before the look.
 fn look_until_reply(
-    socket: &mut TcpStream,
+    socket: &TcpStream,
     lines: &mut Lines,
     errand: &mut Errand,
     every: Duration,
-) -> Result<Reply, VisitError> {
+) -> Result<(Reply, Option<Duration>), VisitError> {
     loop {
         // A line may already be here, read along with the previous one.
-        if let Some(reply) = lines.next_reply()? {
-            return Ok(reply);
+        if let Some(stamped) = lines.next_reply_stamped()? {
+            return Ok(stamped);
         }
         let worked = errand.work(every);
         if worked < every {
             // Errand done (or nearly): the customer just keeps looking up.
             std::thread::sleep(every - worked);
         }
-        match lines.read_from(socket) {
+        // The look: a non-blocking read (recvmsg(), to get the kernel's
+        // stamp of when the line arrived along with it).
+        match lines.read_stamped(socket.as_fd()) {
             Err(err) if err.kind() == ErrorKind::WouldBlock => record::poll(false),
             Err(err) => return Err(err.into()),
             Ok(0) => return Err(VisitError::Closed),
-            Ok(_) => match lines.next_reply()? {
-                Some(reply) => {
+            Ok(_) => match lines.next_reply_stamped()? {
+                Some(stamped) => {
                     record::poll(true);
-                    return Ok(reply);
+                    return Ok(stamped);
                 }
                 // Half a line so far: it counts as a look that found nothing.
                 None => record::poll(false),
