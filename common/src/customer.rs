@@ -64,6 +64,29 @@ pub fn thread_per_customer(setup: &Setup, visit: Visit) -> Vec<Failure> {
     failures
 }
 
+/// The start of a visit for a customer on their own thread: walk in
+/// (connect), take a ticket and get the slip. This short exchange blocks in
+/// every style; the styles differ in how they wait *after* it. The ticket is
+/// noted in `ticket` as soon as it is issued.
+pub fn walk_in(
+    c: &Customer,
+    bank: SocketAddr,
+    ticket: &mut Option<TicketNo>,
+) -> Result<(TcpStream, Lines, TicketNo), VisitError> {
+    let mut socket = TcpStream::connect(bank)?;
+    socket.set_nodelay(true)?;
+    // The kernel notes when each line reaches the socket: how long the call
+    // then sits there unread is what the customer's reaction costs.
+    stamp_arrivals(socket.as_fd())?;
+    let mut lines = Lines::new();
+    socket.write_all(ticket_line(c).as_bytes())?;
+    let (slip, _) = lines.read_reply_stamped(socket.as_fd())?;
+    let n = expect_ticket(slip)?;
+    *ticket = Some(n);
+    record::ticket(n);
+    Ok((socket, lines, n))
+}
+
 /// One customer's whole story in their own lane: arrive, visit the bank in
 /// the style given, finish the errand, leave. A failed visit is abandoned.
 pub fn attend(c: &Customer, way: Directions, visit: Visit) -> Result<(), Failure> {

@@ -3,6 +3,9 @@
 use assert_cmd::cargo::cargo_bin_cmd;
 use unicode_width::UnicodeWidthStr;
 
+#[path = "../../cli_support.rs"]
+mod cli_support;
+
 #[test]
 fn with_no_flags_it_shows_the_lesson() {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -50,36 +53,10 @@ fn with_no_flags_it_shows_the_lesson() {
     );
 }
 
-fn threads_peak(customers: u32) -> u64 {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let trace = dir.path().join("run.json");
-    cargo_bin_cmd!("async-nonblocking")
-        .args([
-            "--arrival-gap",
-            "1",
-            "--service",
-            "10",
-            "--tellers",
-            "4",
-            "--errand",
-            "50",
-        ])
-        .args(["--customers", &customers.to_string(), "--trace"])
-        .arg(&trace)
-        .env("NO_COLOR", "1")
-        .assert()
-        .success();
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&trace).expect("the trace is written"))
-            .expect("the trace is JSON");
-    json["metrics"]["threads_peak"]
-        .as_u64()
-        .expect("threads_peak")
-}
-
 #[test]
 fn threads_do_not_grow_with_customers() {
-    let (few, many) = (threads_peak(4), threads_peak(60));
+    let few = cli_support::threads_peak(cargo_bin_cmd!("async-nonblocking"), 4);
+    let many = cli_support::threads_peak(cargo_bin_cmd!("async-nonblocking"), 60);
     assert_eq!(
         few, many,
         "4 customers: {few} threads; 60 customers: {many} threads"

@@ -25,10 +25,9 @@
 //! ```
 
 use std::io::Write;
-use std::net::TcpStream;
 use std::os::fd::AsFd;
 
-use common::customer::{self, Directions, Errand, Lines, VisitError};
+use common::customer::{self, Directions, Errand, VisitError};
 use common::demo::{Failure, Setup};
 use common::protocol::TicketNo;
 use common::scenario::Customer;
@@ -52,18 +51,7 @@ fn visit(
     _errand: &mut Errand,
     ticket: &mut Option<TicketNo>,
 ) -> Result<(), VisitError> {
-    let mut socket = TcpStream::connect(way.bank)?;
-    socket.set_nodelay(true)?;
-    // The kernel notes when each line reaches the socket: how long the call
-    // then sits there unread is what the customer's reaction costs.
-    customer::stamp_arrivals(socket.as_fd())?;
-    let mut lines = Lines::new();
-
-    socket.write_all(customer::ticket_line(c).as_bytes())?;
-    let (slip, _) = lines.read_reply_stamped(socket.as_fd())?;
-    let n = customer::expect_ticket(slip)?;
-    *ticket = Some(n);
-    record::ticket(n);
+    let (mut socket, mut lines, n) = customer::walk_in(c, way.bank, ticket)?;
 
     // The lesson: this read() blocks the thread until the bank calls. (It is
     // recvmsg(): a read() that also hands over the kernel's arrival stamp.)

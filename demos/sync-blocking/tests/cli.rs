@@ -2,12 +2,14 @@
 
 use assert_cmd::cargo::cargo_bin_cmd;
 
+#[path = "../../cli_support.rs"]
+mod cli_support;
+
 #[test]
 fn the_process_holds_a_thread_per_customer() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let trace = dir.path().join("run.json");
-    cargo_bin_cmd!("sync-blocking")
-        .args([
+    let (_, json) = cli_support::traced_run(
+        cargo_bin_cmd!("sync-blocking"),
+        &[
             "--customers",
             "24",
             "--arrival-gap",
@@ -16,19 +18,13 @@ fn the_process_holds_a_thread_per_customer() {
             "20",
             "--tellers",
             "4",
-        ])
-        .args(["--errand", "100", "--speed", "2", "--trace"])
-        .arg(&trace)
-        .env("NO_COLOR", "1")
-        .assert()
-        .success();
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&trace).expect("the trace is written"))
-            .expect("the trace is JSON");
+        ],
+    );
     let peak = json["metrics"]["threads_peak"]
         .as_u64()
         .expect("threads_peak");
-    // 24 customer threads were alive at once (each waits in line, then does its errand).
+    // All 24 customer threads were alive at once: the last arrives (at 23 ms)
+    // long before the first has finished its errand (after 1 s).
     assert!(peak >= 24, "threads_peak {peak}");
 }
 

@@ -59,19 +59,7 @@ fn visit(
     ticket: &mut Option<TicketNo>,
 ) -> Result<(), VisitError> {
     let every = way.poll_every;
-    let mut socket = TcpStream::connect(way.bank)?;
-    socket.set_nodelay(true)?;
-    // The kernel notes when each line reaches the socket: how long the call
-    // then sits there unread, until the next look, is the price of looking.
-    customer::stamp_arrivals(socket.as_fd())?;
-    let mut lines = Lines::new();
-
-    // The slip is handed over at the door: that short exchange blocks.
-    socket.write_all(customer::ticket_line(c).as_bytes())?;
-    let (slip, _) = lines.read_reply_stamped(socket.as_fd())?;
-    let n = customer::expect_ticket(slip)?;
-    *ticket = Some(n);
-    record::ticket(n);
+    let (mut socket, mut lines, n) = customer::walk_in(c, way.bank, ticket)?;
 
     // From here on, no read() may block: it answers now, call or no call.
     socket.set_nonblocking(true)?;
