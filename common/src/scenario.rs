@@ -160,10 +160,14 @@ impl Generate {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
+    /// Tellers, if the file says (the flag wins over it).
     tellers: Option<Count>,
+    /// sync-nonblocking's slice, if the file says (the flag wins over it).
     poll_every_ms: Option<PositiveMs>,
+    /// How the bank picks the next ticket: FCFS unless the file says.
     #[serde(default)]
     policy: PolicyKind,
+    /// The `[[customer]]` tables.
     #[serde(rename = "customer", default)]
     customers: Vec<FileCustomer>,
 }
@@ -171,9 +175,13 @@ struct File {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileCustomer {
+    /// The name on the ticket.
     name: Name,
+    /// When they walk in.
     arrive_ms: Ms,
+    /// How long their business takes at the counter.
     service_ms: PositiveMs,
+    /// Their own work; none if left out.
     #[serde(default)]
     errand_ms: Ms,
 }

@@ -96,25 +96,38 @@ fn ms(t_us: u64) -> f64 {
 /// What one customer's lane recorded.
 #[derive(Default)]
 struct Seen {
+    /// Walked in.
     arrive: Option<f64>,
+    /// The ticket taken, and when.
     ticket: Option<(TicketNo, f64)>,
+    /// When the customer read the call, and from which teller.
     noticed: Option<(f64, TellerNo)>,
     /// How long the `CALL` had sat unread in the socket when noticed (ms).
     unread: Option<f64>,
+    /// `HERE` sent.
     at_counter: Option<f64>,
+    /// `DONE` read.
     served: Option<f64>,
+    /// Gave the ticket up.
     abandoned: Option<f64>,
+    /// Finished, errand included.
     leave: Option<f64>,
+    /// Looks at the socket that found nothing.
     polls: u64,
+    /// Errand stretches, `(start, end)`.
     errands: Vec<(f64, f64)>,
 }
 
 /// What the tellers recorded about one ticket.
 #[derive(Default, Clone, Copy)]
 struct AtBank {
+    /// When a teller sent `CALL`, and which teller.
     called: Option<(f64, TellerNo)>,
+    /// When the teller got `HERE`.
     at_counter: Option<f64>,
+    /// When the teller sent `DONE`.
     served: Option<f64>,
+    /// When the teller gave the ticket up.
     abandoned: Option<f64>,
 }
 

@@ -230,14 +230,23 @@ fn keep_interest() {
 /// The fields of a timeline span or event, picked out by name.
 #[derive(Default)]
 struct Fields {
+    /// A customer span's lane number.
     customer: Option<u32>,
+    /// A teller span's number, or the teller of a `called` event.
     teller: Option<u32>,
+    /// Marks the bank's own span.
     bank: bool,
+    /// The ticket an event concerns.
     ticket: Option<u64>,
+    /// An errand stretch's length.
     dur_us: u64,
+    /// How long a call sat unread in the customer's socket.
     unread_us: Option<u64>,
+    /// Whether a look at the socket found the call.
     found: bool,
+    /// How a customer waits.
     how: Option<WaitHow>,
+    /// Why the bank refused a line.
     reason: Option<String>,
 }
 
