@@ -87,6 +87,9 @@ pub struct LaneView {
     pub ticket: Option<TicketNo>,
     /// How the visit ended, for customers.
     pub outcome: Option<Outcome>,
+    /// Short texts to write into the track where a stretch starts: on a
+    /// teller's row, the ticket it serves (ms, text).
+    pub tags: Vec<(f64, String)>,
 }
 
 fn ms(t_us: u64) -> f64 {
@@ -344,6 +347,7 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
                 polls: polls.remove(&c.id).unwrap_or_default(),
                 ticket: c.ticket,
                 outcome: Some(c.outcome),
+                tags: Vec::new(),
             }
         })
         .collect();
@@ -367,6 +371,12 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
             polls: Vec::new(),
             ticket: None,
             outcome: None,
+            tags: trace
+                .customers
+                .iter()
+                .filter(|c| c.teller == Some(t.id))
+                .filter_map(|c| Some((c.at_counter_ms?, c.ticket?.to_string())))
+                .collect(),
         }
     }));
     views

@@ -347,6 +347,25 @@ fn cells(lane: &LaneView, abandoned_ms: Option<f64>, axis: &Axis) -> Vec<Cell> {
             };
         }
     }
+    for (t, text) in lane.tags.iter().filter(|(t, _)| t.is_finite()) {
+        // A ticket number is written over the start of its service, if the
+        // service is wide enough to hold it.
+        let serving = glyph(State::Serving);
+        let mut from = axis.column_of(*t);
+        if out[from].glyph != serving && from + 1 < out.len() {
+            // The service began late in a column that the call still fills.
+            from += 1;
+        }
+        let room = out[from..]
+            .iter()
+            .take_while(|c| c.glyph == serving)
+            .count();
+        if room > text.chars().count() {
+            for (cell, ch) in out[from..].iter_mut().zip(text.chars()) {
+                cell.glyph = ch;
+            }
+        }
+    }
     if let Some(t) = abandoned_ms {
         out[axis.column_of(t)] = Cell {
             glyph: ABANDON,
@@ -1033,7 +1052,12 @@ pub(crate) mod tests {
             for c in inside(450.0, 600.0, step) {
                 assert_eq!(t2[c], '~', "teller 2 calling in column {c}");
             }
-            for c in inside(600.0, 900.0, step) {
+            // The service starts with the number of the ticket served.
+            assert_eq!(t2[col(600.0)], '2', "teller 2 serves ticket 2");
+            for c in inside(600.0, 900.0, step)
+                .into_iter()
+                .filter(|&c| c > col(600.0))
+            {
                 assert_eq!(t2[c], '#', "teller 2 serving in column {c}");
             }
             let (_, alice) = row(&text, "Alice", start);
