@@ -303,7 +303,7 @@ fn step(v: &mut Visitor) -> Result<(), VisitError> {
     }
     // Each read is recvmsg(): the bytes, and the kernel's stamp of their arrival.
     let closed = loop {
-        match v.lines.read_stamped(socket.as_fd()) {
+        match v.lines.read_once(socket.as_fd()) {
             Ok(0) => break true,
             Ok(_) => {}
             Err(err) if err.kind() == ErrorKind::WouldBlock => break false,
@@ -311,7 +311,7 @@ fn step(v: &mut Visitor) -> Result<(), VisitError> {
             Err(err) => return Err(err.into()),
         }
     };
-    while let Some((reply, unread)) = v.lines.next_reply_stamped()? {
+    while let Some((reply, unread)) = v.lines.next_reply()? {
         on_reply(v, reply, unread)?;
         if matches!(v.stage, Stage::Errand { .. }) {
             return Ok(());

@@ -157,7 +157,7 @@ async fn next_reply(
     lines: &mut Lines,
 ) -> Result<(Reply, Option<Duration>), VisitError> {
     loop {
-        if let Some(stamped) = lines.next_reply_stamped()? {
+        if let Some(stamped) = lines.next_reply()? {
             return Ok(stamped);
         }
         // The await: the task is parked until the reactor says "readable".
@@ -165,7 +165,7 @@ async fn next_reply(
         // Then one read, recvmsg() to get the kernel's arrival stamp too;
         // `try_io` tells tokio if it found nothing after all (WouldBlock),
         // and the task awaits again.
-        match socket.try_io(Interest::READABLE, || lines.read_stamped(socket.as_fd())) {
+        match socket.try_io(Interest::READABLE, || lines.read_once(socket.as_fd())) {
             Ok(0) => return Err(VisitError::Closed),
             Ok(_) => {}
             Err(err) if err.kind() == ErrorKind::WouldBlock => {}

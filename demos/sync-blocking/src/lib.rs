@@ -56,14 +56,14 @@ fn visit(
     // The lesson: this read() blocks the thread until the bank calls. (It is
     // recvmsg(): a read() that also hands over the kernel's arrival stamp.)
     record::wait(STYLE.wait_how());
-    let (call, unread) = lines.read_reply_stamped(socket.as_fd())?;
+    let (call, unread) = lines.read_reply(socket.as_fd())?;
     let teller = customer::expect_call(call, n)?;
     record::noticed_call(n, teller, unread);
 
     socket.write_all(customer::here_line(n).as_bytes())?;
     record::at_counter(n);
 
-    let (done, _) = lines.read_reply_stamped(socket.as_fd())?;
+    let (done, _) = lines.read_reply(socket.as_fd())?;
     customer::expect_done(done, n)?;
     record::served(n);
     Ok(())

@@ -90,7 +90,7 @@ fn look_until_reply(
 ) -> Result<(Reply, Option<Duration>), VisitError> {
     loop {
         // A line may already be here, read along with the previous one.
-        if let Some(stamped) = lines.next_reply_stamped()? {
+        if let Some(stamped) = lines.next_reply()? {
             return Ok(stamped);
         }
         let worked = errand.work(every);
@@ -100,11 +100,11 @@ fn look_until_reply(
         }
         // The look: a non-blocking read (recvmsg(), to get the kernel's
         // stamp of when the line arrived along with it).
-        match lines.read_stamped(socket.as_fd()) {
+        match lines.read_once(socket.as_fd()) {
             Err(err) if err.kind() == ErrorKind::WouldBlock => record::poll(false),
             Err(err) => return Err(err.into()),
             Ok(0) => return Err(VisitError::Closed),
-            Ok(_) => match lines.next_reply_stamped()? {
+            Ok(_) => match lines.next_reply()? {
                 Some(stamped) => {
                     record::poll(true);
                     return Ok(stamped);
