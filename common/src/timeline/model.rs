@@ -87,9 +87,9 @@ pub struct LaneView {
     pub ticket: Option<TicketNo>,
     /// How the visit ended, for customers.
     pub outcome: Option<Outcome>,
-    /// Short texts to write into the track where a stretch starts: on a
-    /// teller's row, the ticket it serves (ms, text).
-    pub tags: Vec<(f64, String)>,
+    /// Short texts to write over a stretch, from its start: on a teller's
+    /// row, the ticket it serves (start ms, end ms, text).
+    pub tags: Vec<(f64, f64, String)>,
 }
 
 fn ms(t_us: u64) -> f64 {
@@ -375,7 +375,7 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
                 .customers
                 .iter()
                 .filter(|c| c.teller == Some(t.id))
-                .filter_map(|c| Some((c.at_counter_ms?, c.ticket?.to_string())))
+                .filter_map(|c| Some((c.at_counter_ms?, c.done_ms?, c.ticket?.to_string())))
                 .collect(),
         }
     }));

@@ -347,20 +347,26 @@ fn cells(lane: &LaneView, abandoned_ms: Option<f64>, axis: &Axis) -> Vec<Cell> {
             };
         }
     }
-    for (t, text) in lane.tags.iter().filter(|(t, _)| t.is_finite()) {
-        // A ticket number is written over the start of its service, if the
-        // service is wide enough to hold it.
+    for (start, end, text) in &lane.tags {
+        // A ticket number is written over the start of its service, when the
+        // service is wide enough to show it and at least one `#` after it.
+        if !(start.is_finite() && end.is_finite()) {
+            continue;
+        }
         let serving = glyph(State::Serving);
-        let mut from = axis.column_of(*t);
+        let mut from = axis.column_of(*start);
         if out[from].glyph != serving && from + 1 < out.len() {
             // The service began late in a column that the call still fills.
             from += 1;
         }
-        let room = out[from..]
-            .iter()
-            .take_while(|c| c.glyph == serving)
-            .count();
-        if room > text.chars().count() {
+        let width = text.chars().count();
+        let columns = (end - start) / axis.step_ms;
+        let fits = columns >= (width + 1) as f64
+            && out[from..]
+                .iter()
+                .take(width + 1)
+                .all(|c| c.glyph == serving);
+        if fits {
             for (cell, ch) in out[from..].iter_mut().zip(text.chars()) {
                 cell.glyph = ch;
             }
