@@ -107,13 +107,7 @@ pub async fn sleep(duration: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a current-thread runtime can be built in a test")
-    }
+    use crate::bank::test_runtime as runtime;
 
     /// How late, in microseconds, each of `count` sleeps of `each` woke up.
     async fn overshoots(count: usize, each: Duration) -> Vec<f64> {

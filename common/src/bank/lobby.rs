@@ -188,14 +188,8 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bank::test_runtime as runtime;
     use crate::policy::PolicyKind;
-
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a current-thread runtime can be built in a test")
-    }
 
     #[test]
     fn tickets_count_up_and_the_departed_are_skipped() {

@@ -115,6 +115,15 @@ async fn serve_with(
     listener::open_doors(listener, lobby, front_door, staff, shutdown).await
 }
 
+/// A current-thread runtime for the bank's unit tests.
+#[cfg(test)]
+pub(crate) fn test_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime can be built in a test")
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::VecDeque;
@@ -183,10 +192,7 @@ mod tests {
 
     #[test]
     fn a_preemptive_policy_pauses_and_calls_again() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a current-thread runtime can be built in a test");
+        let runtime = test_runtime();
         let listener = runtime
             .block_on(TcpListener::bind("127.0.0.1:0"))
             .expect("a free loopback port");

@@ -37,7 +37,7 @@ impl Errand {
         }
         let started = Instant::now();
         std::thread::sleep(stretch);
-        record::errand(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
+        record::errand(started.elapsed());
         self.left -= stretch;
         stretch
     }

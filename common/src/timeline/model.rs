@@ -87,6 +87,9 @@ pub struct LaneView {
     pub ticket: Option<TicketNo>,
     /// How the visit ended, for customers.
     pub outcome: Option<Outcome>,
+    /// Where an abandoned customer left (ms): their `abandon`, else their
+    /// `leave`, else the end of their last stretch. `None` for the served.
+    pub abandoned_ms: Option<f64>,
     /// Short texts to write over a stretch, from its start: on a teller's
     /// row, the ticket it serves (start ms, end ms, text).
     pub tags: Vec<(f64, f64, String)>,
@@ -337,16 +340,27 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
         .iter()
         .map(|c| {
             let errands = errands.remove(&c.id).unwrap_or_default();
+            let abandoned = abandoned_at.get(&c.id).copied();
+            let segments = customer_segments(c, &errands, abandoned);
+            let abandoned_ms = (c.outcome == Outcome::Abandoned)
+                .then(|| {
+                    abandoned
+                        .or(c.leave_ms)
+                        .or_else(|| segments.last().map(|s| s.end_ms))
+                })
+                .flatten()
+                .filter(|t| t.is_finite());
             LaneView {
                 lane: Lane::Customer(c.id),
                 label: match c.ticket {
                     Some(n) => format!("{} #{n}", c.name),
                     None => c.name.clone(),
                 },
-                segments: customer_segments(c, &errands, abandoned_at.get(&c.id).copied()),
+                segments,
                 polls: polls.remove(&c.id).unwrap_or_default(),
                 ticket: c.ticket,
                 outcome: Some(c.outcome),
+                abandoned_ms,
                 tags: Vec::new(),
             }
         })
@@ -371,6 +385,7 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
             polls: Vec::new(),
             ticket: None,
             outcome: None,
+            abandoned_ms: None,
             tags: trace
                 .customers
                 .iter()

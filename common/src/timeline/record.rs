@@ -63,8 +63,9 @@ pub fn poll(found: bool) {
     event!(name: "poll", target: TARGET, Level::TRACE, found);
 }
 
-/// A stretch of the customer's errand that lasted `dur_us` microseconds ended now.
-pub fn errand(dur_us: u64) {
+/// A stretch of the customer's errand that lasted `took` ended now.
+pub fn errand(took: Duration) {
+    let dur_us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
     event!(name: "errand", target: TARGET, Level::DEBUG, dur_us);
 }
 

@@ -62,8 +62,8 @@ use anstyle::{AnsiColor, Effects, Style as Look};
 use clap::ValueEnum as _;
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
+use super::Lane;
 use super::model::{self, LaneView, State};
-use super::{Kind, Lane};
 use crate::trace::{Outcome, Trace};
 
 /// How to draw.
@@ -251,31 +251,6 @@ pub fn end_ms(trace: &Trace, lanes: &[LaneView]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// When each abandoned customer left, by scenario id: their first `abandon`
-/// moment, else their `leave`, else the end of their last segment. `None`
-/// when nothing at all was recorded for them.
-fn abandoned_at(trace: &Trace, lane: &LaneView) -> Option<f64> {
-    let Lane::Customer(id) = lane.lane else {
-        return None;
-    };
-    if lane.outcome != Some(Outcome::Abandoned) {
-        return None;
-    }
-    let recorded = trace.events.iter().find_map(|e| match e.kind {
-        Kind::Abandon { .. } if e.lane == Lane::Customer(id) => Some(e.t_us as f64 / 1000.0),
-        _ => None,
-    });
-    let leave = trace
-        .customers
-        .iter()
-        .find(|c| c.id == id)
-        .and_then(|c| c.leave_ms);
-    recorded
-        .or(leave)
-        .or_else(|| lane.segments.last().map(|s| s.end_ms))
-        .filter(|t| t.is_finite())
-}
-
 /// One cell of a track: a glyph and its colour.
 #[derive(Clone, Copy)]
 struct Cell {
@@ -292,7 +267,7 @@ const BLANK: Cell = Cell {
 };
 
 /// The cells of one lane along `axis` (see the module header for the rules).
-fn cells(lane: &LaneView, abandoned_ms: Option<f64>, axis: &Axis) -> Vec<Cell> {
+fn cells(lane: &LaneView, axis: &Axis) -> Vec<Cell> {
     // Time each state covers in each column, indexed like `State::ALL`.
     let mut cover = vec![[0.0f64; State::ALL.len()]; axis.columns];
     for seg in &lane.segments {
@@ -372,7 +347,7 @@ fn cells(lane: &LaneView, abandoned_ms: Option<f64>, axis: &Axis) -> Vec<Cell> {
             }
         }
     }
-    if let Some(t) = abandoned_ms {
+    if let Some(t) = lane.abandoned_ms {
         out[axis.column_of(t)] = Cell {
             glyph: ABANDON,
             look: Some(abandon_look()),
@@ -382,11 +357,11 @@ fn cells(lane: &LaneView, abandoned_ms: Option<f64>, axis: &Axis) -> Vec<Cell> {
 }
 
 /// One lane's track along `axis`: `axis.columns` columns of glyphs with their
-/// colours. `abandoned_ms` puts the `x` where an abandoned customer left.
+/// colours; an `x` where an abandoned customer left.
 /// (`compare` draws its rows with this, so all pictures read alike.)
-pub fn track(lane: &LaneView, abandoned_ms: Option<f64>, axis: &Axis) -> String {
+pub fn track(lane: &LaneView, axis: &Axis) -> String {
     let mut out = String::new();
-    let cells = cells(lane, abandoned_ms, axis);
+    let cells = cells(lane, axis);
     let mut run = String::new();
     let mut run_look = None;
     for cell in cells {
@@ -820,7 +795,7 @@ pub fn render(trace: &Trace, options: &Options) -> String {
                 }
                 last_was_customer = is_customer;
                 let name = pad(&label(lane, label_width), label_width);
-                let track = track(lane, abandoned_at(trace, lane), &axis);
+                let track = track(lane, &axis);
                 // Blank columns at the end of a row are plain spaces: drop them.
                 let _ = writeln!(out, "{}", format!("{name} {track}").trim_end());
             }
@@ -843,7 +818,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::scenario::Generate;
     use crate::style::Style;
-    use crate::timeline::{Event, WaitHow};
+    use crate::timeline::{Event, Kind, WaitHow};
     use crate::trace::{Metrics, SCHEMA};
 
     fn at(t_ms: u64, lane: Lane, kind: Kind) -> Event {

@@ -247,7 +247,7 @@ impl<'a> Lobby<'a> {
             visitor.lane.in_scope(|| {
                 if let Stage::Errand { started, .. } = visitor.stage {
                     if visitor.who.errand_ms > 0.0 {
-                        record::errand(micros(started.elapsed()));
+                        record::errand(started.elapsed());
                     }
                 }
                 record::leave();
@@ -354,8 +354,4 @@ fn on_reply(v: &mut Visitor, reply: Reply, unread: Option<Duration>) -> Result<(
         Stage::Connecting | Stage::Errand { .. } => {}
     }
     Ok(())
-}
-
-fn micros(d: Duration) -> u64 {
-    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
