@@ -12,7 +12,6 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use common::bank::{Config, Embedded, serve};
-use common::policy::PolicyKind;
 use common::protocol::{Reply, TicketNo};
 use common::timeline::{Event, Kind, Lane, Recorder};
 
@@ -27,7 +26,7 @@ fn bank(tellers: u32) -> Embedded {
     Embedded::start(
         Config {
             tellers,
-            policy: PolicyKind::Fcfs,
+            ..Config::default()
         },
         SocketAddr::from(([127, 0, 0, 1], 0)),
     )
@@ -455,7 +454,7 @@ fn serve_runs_on_any_runtime_until_shutdown() {
     let (close, closed) = tokio::sync::oneshot::channel::<()>();
     let config = Config {
         tellers: 3,
-        policy: PolicyKind::Fcfs,
+        ..Config::default()
     };
     let bank = runtime.spawn(serve(listener, config, async {
         let _ = closed.await;
@@ -515,7 +514,7 @@ fn stop_closes_the_bank_and_reports_its_own_thread() {
 fn a_bank_without_tellers_is_refused() {
     let config = Config {
         tellers: 0,
-        policy: PolicyKind::Fcfs,
+        ..Config::default()
     };
     let err = Embedded::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
         .expect_err("no tellers, no bank");

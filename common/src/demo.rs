@@ -24,6 +24,7 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::bank::{self, Embedded};
 use crate::flags::SharedArgs;
+use crate::limits::{self, Limits, Needs, Refusal};
 use crate::process::{Sampler, Usage};
 use crate::scenario::{Customer, Scenario};
 use crate::style::Style;
@@ -171,6 +172,19 @@ pub fn spawn_recorded<T: Send + 'static>(
         .spawn(move || tracing::dispatcher::with_default(&dispatch, f))
 }
 
+/// Raises the open-file limit as far as it goes, then checks that a run of
+/// `style` on `scenario` fits in this process's limits.
+pub fn fits(style: Style, scenario: &Scenario, embedded_bank: bool) -> Result<(), Refusal> {
+    // Failing to raise it only means the check below sees the lower limit.
+    let _ = limits::raise_open_files();
+    Limits::now().check(&Needs {
+        style,
+        customers: u32::try_from(scenario.customers.len()).unwrap_or(u32::MAX),
+        tellers: scenario.tellers,
+        embedded_bank,
+    })
+}
+
 /// The command line of a demo: the shared flags, nothing else.
 #[derive(Parser, Debug)]
 struct Cli {
@@ -207,6 +221,10 @@ pub fn main(style: Style, customers: Customers) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Err(refusal) = fits(style, &scenario, args.bank.is_none()) {
+        eprintln!("error: {refusal}");
+        return ExitCode::from(2);
+    }
 
     let recorder = Recorder::new();
     tracing_subscriber::registry()

@@ -18,7 +18,9 @@
 //!   that records it, and the pictures drawn from it;
 //! - [`sim`]: the ideal schedule, with instant reactions, for comparison;
 //! - [`process`]: what a run costs the machine (CPU, memory, threads, switches);
+//! - [`limits`]: what the machine lets one process hold, and whether a run fits;
 //! - [`trace`]: the trace file, one JSON object per run, and its metrics;
+//! - [`scale`]: the scale table, each style at growing numbers of customers;
 //! - [`customer`]: what every customer sends and reads, whatever its style;
 //! - [`demo`]: the driver every demo binary runs: scenario, bank, customers,
 //!   recording, then the picture and the files.
@@ -30,10 +32,12 @@ pub mod bank;
 pub mod customer;
 pub mod demo;
 pub mod flags;
+pub mod limits;
 pub mod metrics;
 pub mod policy;
 pub mod process;
 pub mod protocol;
+pub mod scale;
 pub mod scenario;
 pub mod sim;
 pub mod style;

@@ -57,13 +57,24 @@ use crate::timeline::record;
 use lobby::Lobby;
 use teller::Teller;
 
-/// How a bank is set up.
+/// How a bank is set up. Build one with struct-update syntax,
+/// `Config { tellers: 3, ..Config::default() }`, so new settings keep old code working.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
     /// How many tellers serve at once (at least 1).
     pub tellers: u32,
     /// How a free teller chooses the next ticket.
     pub policy: PolicyKind,
+}
+
+impl Default for Config {
+    /// The lecture's bank: two tellers, first come first served.
+    fn default() -> Config {
+        Config {
+            tellers: 2,
+            policy: PolicyKind::Fcfs,
+        }
+    }
 }
 
 impl Config {
