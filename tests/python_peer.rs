@@ -10,7 +10,7 @@
 //! Without `python3` on the PATH, each test says `skipped: python3 not found`
 //! on stderr and passes: the Rust side is all a machine without Python can check.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -50,7 +50,7 @@ fn have_python() -> bool {
 }
 
 /// The scene: 20 customers 5 ms apart, 3 tellers, 50 ms service (about 0.4 s
-/// in all), and 500 ms errands, longer than anyone's wait: the calls all come
+/// in all), and 1 s errands, longer than anyone's wait: the calls all come
 /// while the customers are out (written 4 times slower, run at `--speed 4`).
 fn scene() -> Scenario {
     Generate {
@@ -58,7 +58,7 @@ fn scene() -> Scenario {
         tellers: 3,
         service: ServiceTime::Fixed(200.0),
         arrival_gap_ms: 20.0,
-        errand_ms: 2000.0,
+        errand_ms: 4000.0,
         ..Generate::default()
     }
     .scenario()
@@ -124,7 +124,7 @@ fn metrics_of(out: &Output) -> Metrics {
 /// The longest time a teller waited for `HERE` after its `CALL`, in ms: the
 /// customer's reaction as the bank paid for it.
 fn longest_teller_wait_ms(events: &[Event]) -> f64 {
-    let mut called = std::collections::HashMap::new();
+    let mut called = HashMap::new();
     let mut longest = 0.0_f64;
     for e in events {
         match (e.lane, &e.kind) {
