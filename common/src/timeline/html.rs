@@ -372,19 +372,20 @@ fn legend(page: &mut String, runs: &[Run]) {
         "makespan: the run's last DONE",
     );
     put!(page, "</div>\n");
-    let crowded = runs.iter().any(|r| r.trace.customers.len() > MANY);
     put!(
         page,
         "<p class=\"note\">Hover over a stretch for who, which ticket, which state, from when \
-         to when, and the teller.{}</p>\n",
-        if crowded {
-            " Runs of more than 60 customers show how many customers are in each state at \
+         to when, and the teller."
+    );
+    if runs.iter().any(|r| r.trace.customers.len() > MANY) {
+        put!(
+            page,
+            " Runs of more than {MANY} customers show how many customers are in each state at \
              each moment (a stacked area: hover for the numbers) and a few representative \
              customers in full."
-        } else {
-            ""
-        }
-    );
+        );
+    }
+    put!(page, "</p>\n");
 }
 
 /// One legend entry: a sample, the Chinese term, the English meaning.
@@ -1662,25 +1663,48 @@ const PANEL_BOTTOM: f64 = 40.0;
 /// Height of the runners' key above the panels.
 const KEY_H: f64 = 30.0;
 
+/// The scale points as the chart and the table draw them.
+struct Chart<'a> {
+    /// The points, as given.
+    points: &'a [Point],
+    /// The runners, in order of first appearance: the order of lines and colours.
+    runners: Vec<&'a str>,
+    /// Numbered notes on the points that did not run to the end: (point index, text).
+    notes: Vec<(usize, String)>,
+    /// The customers' axis, shared by the four panels.
+    customers: Scale,
+}
+
 /// The scale chart, its notes, and the scale table.
-fn scale_section(page: &mut String, scale: &[Point]) {
+fn scale_section(page: &mut String, points: &[Point]) {
     put!(
         page,
         "<h2>Scale 规模</h2>\n<p class=\"note\">Each runner at growing numbers of customers, \
          each run in its own process against a bank in another. The number of customers is on \
          a log scale; so are threads, memory and CPU time.</p>\n"
     );
-    let runners = runners(scale);
-    let notes = scale_notes(scale);
-    scale_chart(page, scale, &runners, &notes);
-    if !notes.is_empty() {
+    // Customers on a log scale, with room on both sides so that the first
+    // and the last points are not on the frame.
+    let customers = points.iter().map(|p| f64::from(p.customers.max(1)));
+    let chart = Chart {
+        points,
+        runners: runners(points),
+        notes: scale_notes(points),
+        customers: Scale {
+            low: customers.clone().fold(f64::INFINITY, f64::min) / 1.6,
+            high: customers.fold(0.0, f64::max) * 1.6,
+            log: true,
+        },
+    };
+    scale_chart(page, &chart);
+    if !chart.notes.is_empty() {
         put!(page, "<ol class=\"notes\">\n");
-        for (_, text) in &notes {
+        for (_, text) in &chart.notes {
             put!(page, "<li>{}</li>\n", esc(text));
         }
         put!(page, "</ol>\n");
     }
-    scale_table(page, scale, &runners);
+    scale_table(page, &chart);
 }
 
 /// The runners in order of first appearance.
@@ -1844,15 +1868,15 @@ impl Scale {
 }
 
 /// The chart: a key of runners, then four panels in a 2 × 2 grid.
-fn scale_chart(page: &mut String, scale: &[Point], runners: &[&str], notes: &[(usize, String)]) {
+fn scale_chart(page: &mut String, chart: &Chart) {
     let height = KEY_H + 2.0 * PANEL_H;
     put!(
         page,
         "<svg class=\"scale-chart\" viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"img\">\n"
     );
     let mut x = PANEL_LEFT;
-    for (i, runner) in runners.iter().enumerate() {
-        let colour = runner_colour(runners, runner);
+    for (i, runner) in chart.runners.iter().enumerate() {
+        let colour = runner_colour(&chart.runners, runner);
         put!(
             page,
             "<line x1=\"{x:.0}\" x2=\"{:.0}\" y1=\"14\" y2=\"14\" stroke=\"{colour}\" stroke-width=\"2.2\"/>\
@@ -1864,58 +1888,88 @@ fn scale_chart(page: &mut String, scale: &[Point], runners: &[&str], notes: &[(u
         );
         x += 44.0 + 7.5 * runner.chars().count() as f64;
     }
-    // Customers on a log scale, with room on both sides so that the first
-    // and the last points are not on the frame.
-    let customers = scale.iter().map(|p| f64::from(p.customers.max(1)));
-    let xs = Scale {
-        low: customers.clone().fold(f64::INFINITY, f64::min) / 1.6,
-        high: customers.fold(0.0, f64::max) * 1.6,
-        log: true,
-    };
     for (i, panel) in PANELS.iter().enumerate() {
         let left = (i % 2) as f64 * (WIDTH / 2.0) + 10.0;
         let top = KEY_H + (i / 2) as f64 * PANEL_H;
-        scale_panel(page, panel, left, top, scale, runners, notes, &xs);
+        scale_panel(page, chart, panel, left, top);
     }
     put!(page, "</svg>\n");
 }
 
-/// One panel: its frame, axes, a line per runner, and marks for the points
-/// that did not run.
-#[allow(clippy::too_many_arguments)]
-fn scale_panel(
-    page: &mut String,
-    panel: &Panel,
-    left: f64,
-    top: f64,
-    scale: &[Point],
-    runners: &[&str],
-    notes: &[(usize, String)],
-    xs: &Scale,
-) {
-    let values: Vec<f64> = scale
+/// Where a panel's plot lies, and its two scales.
+struct Plot<'a> {
+    /// Left edge.
+    x0: f64,
+    /// Right edge.
+    x1: f64,
+    /// Top edge.
+    y0: f64,
+    /// Bottom edge.
+    y1: f64,
+    /// Customers, across (shared by the panels).
+    xs: &'a Scale,
+    /// The panel's value, up.
+    ys: Scale,
+}
+
+impl Plot<'_> {
+    /// The x of a number of customers.
+    fn x(&self, customers: f64) -> f64 {
+        self.x0 + self.xs.at(customers) * (self.x1 - self.x0)
+    }
+
+    /// The y of a value.
+    fn y(&self, value: f64) -> f64 {
+        self.y1 - self.ys.at(value) * (self.y1 - self.y0)
+    }
+}
+
+/// One panel, its top left corner at (`left`, `top`): its frame and axes,
+/// then for each runner its line and the marks of its runs that did not run.
+fn scale_panel(page: &mut String, chart: &Chart, panel: &Panel, left: f64, top: f64) {
+    let values: Vec<f64> = chart
+        .points
         .iter()
         .filter_map(|p| match &p.result {
             Ending::Ran { metrics, .. } => Some((panel.value)(metrics)),
             _ => None,
         })
         .collect();
-    let ys = Scale::fit(&values, panel.log);
-    let (x0, x1) = (left + PANEL_LEFT, left + PANEL_W - 16.0);
-    let (y0, y1) = (top + PANEL_TOP, top + PANEL_H - PANEL_BOTTOM);
-    let px = |v: f64| x0 + xs.at(v) * (x1 - x0);
-    let py = |v: f64| y1 - ys.at(v) * (y1 - y0);
+    let plot = Plot {
+        x0: left + PANEL_LEFT,
+        x1: left + PANEL_W - 16.0,
+        y0: top + PANEL_TOP,
+        y1: top + PANEL_H - PANEL_BOTTOM,
+        xs: &chart.customers,
+        ys: Scale::fit(&values, panel.log),
+    };
     put!(
         page,
-        "<g class=\"panel\"><text class=\"panel-title\" x=\"{x0:.0}\" y=\"{:.0}\">{}</text>\n\
-         <rect class=\"frame\" x=\"{x0:.0}\" y=\"{y0:.0}\" width=\"{:.0}\" height=\"{:.0}\"/>\n",
+        "<g class=\"panel\"><text class=\"panel-title\" x=\"{:.0}\" y=\"{:.0}\">{}</text>\n",
+        plot.x0,
         top + 18.0,
         esc(panel.title),
+    );
+    panel_axes(page, chart, panel, &plot);
+    for (r, runner) in chart.runners.iter().enumerate() {
+        panel_series(page, chart, panel, &plot, r, runner);
+        panel_misses(page, chart, &plot, r, runner);
+    }
+    put!(page, "</g>\n");
+}
+
+/// A panel's frame, its value ticks, and its customers ticks: the numbers of
+/// customers that were run (or, when there are many, the powers of ten).
+fn panel_axes(page: &mut String, chart: &Chart, panel: &Panel, plot: &Plot) {
+    let Plot { x0, x1, y0, y1, .. } = *plot;
+    put!(
+        page,
+        "<rect class=\"frame\" x=\"{x0:.0}\" y=\"{y0:.0}\" width=\"{:.0}\" height=\"{:.0}\"/>\n",
         x1 - x0,
         y1 - y0
     );
-    for v in ys.ticks() {
-        let y = py(v);
+    for v in plot.ys.ticks() {
+        let y = plot.y(v);
         put!(
             page,
             "<line class=\"grid\" x1=\"{x0:.0}\" x2=\"{x1:.0}\" y1=\"{y:.1}\" y2=\"{y:.1}\"/>\
@@ -1925,16 +1979,18 @@ fn scale_panel(
             (panel.show)(v)
         );
     }
-    let mut counts: Vec<f64> = scale.iter().map(|p| f64::from(p.customers)).collect();
+    let mut counts: Vec<f64> = chart
+        .points
+        .iter()
+        .map(|p| f64::from(p.customers))
+        .collect();
     counts.sort_by(f64::total_cmp);
     counts.dedup();
-    let labelled: Vec<f64> = if counts.len() <= 8 {
-        counts
-    } else {
-        xs_ticks(xs)
-    };
-    for v in labelled {
-        let x = px(v);
+    if counts.len() > 8 {
+        counts = powers_of_ten(plot.xs);
+    }
+    for v in counts {
+        let x = plot.x(v);
         put!(
             page,
             "<line class=\"grid\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{y0:.0}\" y2=\"{y1:.0}\"/>\
@@ -1949,84 +2005,96 @@ fn scale_panel(
         (x0 + x1) / 2.0,
         y1 + 32.0
     );
-    for (r, runner) in runners.iter().enumerate() {
-        let colour = runner_colour(runners, runner);
-        let mut ran: Vec<(f64, f64, bool)> = scale
-            .iter()
-            .filter(|p| p.runner == *runner)
-            .filter_map(|p| match &p.result {
-                Ending::Ran { complete, metrics } => {
-                    let v = (panel.value)(metrics);
-                    v.is_finite()
-                        .then_some((f64::from(p.customers), v, *complete))
-                }
-                _ => None,
-            })
-            .collect();
-        ran.sort_by(|a, b| a.0.total_cmp(&b.0));
-        if ran.len() > 1 {
-            let points: Vec<String> = ran
-                .iter()
-                .map(|&(c, v, _)| format!("{:.1},{:.1}", px(c), py(v)))
-                .collect();
-            put!(
-                page,
-                "<polyline class=\"series\" stroke=\"{colour}\" points=\"{}\"/>\n",
-                points.join(" ")
-            );
-        }
-        for &(c, v, complete) in &ran {
-            let fill = if complete { colour } else { "#fff" };
-            put!(
-                page,
-                "<path d=\"{}\" fill=\"{fill}\" stroke=\"{colour}\" stroke-width=\"1.5\">\
-                 <title>{} · {} customers · {}{}</title></path>\n",
-                marker(r, px(c), py(v)),
-                esc(runner),
-                group(c),
-                (panel.show)(v),
-                if complete { "" } else { " (incomplete)" }
-            );
-        }
-        // The points that did not run: a mark at the bottom, and the note's number.
-        for (n, (i, text)) in notes.iter().enumerate() {
-            let p = &scale[*i];
-            if p.runner != *runner || matches!(p.result, Ending::Ran { .. }) {
-                continue;
+}
+
+/// A runner's line through the runs that ran, each a marker with a tooltip
+/// (hollow when the run was incomplete).
+fn panel_series(
+    page: &mut String,
+    chart: &Chart,
+    panel: &Panel,
+    plot: &Plot,
+    index: usize,
+    runner: &str,
+) {
+    let colour = runner_colour(&chart.runners, runner);
+    let mut ran: Vec<(f64, f64, bool)> = chart
+        .points
+        .iter()
+        .filter(|p| p.runner == runner)
+        .filter_map(|p| match &p.result {
+            Ending::Ran { complete, metrics } => {
+                let v = (panel.value)(metrics);
+                v.is_finite()
+                    .then_some((f64::from(p.customers), v, *complete))
             }
-            let x = px(f64::from(p.customers));
-            let y = y1 - 10.0 - 14.0 * r as f64;
-            let (class, shape) = match p.result {
-                Ending::Refused { .. } => (
-                    "refused",
-                    format!("M{:.1} {:.1}l8 8m0 -8l-8 8", x - 4.0, y - 4.0),
-                ),
-                _ => (
-                    "failed",
-                    format!("M{:.1} {y:.1}a5 5 0 1 0 10 0a5 5 0 1 0 -10 0Z", x - 5.0),
-                ),
-            };
-            put!(
-                page,
-                "<path class=\"{class}\" d=\"{shape}\" stroke=\"{}\"><title>{}</title></path>\
-                 <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\">{}</text>\n",
-                if class == "refused" {
-                    "#7a8591"
-                } else {
-                    colour
-                },
-                esc(text),
-                x + 7.0,
-                y + 4.0,
-                n + 1
-            );
-        }
+            _ => None,
+        })
+        .collect();
+    ran.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if ran.len() > 1 {
+        let points: Vec<String> = ran
+            .iter()
+            .map(|&(c, v, _)| format!("{:.1},{:.1}", plot.x(c), plot.y(v)))
+            .collect();
+        put!(
+            page,
+            "<polyline class=\"series\" stroke=\"{colour}\" points=\"{}\"/>\n",
+            points.join(" ")
+        );
     }
-    put!(page, "</g>\n");
+    for (c, v, complete) in ran {
+        let fill = if complete { colour } else { "#fff" };
+        put!(
+            page,
+            "<path d=\"{}\" fill=\"{fill}\" stroke=\"{colour}\" stroke-width=\"1.5\">\
+             <title>{} · {} customers · {}{}</title></path>\n",
+            marker(index, plot.x(c), plot.y(v)),
+            esc(runner),
+            group(c),
+            (panel.show)(v),
+            if complete { "" } else { " (incomplete)" }
+        );
+    }
+}
+
+/// A runner's runs that were refused (a grey ✕) or failed (a red ring), at
+/// the bottom of the panel, each with the number of its note.
+fn panel_misses(page: &mut String, chart: &Chart, plot: &Plot, index: usize, runner: &str) {
+    for (n, (i, text)) in chart.notes.iter().enumerate() {
+        let Some(p) = chart.points.get(*i) else {
+            continue;
+        };
+        if p.runner != runner || matches!(p.result, Ending::Ran { .. }) {
+            continue;
+        }
+        let x = plot.x(f64::from(p.customers));
+        // One above another when several runners missed at the same size.
+        let y = plot.y1 - 10.0 - 14.0 * index as f64;
+        let (class, shape) = match p.result {
+            Ending::Refused { .. } => (
+                "refused",
+                format!("M{:.1} {:.1}l8 8m0 -8l-8 8", x - 4.0, y - 4.0),
+            ),
+            _ => (
+                "failed",
+                format!("M{:.1} {y:.1}a5 5 0 1 0 10 0a5 5 0 1 0 -10 0Z", x - 5.0),
+            ),
+        };
+        put!(
+            page,
+            "<path class=\"{class}\" d=\"{shape}\"><title>{}</title></path>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\">{}</text>\n",
+            esc(text),
+            x + 7.0,
+            y + 4.0,
+            n + 1
+        );
+    }
 }
 
 /// Powers of ten within a log scale.
-fn xs_ticks(xs: &Scale) -> Vec<f64> {
+fn powers_of_ten(xs: &Scale) -> Vec<f64> {
     let mut v = 10f64.powf(xs.low.log10().ceil());
     let mut out = Vec::new();
     while v <= xs.high {
@@ -2037,9 +2105,15 @@ fn xs_ticks(xs: &Scale) -> Vec<f64> {
 }
 
 /// The scale table: one row per run, by number of customers then runner.
-fn scale_table(page: &mut String, scale: &[Point], runners: &[&str]) {
-    let mut rows: Vec<&Point> = scale.iter().collect();
-    let place = |p: &Point| runners.iter().position(|r| *r == p.runner).unwrap_or(0);
+fn scale_table(page: &mut String, chart: &Chart) {
+    let mut rows: Vec<&Point> = chart.points.iter().collect();
+    let place = |p: &Point| {
+        chart
+            .runners
+            .iter()
+            .position(|r| *r == p.runner)
+            .unwrap_or(0)
+    };
     rows.sort_by(|a, b| a.customers.cmp(&b.customers).then(place(a).cmp(&place(b))));
     put!(
         page,
