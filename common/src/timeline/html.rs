@@ -1679,9 +1679,9 @@ struct Chart<'a> {
 fn scale_section(page: &mut String, points: &[Point]) {
     put!(
         page,
-        "<h2>Scale 规模</h2>\n<p class=\"note\">Each runner at growing numbers of customers, \
-         each run in its own process against a bank in another. The number of customers is on \
-         a log scale; so are threads, memory and CPU time.</p>\n"
+        "<h2>Scale 规模</h2>\n<p class=\"note\">Each runner at growing numbers of customers. \
+         The number of customers is on a log scale; so are threads, memory and CPU time. \
+         Hover a point for its value.</p>\n"
     );
     // Customers on a log scale, with room on both sides so that the first
     // and the last points are not on the frame.
