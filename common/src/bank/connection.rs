@@ -244,3 +244,152 @@ fn line_codec() -> AnyDelimiterCodec {
     // MAX_LINE + 1: a `\r` may come before the `\n`.
     AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), MAX_LINE + 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use tokio_util::codec::Decoder;
+
+    use super::*;
+
+    /// What the bank hears from `stream` when it arrives in pieces cut at
+    /// `cuts`, then ends: every line it takes, up to and with the first it
+    /// refuses (after which it stops listening), or to the end.
+    fn heard_in_pieces(stream: &[u8], cuts: &[usize]) -> Vec<Heard> {
+        let mut codec = line_codec();
+        let mut buf = tokio_util::bytes::BytesMut::new();
+        let mut heard = Vec::new();
+        let mut points: Vec<usize> = cuts.iter().map(|c| c % (stream.len() + 1)).collect();
+        points.push(stream.len());
+        points.sort_unstable();
+        let mut from = 0;
+        for to in points {
+            buf.extend_from_slice(&stream[from..to]);
+            from = to;
+            loop {
+                match codec.decode(&mut buf).transpose() {
+                    None => break,
+                    Some(frame) => {
+                        heard.push(understand(frame));
+                        if matches!(heard.last(), Some(Heard::Refused(_))) {
+                            return heard;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(frame) = codec.decode_eof(&mut buf).transpose() {
+            heard.push(understand(frame));
+            if matches!(heard.last(), Some(Heard::Refused(_))) {
+                return heard;
+            }
+        }
+        heard.push(Heard::Gone);
+        heard
+    }
+
+    /// What the bank should hear from `stream`, whole: line by line, a line
+    /// longer than allowed refused as too long, the last unfinished line
+    /// taken as it is when the stream ends.
+    fn heard_whole(stream: &[u8]) -> Vec<Heard> {
+        let mut heard = Vec::new();
+        let mut lines = stream.split(|&b| b == b'\n').peekable();
+        while let Some(line) = lines.next() {
+            let last = lines.peek().is_none();
+            if last && line.is_empty() {
+                break;
+            }
+            let one = if line.len() > MAX_LINE + 1 {
+                Heard::Refused(ProtocolError::TooLong.into())
+            } else {
+                understand(Ok(Bytes::copy_from_slice(line)))
+            };
+            let refused = matches!(one, Heard::Refused(_));
+            heard.push(one);
+            if refused {
+                return heard;
+            }
+        }
+        heard.push(Heard::Gone);
+        heard
+    }
+
+    /// A stream of lines: good ones, garbage, overlong ones, with or
+    /// without a final `\n`.
+    fn stream() -> impl Strategy<Value = Vec<u8>> {
+        let line = prop_oneof![
+            prop::sample::select(vec![
+                b"TICKET ana 5".to_vec(),
+                b"HERE 1\r".to_vec(),
+                "TICKET 张三 400".as_bytes().to_vec(),
+            ]),
+            prop::collection::vec(any::<u8>(), 0..40),
+            (250..600usize).prop_map(|n| vec![b'x'; n]),
+        ];
+        (prop::collection::vec(line, 0..6), any::<bool>()).prop_map(|(lines, end)| {
+            let mut stream = lines.join(&b'\n');
+            if end {
+                stream.push(b'\n');
+            }
+            stream
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 20_000, ..ProptestConfig::default() })]
+
+        /// However TCP cuts the bytes, the bank hears the same lines, each a
+        /// request or a refusal, and its reason fits in one printable line.
+        #[test]
+        fn the_lines_heard_do_not_depend_on_how_the_bytes_arrive(
+            stream in stream(),
+            cuts in prop::collection::vec(any::<usize>(), 0..8),
+        ) {
+            let heard = heard_in_pieces(&stream, &cuts);
+            prop_assert_eq!(&heard, &heard_whole(&stream));
+            for h in &heard {
+                if let Heard::Refused(why) = h {
+                    let line = Reply::Err(why.to_string()).to_string();
+                    prop_assert!(line.len() <= MAX_LINE && !line.chars().any(char::is_control));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_refusal_fits_in_a_line() {
+        let longest = Duration::from_secs(86_400);
+        let refusals = [
+            Refusal::NoTicket,
+            Refusal::SecondTicket(TicketNo::MAX),
+            Refusal::NotCalledYet(TicketNo::MAX),
+            Refusal::WrongTicket {
+                said: TicketNo::MAX,
+                holds: TicketNo::MAX,
+            },
+            Refusal::BeingServed(TicketNo::MAX),
+            Refusal::Busy { inside: u32::MAX },
+            Refusal::Idle(longest),
+            Refusal::NoHere {
+                ticket: TicketNo::MAX,
+                waited: longest,
+            },
+        ];
+        for why in refusals {
+            let line = Reply::Err(why.to_string()).to_string();
+            assert!(line.len() <= MAX_LINE, "{line}");
+        }
+        assert_eq!(
+            Refusal::NoHere {
+                ticket: 3,
+                waited: Duration::from_millis(300)
+            }
+            .to_string(),
+            "timeout: no HERE for ticket 3 within 0.3 s"
+        );
+        assert_eq!(
+            Refusal::Busy { inside: 1000 }.to_string(),
+            "busy: 1000 customers already in the bank; try again later"
+        );
+    }
+}
