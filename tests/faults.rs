@@ -178,7 +178,13 @@ fn endings(events: &[Event]) -> BTreeMap<TicketNo, u32> {
             (Lane::Bank, Kind::Ticket { ticket }) => {
                 ends.entry(*ticket).or_default();
             }
-            (_, Kind::Served { ticket } | Kind::Abandon { ticket: Some(ticket) }) => {
+            (
+                _,
+                Kind::Served { ticket }
+                | Kind::Abandon {
+                    ticket: Some(ticket),
+                },
+            ) => {
                 *ends.entry(*ticket).or_default() += 1;
             }
             _ => {}
@@ -253,7 +259,13 @@ fn garbage(addr: SocketAddr, kind: u32, rng: &mut fastrand::Rng) -> bool {
             line
         }
         4 => {
-            let names = ["\x1b[31mred", "a\x07b", "x\x1b]0;title\x07", "tab\there", "\x7f"];
+            let names = [
+                "\x1b[31mred",
+                "a\x07b",
+                "x\x1b]0;title\x07",
+                "tab\there",
+                "\x7f",
+            ];
             format!("TICKET {} 50", names[rng.usize(..names.len())]).into_bytes()
         }
         5 => return false, // connects and hangs up at once
@@ -586,7 +598,10 @@ fn a_called_customer_who_never_says_here_is_abandoned_and_the_teller_moves_on() 
     // The mute customer says nothing; the teller gives up and calls the next.
     assert_eq!(next.called(), (n, 1));
     let reason = mute.refused();
-    assert_eq!(reason, format!("timeout: no HERE for ticket {m} within 0.4 s"));
+    assert_eq!(
+        reason,
+        format!("timeout: no HERE for ticket {m} within 0.4 s")
+    );
     next.be_served(n);
 
     bank.stop();
@@ -688,7 +703,12 @@ fn any_first_line_through_a_real_socket_gets_what_the_protocol_says() {
         ..Config::default()
     });
     let addr = bank.addr();
-    let valid = ["TICKET 张三 400", "HERE 3", "TICKET ana_1 0.5\r", "TICKET a 1"];
+    let valid = [
+        "TICKET 张三 400",
+        "HERE 3",
+        "TICKET ana_1 0.5\r",
+        "TICKET a 1",
+    ];
     let line = prop_oneof![
         prop::collection::vec(any::<u8>().prop_filter("one line", |b| *b != b'\n'), 0..300),
         (
