@@ -325,39 +325,39 @@ const QUOTE_BYTES: usize = 40;
 /// ```
 pub fn printable(text: &str, max_bytes: usize) -> String {
     const CUT: &str = "…";
-    let pieces: Vec<String> = text
-        .chars()
-        .map(|c| {
-            if is_printable(c) {
-                c.into()
-            } else {
-                c.escape_debug().collect()
-            }
-        })
-        .collect();
-    let whole: usize = pieces.iter().map(String::len).sum();
-    let room = if whole <= max_bytes {
-        max_bytes
-    } else {
-        max_bytes.saturating_sub(CUT.len())
-    };
-    let mut shown = String::with_capacity(whole.min(max_bytes));
-    for piece in &pieces {
-        if shown.len() + piece.len() > room {
-            break;
+    let mut shown = String::with_capacity(text.len().min(max_bytes));
+    // The longest prefix, ending between two characters' pieces, that still
+    // leaves room for the `…`: where to cut if the rest does not fit.
+    let mut cut_at = 0;
+    for c in text.chars() {
+        if is_printable(c) {
+            shown.push(c);
+        } else {
+            shown.extend(c.escape_debug());
         }
-        shown.push_str(piece);
-    }
-    if whole > max_bytes && shown.len() + CUT.len() <= max_bytes {
-        shown.push_str(CUT);
+        if shown.len() > max_bytes {
+            shown.truncate(cut_at);
+            if shown.len() + CUT.len() <= max_bytes {
+                shown.push_str(CUT);
+            }
+            return shown;
+        }
+        if shown.len() + CUT.len() <= max_bytes {
+            cut_at = shown.len();
+        }
     }
     shown
 }
 
-/// Whether `c` shows as itself on a terminal: what `char::escape_debug`
-/// leaves alone, plus the quotes and the backslash it escapes only for Rust.
+/// Whether `c` shows as itself on a terminal: in ASCII, a space or a visible
+/// character (quotes and backslash included); beyond, whatever
+/// `char::escape_debug` leaves alone (it escapes control and format
+/// characters, such as bidirectional overrides and zero-width spaces).
 fn is_printable(c: char) -> bool {
-    matches!(c, '\'' | '"' | '\\') || c.escape_debug().eq(std::iter::once(c))
+    if c.is_ascii() {
+        return c == ' ' || c.is_ascii_graphic();
+    }
+    c.escape_debug().eq(std::iter::once(c))
 }
 
 #[cfg(test)]
