@@ -286,6 +286,57 @@ mod tests {
     }
 
     #[test]
+    fn a_demo_bank_has_room_for_everyone_and_patience_for_the_slowest_look() {
+        let scenario = crate::scenario::Generate {
+            customers: 300,
+            poll_every_ms: 60_000.0,
+            ..crate::scenario::Generate::default()
+        }
+        .scenario()
+        // Played twice as slowly: a look every two minutes.
+        .speed_up(0.5);
+        let config = Config::for_scenario(&scenario);
+        assert_eq!(config.max_customers, 300);
+        assert_eq!(config.tellers, scenario.tellers);
+        assert!(
+            config.here_timeout >= Duration::from_secs(240),
+            "{config:?}"
+        );
+        assert!(config.check().is_ok());
+        let quick = Config::for_scenario(&crate::scenario::Generate::default().scenario());
+        assert_eq!(quick.here_timeout, Config::DEFAULT_HERE_TIMEOUT);
+    }
+
+    #[test]
+    fn a_bank_that_could_let_no_one_in_or_wait_for_no_one_is_refused() {
+        let zero = [
+            Config {
+                max_customers: 0,
+                ..Config::default()
+            },
+            Config {
+                idle_timeout: Duration::ZERO,
+                ..Config::default()
+            },
+            Config {
+                here_timeout: Duration::ZERO,
+                ..Config::default()
+            },
+        ];
+        for config in zero {
+            assert!(config.check().is_err(), "{config:?}");
+        }
+        assert!(Config::default().check().is_ok());
+    }
+
+    #[test]
+    fn the_room_for_customers_leaves_the_bank_its_own_files() {
+        assert_eq!(max_customers_within(20_000, 2), 20_000 - 64 - 2 - 64);
+        assert_eq!(max_customers_within(100, 8), 0);
+        assert_eq!(max_customers_within(u64::MAX, 1), u32::MAX);
+    }
+
+    #[test]
     fn a_preemptive_policy_pauses_and_calls_again() {
         let runtime = test_runtime();
         let listener = runtime
