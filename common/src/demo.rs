@@ -95,10 +95,7 @@ pub fn run(
     let embedded = match bank {
         Some(_) => None,
         None => Some(Embedded::start(
-            bank::Config {
-                tellers: scenario.tellers,
-                policy: scenario.policy,
-            },
+            bank::Config::for_scenario(&scenario),
             SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         )?),
     };
