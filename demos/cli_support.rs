@@ -180,9 +180,9 @@ fn wait_until_customers_are_in(pid: Pid) {
     }
 }
 
-/// A scene of 12 customers, 2 tellers, 250 ms services: 1.5 s or more, long
-/// enough for a progress bar to appear.
-pub const LONG_ENOUGH_FOR_A_BAR: [&str; 8] = [
+/// A scene of 12 customers, 2 tellers, 250 ms services, looks every 10 ms:
+/// 1.5 s or more, long enough for a progress bar to appear.
+pub const LONG_ENOUGH_FOR_A_BAR: [&str; 10] = [
     "--customers",
     "12",
     "--tellers",
@@ -191,6 +191,8 @@ pub const LONG_ENOUGH_FOR_A_BAR: [&str; 8] = [
     "250",
     "--errand",
     "0",
+    "--poll-every",
+    "10",
 ];
 
 /// Runs `demo` with `args` and its stderr on a terminal of 100 columns (a

@@ -6,7 +6,9 @@
 //! message to the run, which stops where it is, and the demo prints and
 //! writes what it has (see [`demo::run_watched`](crate::demo::run_watched)).
 //! A second one ends the process at once, from the signal handler itself, in
-//! case whatever follows the first is stuck.
+//! case whatever follows the first is stuck. (A file being written at that
+//! moment is not half-written, since it is renamed into place whole, but
+//! its temporary file, `.tmpXXXXXX` beside it, stays.)
 //!
 //! The handlers are `signal-hook`'s: one sets a flag, one ends the process
 //! if the flag was already set, one wakes a thread that passes the signal
