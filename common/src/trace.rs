@@ -123,6 +123,8 @@ pub struct Metrics {
     /// From the run's start to the last `DONE`: how long the bank was busy.
     pub makespan_ms: f64,
     /// The simulator's makespan for the same scenario, with instant reactions.
+    /// For an interrupted run (`complete: false` after Ctrl-C), the ideal for
+    /// the customers it served, so efficiency still compares like with like.
     pub ideal_makespan_ms: f64,
     /// ideal / actual makespan (1.0 is the physical limit).
     pub efficiency: f64,
