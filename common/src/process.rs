@@ -197,7 +197,13 @@ mod tests {
         std::hint::black_box(x);
         let spent = Usage::thread().since(t0);
         assert!(spent.user_ms + spent.sys_ms > 0.0);
-        assert!(Usage::process().since(start).user_ms >= spent.user_ms - 1.0);
+        // The kernel splits user and system time separately for the process and
+        // for a thread (scaled from ticks), so only their sums are comparable.
+        let process = Usage::process().since(start);
+        assert!(
+            process.user_ms + process.sys_ms >= spent.user_ms + spent.sys_ms - 5.0,
+            "process {process:?}, thread {spent:?}"
+        );
         assert!(peak_rss_kib() > 0);
     }
 }
