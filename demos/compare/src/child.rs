@@ -21,9 +21,6 @@ use common::style::Style;
 use common::timeline::Recorder;
 use nix::sys::prctl;
 use nix::sys::signal::Signal;
-use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::cli::{ChildTask, Role};
 
@@ -92,15 +89,13 @@ fn run_customers(style: Style, scenario: Scenario, task: &ChildTask) -> ExitCode
         eprintln!("error: {refusal}");
         return ExitCode::from(2);
     }
+    // Recorded without `tracing-subscriber`'s registry, which cannot hold
+    // more than 4096 threads (ten thousand sync customers have a thread each).
     let recorder = Recorder::new();
-    tracing_subscriber::registry()
-        .with(recorder.layer())
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_filter(EnvFilter::from_default_env()),
-        )
-        .init();
+    if let Err(err) = tracing::subscriber::set_global_default(recorder.standalone()) {
+        eprintln!("error: cannot record the run: {err}");
+        return ExitCode::FAILURE;
+    }
     let run = match demo::run(style, customers(style), scenario, task.bank, &recorder) {
         Ok(run) => run,
         Err(err) => {
