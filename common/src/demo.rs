@@ -6,30 +6,40 @@
 //! returns when all have left. Everything around that is the same for the
 //! four styles, so their runs can be compared fairly:
 //!
-//! 1. [`main`] parses the [shared flags](crate::flags) and installs `tracing`;
-//! 2. [`run`] starts a bank in this process (unless `--bank` names one),
-//!    starts the clock, lets the customers in, and stops the clock;
+//! 1. [`main`] parses the [shared flags](crate::flags), installs `tracing`,
+//!    and listens for Ctrl-C ([`Interrupt`]);
+//! 2. [`run_watched`] starts a bank in this process (unless `--bank` names
+//!    one), starts the clock, lets the customers in on a thread of their
+//!    own, and watches: for the last of them to leave, for Ctrl-C, and to
+//!    keep the [progress bar](crate::progress) up to date;
 //! 3. the recorded moments become a [`Trace`]: customers, tellers, metrics;
-//! 4. [`main`] draws the swimlane and writes `--trace` and `--chrome`.
+//! 4. [`main`] draws the swimlane and writes `--trace` and `--chrome`: the
+//!    same for a run that went to its end, one where visits failed, and one
+//!    cut short by Ctrl-C.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{CommandFactory, FromArgMatches, Parser};
+use crossbeam::channel::{self, Receiver};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::bank::{self, Embedded};
 use crate::flags::SharedArgs;
+use crate::interrupt::{Interrupt, Signal};
 use crate::limits::{self, Limits, Needs, Refusal};
 use crate::process::{Sampler, Usage};
+use crate::progress::Progress;
+use crate::protocol::TicketNo;
 use crate::scenario::{Customer, Scenario};
 use crate::style::Style;
-use crate::timeline::{Recorder, chrome, model, swimlane};
-use crate::trace::{SCHEMA, Trace};
+use crate::timeline::{Event, Kind, Lane, Recorder, chrome, model, swimlane};
+use crate::trace::{CustomerRecord, Outcome, SCHEMA, Trace};
 use crate::{metrics, process, sim};
 
 /// What a style's customers get to know before they walk in.
@@ -73,18 +83,41 @@ pub struct Failure {
 /// customers whose visits failed (they are recorded as abandoned).
 pub type Customers = fn(&Setup) -> Vec<Failure>;
 
-/// A finished run.
+/// A run, ended or cut short.
 #[derive(Debug)]
 pub struct Run {
     /// Everything recorded, with its metrics.
     pub trace: Trace,
     /// Visits that went wrong.
     pub failures: Vec<Failure>,
+    /// Set when the run was cut short (by Ctrl-C): its trace is what was
+    /// recorded until then.
+    pub interrupted: Option<Interrupted>,
+}
+
+/// A run cut short.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interrupted {
+    /// What stopped it.
+    pub by: Signal,
+    /// How long after its start: the trace ends there.
+    pub after: Duration,
+}
+
+/// How a run is watched while it goes on. The default watches for nothing
+/// and draws nothing: the run goes to its end.
+#[derive(Debug, Default)]
+pub struct Watch<'a> {
+    /// Cuts the run short when it fires (Ctrl-C, in a demo binary).
+    pub interrupt: Option<&'a Interrupt>,
+    /// Shows how far the run has got (on a terminal, in a demo binary).
+    pub progress: Option<Progress>,
 }
 
 /// Runs `customers` on `scenario`, against the bank at `bank` or one started
 /// here, recording with `recorder`, which must be part of the current
 /// `tracing` subscriber (see [`run_recorded`] for a run that installs it).
+/// It goes to its end: see [`run_watched`] for one that Ctrl-C can cut short.
 pub fn run(
     style: Style,
     customers: Customers,
@@ -92,13 +125,38 @@ pub fn run(
     bank: Option<SocketAddr>,
     recorder: &Recorder,
 ) -> std::io::Result<Run> {
+    run_watched(style, customers, scenario, bank, recorder, Watch::default())
+}
+
+/// [`run`], watched: it may be cut short by `watch.interrupt`, and its
+/// progress is drawn on `watch.progress`.
+///
+/// The customers go through the bank on a thread of their own (the scene),
+/// while this thread watches: for the last of them to leave, for the
+/// interruption, and for the next tick of the progress bar.
+///
+/// An interrupted run returns at once, with what was recorded until then:
+/// its trace has `complete: false`; every visit still going on ends at the
+/// cut, abandoned (their connections close with the process, and the bank
+/// drops their tickets); its `ideal_makespan_ms` is the ideal for the
+/// customers it served, so that its efficiency still compares like with
+/// like; and its process figures include an embedded bank's share. Its
+/// customers, and a bank started for them, are stopped where they are
+/// (blocked in a `read()`, or held by the [frozen](Recorder::freeze)
+/// recorder at their next moment), and nothing waits for them: a demo's
+/// exit, which comes next, ends them all.
+pub fn run_watched(
+    style: Style,
+    customers: Customers,
+    scenario: Scenario,
+    bank: Option<SocketAddr>,
+    recorder: &Recorder,
+    mut watch: Watch<'_>,
+) -> std::io::Result<Run> {
     let embedded = match bank {
         Some(_) => None,
         None => Some(Embedded::start(
-            bank::Config {
-                tellers: scenario.tellers,
-                policy: scenario.policy,
-            },
+            bank::Config::for_scenario(&scenario),
             SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         )?),
     };
@@ -107,31 +165,64 @@ pub fn run(
         (None, Some(addr)) => addr,
         (None, None) => unreachable!("either a bank was given or one was started"),
     };
+    // Threads that are not the customers': the sampler, this one (it only
+    // watches), the embedded bank's, and the one that listens for signals.
+    let helper_threads =
+        2 + u64::from(embedded.is_some()) + watch.interrupt.map_or(0, Interrupt::threads);
     let sampler = Sampler::start()?;
     let before = Usage::process();
+    let watching = Usage::thread();
     let setup = Setup {
         scenario,
         bank,
         origin: Instant::now(),
     };
 
-    let failures = customers(&setup);
+    // The scene: the customers come, go through the bank, and leave; then
+    // the bank closes. Its end, however it comes, disconnects `ended`.
+    let (end, ended) = channel::bounded::<()>(0);
+    let scene = spawn_in_timeline(std::thread::Builder::new().name("scene".into()), {
+        let setup = setup.clone();
+        move || {
+            let _end = end;
+            let failures = customers(&setup);
+            (failures, embedded.map(Embedded::stop))
+        }
+    })?;
+    let interrupted = wait_for_the_end(&ended, &mut watch, recorder, setup.origin);
+    if interrupted.is_some() {
+        // Whoever comes to record next stops there: see `Recorder::freeze`.
+        recorder.freeze();
+    }
+    let cut = setup.origin.elapsed();
+    if let Some(progress) = watch.progress {
+        progress.clear();
+    }
+    let (failures, bank_usage) = match interrupted {
+        None => scene
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        // The scene is not waited for: see above.
+        Some(_) => (Vec::new(), None),
+    };
 
     let (threads_peak, sampler_usage) = sampler.stop();
-    let mut helpers = vec![sampler_usage];
-    let mut helper_threads = 1;
-    if let Some(embedded) = embedded {
-        helpers.push(embedded.stop());
-        helper_threads += 1;
-    }
+    let mut helpers = vec![sampler_usage, Usage::thread().since(watching)];
+    helpers.extend(bank_usage);
     let figures = process::figures(before, &helpers, threads_peak, helper_threads);
-    let events = recorder.take(setup.origin);
+    let mut events = recorder.take(setup.origin);
+    if interrupted.is_some() {
+        end_visits_at(micros(cut), &mut events);
+    }
     let customers = model::customers(&setup.scenario, &events);
     let tellers = model::tellers(&setup.scenario, &customers, &events);
-    let ideal = sim::ideal(&setup.scenario);
+    let ideal = match interrupted {
+        None => sim::ideal(&setup.scenario),
+        Some(_) => sim::ideal(&served_part(&setup.scenario, &customers)),
+    };
     let trace = Trace {
         schema: SCHEMA.to_owned(),
-        complete: failures.is_empty(),
+        complete: failures.is_empty() && interrupted.is_none(),
         style,
         metrics: metrics::compute(&customers, ideal.makespan_ms, figures),
         scenario: setup.scenario,
@@ -139,7 +230,104 @@ pub fn run(
         tellers,
         events,
     };
-    Ok(Run { trace, failures })
+    Ok(Run {
+        trace,
+        failures,
+        interrupted: interrupted.map(|by| Interrupted { by, after: cut }),
+    })
+}
+
+/// Waits until the scene ends (`ended` disconnects) or `watch.interrupt`
+/// fires, bringing the progress bar up to date meanwhile. Returns the
+/// interruption, if it came first.
+fn wait_for_the_end(
+    ended: &Receiver<()>,
+    watch: &mut Watch<'_>,
+    recorder: &Recorder,
+    origin: Instant,
+) -> Option<Signal> {
+    let mut signals = watch
+        .interrupt
+        .map_or_else(channel::never, Interrupt::signals);
+    let ticks = match watch.progress {
+        Some(_) => channel::tick(Progress::EVERY),
+        None => channel::never(),
+    };
+    loop {
+        crossbeam::select! {
+            recv(ended) -> _ => return None,
+            recv(signals) -> signal => match signal {
+                Ok(signal) => return Some(signal),
+                // Nobody is left to send one.
+                Err(_) => signals = channel::never(),
+            },
+            recv(ticks) -> _ => {
+                if let Some(progress) = &mut watch.progress {
+                    progress.update(recorder.tally(), origin.elapsed());
+                }
+            }
+        }
+    }
+}
+
+/// Ends, at `cut_us`, every visit still going on when a run is cut short,
+/// and leaves out what was recorded after: the trace ends at the cut.
+///
+/// A customer who had arrived and was not served yet is `abandon`ed there,
+/// and so is a ticket a teller had called or was serving: their connections
+/// close with the process, and the bank drops their tickets. Each such
+/// moment goes on its own lane, with the thread that held the visit.
+fn end_visits_at(cut_us: u64, events: &mut Vec<Event>) {
+    events.retain(|e| e.t_us <= cut_us);
+    // The lanes still busy: the ticket each holds, and the thread that last
+    // recorded on it.
+    let mut open: BTreeMap<Lane, (Option<TicketNo>, u32)> = BTreeMap::new();
+    for e in events.iter() {
+        match (e.lane, &e.kind) {
+            (Lane::Bank, _) => {}
+            (Lane::Customer(_), Kind::Arrive) => {
+                open.insert(e.lane, (None, e.thread));
+            }
+            (Lane::Teller(_), Kind::Called { ticket, .. }) => {
+                open.insert(e.lane, (Some(*ticket), e.thread));
+            }
+            (_, Kind::Served { .. } | Kind::Abandon { .. } | Kind::Leave) => {
+                open.remove(&e.lane);
+            }
+            (_, kind) => {
+                if let Some((held, thread)) = open.get_mut(&e.lane) {
+                    *thread = e.thread;
+                    if let Kind::Ticket { ticket } = kind {
+                        *held = Some(*ticket);
+                    }
+                }
+            }
+        }
+    }
+    events.extend(open.into_iter().map(|(lane, (ticket, thread))| Event {
+        t_us: cut_us,
+        lane,
+        kind: Kind::Abandon { ticket },
+        thread,
+    }));
+}
+
+/// The customers of `scenario` that a run cut short had served.
+fn served_part(scenario: &Scenario, records: &[CustomerRecord]) -> Scenario {
+    let served = |c: &&Customer| {
+        records
+            .get(c.id as usize)
+            .is_some_and(|r| r.outcome == Outcome::Served)
+    };
+    Scenario {
+        customers: scenario.customers.iter().filter(served).cloned().collect(),
+        ..scenario.clone()
+    }
+}
+
+/// `d` in whole microseconds.
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
 /// [`run`] with a fresh recorder installed for this thread only: for tests
@@ -164,12 +352,23 @@ pub fn spawn_recorded<T: Send + 'static>(
     name: String,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> std::io::Result<std::thread::JoinHandle<T>> {
+    spawn_in_timeline(
+        std::thread::Builder::new()
+            .name(name)
+            // Customers need little stack; small stacks let thousands of them exist.
+            .stack_size(128 * 1024),
+        f,
+    )
+}
+
+/// Spawns the thread `builder` describes, recording into the current
+/// thread's timeline.
+fn spawn_in_timeline<T: Send + 'static>(
+    builder: std::thread::Builder,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<T>> {
     let dispatch = tracing::dispatcher::get_default(|d| d.clone());
-    std::thread::Builder::new()
-        .name(name)
-        // Customers need little stack; small stacks let thousands of them exist.
-        .stack_size(128 * 1024)
-        .spawn(move || tracing::dispatcher::with_default(&dispatch, f))
+    builder.spawn(move || tracing::dispatcher::with_default(&dispatch, f))
 }
 
 /// Raises the open-file limit as far as it goes, then checks that a run of
@@ -195,7 +394,9 @@ struct Cli {
 /// The whole program of a demo binary: flags, run, picture, files.
 ///
 /// Exit codes: 0 all served; 1 the run failed or a visit went wrong;
-/// 2 a bad flag or scenario file.
+/// 2 a bad flag or scenario file; 130 cut short by Ctrl-C (143 by SIGTERM),
+/// after showing and writing what was recorded. A second Ctrl-C exits at
+/// once, with 130.
 pub fn main(style: Style, customers: Customers) -> ExitCode {
     let command = Cli::command()
         .name(style.name())
@@ -236,14 +437,34 @@ pub fn main(style: Style, customers: Customers) -> ExitCode {
         )
         .init();
 
-    let run = match run(style, customers, scenario, args.bank, &recorder) {
+    // Ctrl-C cuts the run short rather than losing it.
+    let interrupt = match Interrupt::on_signals() {
+        Ok(interrupt) => Some(interrupt),
+        Err(err) => {
+            eprintln!("warning: Ctrl-C will end the run without keeping it: {err}");
+            None
+        }
+    };
+    let watch = Watch {
+        interrupt: interrupt.as_ref(),
+        progress: Progress::on_stderr(scenario.customers.len()),
+    };
+    let run = match run_watched(style, customers, scenario, args.bank, &recorder, watch) {
         Ok(run) => run,
         Err(err) => {
             eprintln!("error: cannot run the bank scene: {err}");
             return ExitCode::FAILURE;
         }
     };
+    if let Some(interrupt) = &interrupt {
+        interrupt.hurry();
+    }
+    show(&run, &args)
+}
 
+/// Draws `run` and writes its files, whether it went to its end, lost
+/// visits, or was cut short; returns the program's exit code.
+fn show(run: &Run, args: &SharedArgs) -> ExitCode {
     let width = args
         .width
         .map(|w| w as usize)
@@ -254,19 +475,26 @@ pub fn main(style: Style, customers: Customers) -> ExitCode {
     let _ = write!(anstream::stdout(), "{picture}");
 
     let mut code = ExitCode::SUCCESS;
+    let mut written = Vec::new();
     if let Some(path) = &args.trace {
-        if let Err(err) = run.trace.write(path) {
-            eprintln!("error: cannot write the trace to {}: {err}", path.display());
-            code = ExitCode::FAILURE;
+        match run.trace.write(path) {
+            Ok(()) => written.push(format!("trace written to {}", path.display())),
+            Err(err) => {
+                eprintln!("error: cannot write the trace to {}: {err}", path.display());
+                code = ExitCode::FAILURE;
+            }
         }
     }
     if let Some(path) = &args.chrome {
-        if let Err(err) = chrome::write(&[&run.trace], path) {
-            eprintln!(
-                "error: cannot write the Chrome trace to {}: {err}",
-                path.display()
-            );
-            code = ExitCode::FAILURE;
+        match chrome::write(&[&run.trace], path) {
+            Ok(()) => written.push(format!("Chrome trace written to {}", path.display())),
+            Err(err) => {
+                eprintln!(
+                    "error: cannot write the Chrome trace to {}: {err}",
+                    path.display()
+                );
+                code = ExitCode::FAILURE;
+            }
         }
     }
     for failure in run.failures.iter().take(10) {
@@ -278,5 +506,149 @@ pub fn main(style: Style, customers: Customers) -> ExitCode {
     if !run.failures.is_empty() {
         code = ExitCode::FAILURE;
     }
+    if let Some(cut) = run.interrupted {
+        let mut line = format!(
+            "interrupted by {} after {:.1} s: {} of {} customers served",
+            cut.by,
+            cut.after.as_secs_f64(),
+            run.trace.metrics.served,
+            run.trace.customers.len()
+        );
+        for file in &written {
+            line.push_str("; ");
+            line.push_str(file);
+        }
+        eprintln!("{line}");
+        code = ExitCode::from(cut.by.exit_code());
+    }
     code
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::os::fd::AsFd;
+
+    use super::*;
+    use crate::customer::{self, Directions, Errand, VisitError};
+    use crate::scenario::{Generate, ServiceTime};
+    use crate::timeline::record;
+
+    /// A customer who stands in line in `read()` (sync-blocking's way, which
+    /// lives in its own crate).
+    fn stand_in_line(
+        c: &Customer,
+        way: Directions,
+        _errand: &mut Errand,
+        ticket: &mut Option<TicketNo>,
+    ) -> Result<(), VisitError> {
+        let (mut socket, mut lines, n) = customer::walk_in(c, way.bank, ticket)?;
+        let (call, unread) = lines.read_reply(socket.as_fd())?;
+        let teller = customer::expect_call(call, n)?;
+        record::noticed_call(n, teller, unread);
+        socket.write_all(customer::here_line(n).as_bytes())?;
+        record::at_counter(n);
+        let (done, _) = lines.read_reply(socket.as_fd())?;
+        customer::expect_done(done, n)?;
+        record::served(n);
+        Ok(())
+    }
+
+    fn in_line(setup: &Setup) -> Vec<Failure> {
+        customer::thread_per_customer(setup, stand_in_line)
+    }
+
+    #[test]
+    fn an_interrupted_run_stops_at_the_cut_with_what_was_recorded() {
+        // 12 customers, 2 tellers, 300 ms each: about 1.8 s in all.
+        let scenario = Generate {
+            customers: 12,
+            tellers: 2,
+            service: ServiceTime::Fixed(300.0),
+            arrival_gap_ms: 2.0,
+            errand_ms: 0.0,
+            poll_every_ms: 20.0,
+            seed: 1,
+        }
+        .scenario();
+        let full_ideal = sim::ideal(&scenario).makespan_ms;
+        let recorder = Recorder::new();
+        let (press, presses) = channel::bounded(1);
+        let interrupt = Interrupt::by(presses);
+        // "Ctrl-C" once two customers have been served, and the tellers
+        // have had a moment to call the next two (300 ms services).
+        std::thread::spawn({
+            let recorder = recorder.clone();
+            move || {
+                let give_up = Instant::now() + Duration::from_secs(60);
+                while recorder.tally().served < 2 && Instant::now() < give_up {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                std::thread::sleep(Duration::from_millis(50));
+                let _ = press.send(Signal::Interrupt);
+            }
+        });
+        let watch = Watch {
+            interrupt: Some(&interrupt),
+            progress: None,
+        };
+        let run = tracing::subscriber::with_default(recorder.subscriber(), || {
+            run_watched(
+                Style::SyncBlocking,
+                in_line,
+                scenario,
+                None,
+                &recorder,
+                watch,
+            )
+        })
+        .expect("the bank and the customers start on loopback");
+        assert!(
+            recorder.tally().finished < 12,
+            "the run did not wait for the customers still in line"
+        );
+
+        let cut = run.interrupted.expect("the run was interrupted");
+        assert_eq!(cut.by, Signal::Interrupt);
+        let trace = &run.trace;
+        assert!(!trace.complete);
+        let served = trace
+            .customers
+            .iter()
+            .filter(|c| c.outcome == Outcome::Served)
+            .count();
+        assert!((2..12).contains(&served), "{served} served");
+
+        // The trace ends at the cut, where every visit still going on ends, abandoned.
+        let cut_us = micros(cut.after);
+        assert!(trace.events.iter().all(|e| e.t_us <= cut_us));
+        for c in trace.customers.iter().filter(|c| c.arrive_ms.is_some()) {
+            let abandoned_at_cut = trace.events.iter().any(|e| {
+                e.lane == Lane::Customer(c.id)
+                    && e.t_us == cut_us
+                    && matches!(e.kind, Kind::Abandon { .. })
+            });
+            assert_eq!(
+                abandoned_at_cut,
+                c.outcome == Outcome::Abandoned,
+                "{}: {:?}",
+                c.name,
+                c.outcome
+            );
+        }
+        // Both tellers had called the next tickets: their days end at the cut.
+        let cut_ms = cut_us as f64 / 1000.0;
+        for teller in &trace.tellers {
+            let last = teller
+                .busy
+                .iter()
+                .chain(&teller.calling)
+                .map(|span| span[1])
+                .fold(0.0, f64::max);
+            assert_eq!(last, cut_ms, "teller {}", teller.id);
+        }
+        // Efficiency compares the served with the ideal for them alone.
+        assert!(trace.metrics.ideal_makespan_ms > 0.0);
+        assert!(trace.metrics.ideal_makespan_ms < full_ideal);
+    }
 }

@@ -23,7 +23,9 @@
 //! - [`scale`]: the scale table, each style at growing numbers of customers;
 //! - [`customer`]: what every customer sends and reads, whatever its style;
 //! - [`demo`]: the driver every demo binary runs: scenario, bank, customers,
-//!   recording, then the picture and the files.
+//!   recording, then the picture and the files;
+//! - [`interrupt`]: Ctrl-C, which cuts a run short but keeps what it recorded;
+//! - [`progress`]: the progress bar of a long run, on a terminal only.
 //!
 //! A demo crate supplies one function, its customers' way of waiting, and
 //! calls [`demo::main`] from its binary.
@@ -32,10 +34,12 @@ pub mod bank;
 pub mod customer;
 pub mod demo;
 pub mod flags;
+pub mod interrupt;
 pub mod limits;
 pub mod metrics;
 pub mod policy;
 pub mod process;
+pub mod progress;
 pub mod protocol;
 pub mod scale;
 pub mod scenario;

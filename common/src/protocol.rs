@@ -14,6 +14,12 @@
 //! telnet), and is at most [`MAX_LINE`] bytes long. Parsing never panics: a
 //! line either parses or gives a [`ProtocolError`] whose text is the reason
 //! sent back after `ERR`.
+//!
+//! Nothing a client sends reaches a screen unchecked. A [`Name`] holds only
+//! letters, digits, `-` and `_`; a reason that quotes a client's word quotes
+//! it through [`printable`], which escapes what is not printable and keeps
+//! the reason short enough for one line. A property test feeds this module
+//! hundreds of thousands of random and mutated lines to hold it to that.
 
 use std::fmt;
 
@@ -159,6 +165,12 @@ impl fmt::Display for ProtocolError {
 impl std::error::Error for ProtocolError {}
 
 impl Request {
+    /// Reads one line's bytes as received (with or without its `\n`): the
+    /// whole way from a socket to a request, used by the bank for every line.
+    pub fn from_bytes(line: &[u8]) -> Result<Request, ProtocolError> {
+        decode_line(line).and_then(Request::parse)
+    }
+
     /// Parses one line from a customer (without its `\n`).
     pub fn parse(line: &str) -> Result<Request, ProtocolError> {
         let mut words = words_of(line)?;
@@ -181,7 +193,7 @@ impl Request {
                 };
                 Ok(Request::Here(parse_number(n, "ticket")?))
             }
-            other => Err(ProtocolError::UnknownCommand(printable(other))),
+            other => Err(ProtocolError::UnknownCommand(printable(other, QUOTE_BYTES))),
         }
     }
 }
@@ -221,13 +233,13 @@ impl Reply {
                     parse_number(t, "teller")?,
                 ))
             }
-            "ERR" => Ok(Reply::Err(
-                line.trim_start()
-                    .trim_start_matches("ERR")
-                    .trim()
-                    .to_owned(),
-            )),
-            other => Err(ProtocolError::UnknownCommand(printable(other))),
+            // The reason is shown to the user as it came: escape what a
+            // hostile bank could hide in it (bidirectional overrides, say).
+            "ERR" => Ok(Reply::Err(printable(
+                line.trim_start().trim_start_matches("ERR").trim(),
+                MAX_LINE,
+            ))),
+            other => Err(ProtocolError::UnknownCommand(printable(other, QUOTE_BYTES))),
         }
     }
 }
@@ -276,7 +288,7 @@ fn parse_number<T: std::str::FromStr>(word: &str, what: &str) -> Result<T, Proto
     word.parse().map_err(|_| {
         ProtocolError::BadNumber(format!(
             "{what} must be a whole number, not {}",
-            printable(word)
+            printable(word, QUOTE_BYTES)
         ))
     })
 }
@@ -285,22 +297,67 @@ fn parse_service_ms(word: &str) -> Result<f64, ProtocolError> {
     let ms: f64 = word.parse().map_err(|_| {
         ProtocolError::BadNumber(format!(
             "service_ms must be a number, not {}",
-            printable(word)
+            printable(word, QUOTE_BYTES)
         ))
     })?;
     if !(ms.is_finite() && ms > 0.0 && ms <= MAX_SERVICE_MS) {
         return Err(ProtocolError::BadNumber(format!(
             "service_ms must be above 0 and at most {MAX_SERVICE_MS}, not {}",
-            printable(word)
+            printable(word, QUOTE_BYTES)
         )));
     }
     Ok(ms)
 }
 
-/// A client's word, made safe to echo: at most 32 characters, escaped.
-fn printable(word: &str) -> String {
-    let short: String = word.chars().take(32).collect();
-    short.escape_debug().to_string()
+/// How many bytes of a client's word a reason quotes at most: enough to
+/// recognise the word, and short enough that every reason fits in a line.
+const QUOTE_BYTES: usize = 40;
+
+/// Text from the other side made safe to show: every character that is not
+/// printable (control characters, escape sequences, bidirectional overrides,
+/// zero-width characters) is written as an escape such as `\u{1b}`, and the
+/// result is cut to at most `max_bytes` bytes, ending with `…` when cut.
+///
+/// ```
+/// use common::protocol::printable;
+/// assert_eq!(printable("张三 \u{1b}[31m", 64), "张三 \\u{1b}[31m");
+/// assert_eq!(printable("abcdefgh", 6), "abc…");
+/// ```
+pub fn printable(text: &str, max_bytes: usize) -> String {
+    const CUT: &str = "…";
+    let mut shown = String::with_capacity(text.len().min(max_bytes));
+    // The longest prefix, ending between two characters' pieces, that still
+    // leaves room for the `…`: where to cut if the rest does not fit.
+    let mut cut_at = 0;
+    for c in text.chars() {
+        if is_printable(c) {
+            shown.push(c);
+        } else {
+            shown.extend(c.escape_debug());
+        }
+        if shown.len() > max_bytes {
+            shown.truncate(cut_at);
+            if shown.len() + CUT.len() <= max_bytes {
+                shown.push_str(CUT);
+            }
+            return shown;
+        }
+        if shown.len() + CUT.len() <= max_bytes {
+            cut_at = shown.len();
+        }
+    }
+    shown
+}
+
+/// Whether `c` shows as itself on a terminal: in ASCII, a space or a visible
+/// character (quotes and backslash included); beyond, whatever
+/// `char::escape_debug` leaves alone (it escapes control and format
+/// characters, such as bidirectional overrides and zero-width spaces).
+fn is_printable(c: char) -> bool {
+    if c.is_ascii() {
+        return c == ' ' || c.is_ascii_graphic();
+    }
+    c.escape_debug().eq(std::iter::once(c))
 }
 
 #[cfg(test)]
@@ -369,5 +426,154 @@ mod tests {
         assert_eq!(Request::parse(&long), Err(ProtocolError::TooLong));
         assert_eq!(decode_line(&[0xff, 0xfe]), Err(ProtocolError::NotUtf8));
         assert_eq!(decode_line(b"HERE 1\n"), Ok("HERE 1"));
+    }
+}
+
+/// The protocol against what a room full of `nc` users (or a fuzzer) types:
+/// random bytes, random text, and valid lines with bytes inserted, deleted,
+/// replaced or repeated.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Lines a well-behaved customer sends, to be mutated.
+    const VALID: &[&str] = &[
+        "TICKET 张三 400",
+        "HERE 3",
+        "TICKET ana_1 0.5\r",
+        "TICKET O-Brien 3600000",
+        "HERE 18446744073709551615",
+        "TICKET Zoë-2 1e3",
+    ];
+
+    /// One change to a line's bytes; positions wrap around the line's length.
+    #[derive(Clone, Debug)]
+    enum Edit {
+        Insert(usize, u8),
+        Delete(usize),
+        Replace(usize, u8),
+        /// Repeats a stretch of the line, from a position, some times.
+        Repeat(usize, usize, usize),
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        // Bytes that matter most: separators, digits, signs, UTF-8 lead and
+        // continuation bytes, escape and control bytes; and any byte.
+        let byte = prop_oneof![
+            prop::sample::select(
+                b" \t\r\n-_.+eE0123456789\x1b\x7f\x00\xc3\xa4\xe5\xbc\xa0\xff".to_vec()
+            ),
+            any::<u8>(),
+        ];
+        prop_oneof![
+            (any::<usize>(), byte.clone()).prop_map(|(at, b)| Edit::Insert(at, b)),
+            any::<usize>().prop_map(Edit::Delete),
+            (any::<usize>(), byte).prop_map(|(at, b)| Edit::Replace(at, b)),
+            (any::<usize>(), 1..8usize, 1..40usize)
+                .prop_map(|(at, len, n)| Edit::Repeat(at, len, n)),
+        ]
+    }
+
+    fn apply(line: &str, edits: Vec<Edit>) -> Vec<u8> {
+        let mut bytes = line.as_bytes().to_vec();
+        for edit in edits {
+            let at = |i: usize, len: usize| if len == 0 { 0 } else { i % len };
+            match edit {
+                Edit::Insert(i, b) => bytes.insert(at(i, bytes.len() + 1), b),
+                Edit::Delete(i) if !bytes.is_empty() => {
+                    bytes.remove(at(i, bytes.len()));
+                }
+                Edit::Replace(i, b) if !bytes.is_empty() => {
+                    let i = at(i, bytes.len());
+                    bytes[i] = b;
+                }
+                Edit::Repeat(i, len, n) if !bytes.is_empty() => {
+                    let start = at(i, bytes.len());
+                    let end = (start + len).min(bytes.len());
+                    let stretch = bytes[start..end].repeat(n);
+                    bytes.splice(end..end, stretch);
+                }
+                _ => {}
+            }
+        }
+        bytes
+    }
+
+    /// What arrives on a line: every kind of nonsense, and near-misses.
+    fn line_bytes() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..300),
+            any::<String>().prop_map(String::into_bytes),
+            "(TICKET|HERE|ticket|DONE|ERR|CALL|[A-Z]{1,8})( {1,2}[^ ]{0,40}){0,4}\r?"
+                .prop_map(String::into_bytes),
+            (
+                prop::sample::select(VALID),
+                prop::collection::vec(edit(), 1..6)
+            )
+                .prop_map(|(line, edits)| apply(line, edits)),
+            (prop::sample::select(VALID), 240..300usize, any::<bool>()).prop_map(
+                |(line, len, spaces)| {
+                    let mut bytes = line.as_bytes().to_vec();
+                    bytes.resize(len.max(bytes.len()), if spaces { b' ' } else { b'7' });
+                    bytes
+                }
+            ),
+        ]
+    }
+
+    /// Whether a line could be shown on any terminal as it is.
+    fn shows_as_is(line: &str) -> bool {
+        line.chars().all(is_printable)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 100_000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_line_parses_or_earns_a_short_printable_err(line in line_bytes()) {
+            match Request::from_bytes(&line) {
+                Ok(request) => {
+                    match &request {
+                        Request::Ticket { name, service_ms } => {
+                            prop_assert!(Name::new(name.as_str()).is_ok());
+                            prop_assert!(*service_ms > 0.0 && *service_ms <= MAX_SERVICE_MS);
+                        }
+                        Request::Here(_) => {}
+                    }
+                    let again = request.to_string();
+                    // A tiny service (1e-300) prints as a long decimal; the rest round-trip.
+                    if again.len() <= MAX_LINE {
+                        prop_assert_eq!(Request::parse(&again), Ok(request));
+                    }
+                }
+                Err(err) => {
+                    let reply = Reply::Err(err.to_string()).to_string();
+                    prop_assert!(reply.len() <= MAX_LINE, "{} bytes: {}", reply.len(), reply);
+                    prop_assert!(shows_as_is(&reply), "{:?}", reply);
+                    prop_assert_eq!(Reply::parse(&reply), Ok(Reply::Err(err.to_string())));
+                }
+            }
+            // The customers' side reads the bank's lines with the same care.
+            if let Ok(Reply::Err(reason)) = decode_line(&line).and_then(Reply::parse) {
+                prop_assert!(reason.len() <= MAX_LINE && shows_as_is(&reason), "{:?}", reason);
+            }
+        }
+    }
+
+    #[test]
+    fn printable_escapes_and_cuts() {
+        assert_eq!(printable("a\u{202e}b", 64), "a\\u{202e}b");
+        assert_eq!(printable("tab\there", 64), "tab\\there");
+        assert_eq!(printable("it's \"ok\" \\", 64), "it's \"ok\" \\");
+        let cut = printable(&"\u{1b}".repeat(100), 40);
+        assert!(cut.len() <= 40 && cut.ends_with('…'), "{cut}");
+        assert!(
+            cut.starts_with("\\u{1b}") && !cut.contains("\\u{1…"),
+            "{cut}"
+        );
+        assert_eq!(printable("", 0), "");
+        assert_eq!(printable("abc", 2), "", "no room even for …");
     }
 }

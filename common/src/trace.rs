@@ -3,16 +3,21 @@
 //! Every demo writes the same schema ([`SCHEMA`]), so `compare` and any other
 //! tool can read any of them. It is written whole or not at all: to a
 //! temporary file beside the target, then renamed over it.
+//!
+//! A trace read back may come from another machine, and its text ends up on a
+//! screen (a swimlane, a report): [`Trace::read`] refuses one whose names
+//! break the rules of [`Name`] or whose reasons hold characters that are not
+//! printable, so no escape sequence travels in a trace file either.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{TellerNo, TicketNo};
+use crate::protocol::{MAX_LINE, Name, TellerNo, TicketNo, printable};
 use crate::scenario::Scenario;
 use crate::style::Style;
-use crate::timeline::Event;
+use crate::timeline::{Event, Kind};
 
 /// The schema this build writes and reads.
 pub const SCHEMA: &str = "bank-queue/trace/1";
@@ -118,6 +123,8 @@ pub struct Metrics {
     /// From the run's start to the last `DONE`: how long the bank was busy.
     pub makespan_ms: f64,
     /// The simulator's makespan for the same scenario, with instant reactions.
+    /// For an interrupted run (`complete: false` after Ctrl-C), the ideal for
+    /// the customers it served, so efficiency still compares like with like.
     pub ideal_makespan_ms: f64,
     /// ideal / actual makespan (1.0 is the physical limit).
     pub efficiency: f64,
@@ -184,7 +191,40 @@ impl Trace {
                 trace.schema
             ));
         }
+        trace.check_text().map_err(|why| {
+            format!(
+                "{} is refused: {why}, which must not reach a screen",
+                path.display()
+            )
+        })?;
         Ok(trace)
+    }
+
+    /// Checks every piece of free text a trace holds: customers' names must
+    /// be valid [`Name`]s, and refusal reasons printable and at most a line
+    /// long. (The scenario's names are checked as it is read.)
+    fn check_text(&self) -> Result<(), String> {
+        for c in &self.customers {
+            Name::new(&c.name).map_err(|err| {
+                format!(
+                    "customer {} has the name {:?} ({err})",
+                    c.id,
+                    printable(&c.name, 64)
+                )
+            })?;
+        }
+        for e in &self.events {
+            if let Kind::Reject { reason } = &e.kind {
+                if reason.len() > MAX_LINE || printable(reason, MAX_LINE) != *reason {
+                    return Err(format!(
+                        "the reject at {} µs has the reason {:?}",
+                        e.t_us,
+                        printable(reason, 64)
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -207,4 +247,81 @@ pub fn write_atomically(
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|err| err.error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Generate;
+    use crate::timeline::Lane;
+
+    /// A small trace with one customer called `name` and one reject for `reason`.
+    fn trace_with(name: &str, reason: &str) -> Trace {
+        Trace {
+            schema: SCHEMA.to_owned(),
+            complete: false,
+            style: Style::SyncBlocking,
+            scenario: Generate::default().scenario(),
+            metrics: Metrics::default(),
+            customers: vec![CustomerRecord {
+                id: 0,
+                name: name.to_owned(),
+                ticket: None,
+                arrive_ms: None,
+                called_ms: None,
+                noticed_ms: None,
+                at_counter_ms: None,
+                done_ms: None,
+                leave_ms: None,
+                teller: None,
+                polls: 0,
+                errand_ms: 0.0,
+                errand_while_waiting_ms: 0.0,
+                outcome: Outcome::Abandoned,
+            }],
+            tellers: Vec::new(),
+            events: vec![Event {
+                t_us: 7,
+                lane: Lane::Bank,
+                kind: Kind::Reject {
+                    reason: reason.to_owned(),
+                },
+                thread: 0,
+            }],
+        }
+    }
+
+    /// Writes `trace` and reads it back.
+    fn round_trip(trace: &Trace) -> Result<Trace, String> {
+        let dir = tempfile::tempdir().map_err(|err| err.to_string())?;
+        let path = dir.path().join("trace.json");
+        trace.write(&path).map_err(|err| err.to_string())?;
+        Trace::read(&path)
+    }
+
+    #[test]
+    fn a_trace_with_safe_text_reads_back() {
+        let trace = trace_with("张三", "unknown command \\u{1b}[31m");
+        assert_eq!(round_trip(&trace), Ok(trace));
+    }
+
+    #[test]
+    fn a_trace_carrying_escape_sequences_is_refused_without_showing_them() {
+        let hostile = [
+            ("\u{1b}[2J", "empty line", "customer 0"),
+            ("ana\u{202e}", "empty line", "customer 0"),
+            ("ana", "gotcha\u{1b}]0;pwned\u{7}", "reject at 7"),
+            ("ana", "right\u{202e}left", "reject at 7"),
+        ];
+        for (name, reason, blamed) in hostile {
+            let err = round_trip(&trace_with(name, reason)).expect_err(name);
+            assert!(err.contains(blamed), "{err}");
+            assert!(
+                !err.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "the message itself shows nothing raw: {err:?}"
+            );
+        }
+        let long = "x".repeat(MAX_LINE + 1);
+        assert!(round_trip(&trace_with("ana", &long)).is_err());
+    }
 }

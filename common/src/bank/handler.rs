@@ -8,6 +8,12 @@
 //! When a teller calls, the customer walks to that teller's counter, taking
 //! their connection with them, and this task is done.
 //!
+//! The first line must come within the bank's idle timeout: a client that
+//! connects and says nothing, or half a line, is told `ERR timeout` and shown
+//! out before it ever gets a ticket, so it never holds a teller. Once the
+//! customer holds a ticket, nothing is timed here: waiting in the queue, however
+//! long, is what a customer is meant to do.
+//!
 //! Everything recorded here lands on the bank's lane (the task runs inside
 //! the [`record::bank`] span).
 
@@ -15,7 +21,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpStream;
 use tokio::sync::oneshot::error::RecvError;
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -25,13 +30,18 @@ use super::lobby::{Call, Customer, Lobby, Seat};
 use crate::protocol::{Reply, Request, TicketNo};
 use crate::timeline::record;
 
-/// Welcomes the customer who just connected from `peer`.
-pub(crate) async fn welcome(stream: TcpStream, peer: SocketAddr, lobby: Arc<Lobby>) {
+/// Welcomes the customer who just connected from `peer`; they have
+/// `idle_timeout` to ask for a ticket.
+pub(crate) async fn welcome(
+    conn: Connection,
+    peer: SocketAddr,
+    lobby: Arc<Lobby>,
+    idle_timeout: Duration,
+) {
     // For log readers only (the timeline ignores this span): who this visit is.
     let visit = tracing::debug_span!("visit", %peer, name = Empty);
-    let conn = Connection::new(stream);
     async move {
-        if let Some((customer, seat)) = hand_out_ticket(conn, &lobby).await {
+        if let Some((customer, seat)) = hand_out_ticket(conn, &lobby, idle_timeout).await {
             wait_for_call(customer, seat, lobby).await;
         }
     }
@@ -39,17 +49,26 @@ pub(crate) async fn welcome(stream: TcpStream, peer: SocketAddr, lobby: Arc<Lobb
     .await;
 }
 
-/// Reads the first line: it must be `TICKET <name> <service_ms>`. Anything
-/// else is refused. Returns the customer, slip in hand, and their seat.
-async fn hand_out_ticket(mut conn: Connection, lobby: &Lobby) -> Option<(Customer, Seat)> {
-    let (name, service_ms) = match conn.hear().await {
+/// Reads the first line, within `idle_timeout`: it must be
+/// `TICKET <name> <service_ms>`. Anything else is refused. Returns the
+/// customer, slip in hand, and their seat.
+async fn hand_out_ticket(
+    mut conn: Connection,
+    lobby: &Lobby,
+    idle_timeout: Duration,
+) -> Option<(Customer, Seat)> {
+    let Ok(first) = tokio::time::timeout(idle_timeout, conn.hear()).await else {
+        conn.refuse(&Refusal::Idle(idle_timeout));
+        return None;
+    };
+    let (name, service_ms) = match first {
         Heard::Request(Request::Ticket { name, service_ms }) => (name, service_ms),
         Heard::Request(Request::Here(_)) => {
-            conn.refuse(&Refusal::NoTicket).await;
+            conn.refuse(&Refusal::NoTicket);
             return None;
         }
         Heard::Refused(why) => {
-            conn.refuse(&why).await;
+            conn.refuse(&why);
             return None;
         }
         Heard::Gone => return None,
@@ -109,7 +128,7 @@ pub(crate) async fn wait_for_call(mut customer: Customer, mut seat: Seat, lobby:
     };
     // Out of the queue first, so that no teller calls someone being turned away.
     let was_waiting = lobby.leave(ticket);
-    customer.conn.refuse(&why).await;
+    customer.conn.refuse(&why);
     if was_waiting {
         record::abandon(Some(ticket));
     }

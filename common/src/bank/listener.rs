@@ -1,20 +1,31 @@
-//! The bank's doors: the accept loop.
+//! The bank's doors: the accept loop, and how many may come in.
 //!
 //! Every connection that comes in gets its own front-door task
 //! ([`handler::welcome`]); the loop itself only accepts, until the bank
 //! closes. The tasks live in a [`JoinSet`], so closing the bank (dropping
 //! the set) stops every visit still in progress.
+//!
+//! A bank holds one socket per customer, and a process may open only so many
+//! files. So the doors count who is inside: each connection takes a permit
+//! of a semaphore of [`Config::max_customers`] places and keeps it until its
+//! socket is closed. When none is left, the newcomer is told `ERR busy` and
+//! shown out, and the bank goes on serving those inside. Telling them takes
+//! a socket too, for a moment: at most [`TURNING_AWAY_AT_ONCE`] are being told
+//! at once, and past that a newcomer is simply hung up on.
 
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio::task::{JoinError, JoinSet};
 use tracing::instrument::WithSubscriber;
 use tracing::{Instrument, Span};
 
+use super::Config;
+use super::connection::{Connection, Refusal};
 use super::handler;
 use super::lobby::Lobby;
 
@@ -22,52 +33,99 @@ use super::lobby::Lobby;
 /// descriptors, say) before the bank tries again.
 const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
+/// How many turned-away newcomers may be hearing `ERR busy` at once.
+pub(crate) const TURNING_AWAY_AT_ONCE: usize = 64;
+
+/// The bank's doors: where it listens, and the places inside.
+pub(crate) struct Doors {
+    /// Where customers connect.
+    listener: TcpListener,
+    /// One permit per customer the bank may hold; a connection keeps its own
+    /// until its socket is closed.
+    places: Arc<Semaphore>,
+    /// The cap, for the `ERR busy` line.
+    max_customers: u32,
+    /// Permits for newcomers being told `ERR busy`: that takes a socket too.
+    turning_away: Arc<Semaphore>,
+    /// How long a newcomer may take over their first line.
+    idle_timeout: Duration,
+}
+
 /// What woke the accept loop.
 enum Doorbell {
     /// The bank closes.
     Closing,
     /// Someone came in (or accepting failed).
-    Arrival(io::Result<(tokio::net::TcpStream, std::net::SocketAddr)>),
+    Arrival(io::Result<(TcpStream, std::net::SocketAddr)>),
     /// A visit or a teller's task ended.
     Ended(Result<(), JoinError>),
 }
 
-/// Accepts customers on `listener` into `lobby` until `closing` resolves.
-/// `staff` are the tellers' tasks, watched so a crashed one is reported.
-pub(crate) async fn open_doors(
-    listener: TcpListener,
-    lobby: Arc<Lobby>,
-    front_door: Span,
-    mut staff: JoinSet<()>,
-    closing: impl Future<Output = ()>,
-) -> io::Result<()> {
-    let mut visits = JoinSet::new();
-    tokio::pin!(closing);
-    loop {
-        let bell = tokio::select! {
-            () = &mut closing => Doorbell::Closing,
-            arrival = listener.accept() => Doorbell::Arrival(arrival),
-            Some(ended) = visits.join_next() => Doorbell::Ended(ended),
-            Some(ended) = staff.join_next() => Doorbell::Ended(ended),
-        };
-        match bell {
-            Doorbell::Closing => return Ok(()),
-            Doorbell::Arrival(Ok((stream, peer))) => {
-                let visit = handler::welcome(stream, peer, lobby.clone());
-                visits.spawn(
-                    visit
-                        .instrument(front_door.clone())
-                        .with_current_subscriber(),
-                );
+impl Doors {
+    /// The doors of a bank set up as `config`, on `listener`.
+    pub(crate) fn new(listener: TcpListener, config: &Config) -> Doors {
+        Doors {
+            listener,
+            places: Arc::new(Semaphore::new(config.max_customers as usize)),
+            max_customers: config.max_customers,
+            turning_away: Arc::new(Semaphore::new(TURNING_AWAY_AT_ONCE)),
+            idle_timeout: config.idle_timeout,
+        }
+    }
+
+    /// Accepts customers into `lobby` until `closing` resolves. `staff` are
+    /// the tellers' tasks, watched so a crashed one is reported.
+    pub(crate) async fn open(
+        self,
+        lobby: Arc<Lobby>,
+        front_door: Span,
+        mut staff: JoinSet<()>,
+        closing: impl Future<Output = ()>,
+    ) -> io::Result<()> {
+        let mut visits = JoinSet::new();
+        tokio::pin!(closing);
+        loop {
+            let bell = tokio::select! {
+                () = &mut closing => Doorbell::Closing,
+                arrival = self.listener.accept() => Doorbell::Arrival(arrival),
+                Some(ended) = visits.join_next() => Doorbell::Ended(ended),
+                Some(ended) = staff.join_next() => Doorbell::Ended(ended),
+            };
+            match bell {
+                Doorbell::Closing => return Ok(()),
+                Doorbell::Arrival(Ok((stream, peer))) => {
+                    let Ok(place) = self.places.clone().try_acquire_owned() else {
+                        front_door.in_scope(|| self.turn_away(stream));
+                        continue;
+                    };
+                    let conn = Connection::new(stream, place);
+                    let visit = handler::welcome(conn, peer, lobby.clone(), self.idle_timeout);
+                    visits.spawn(
+                        visit
+                            .instrument(front_door.clone())
+                            .with_current_subscriber(),
+                    );
+                }
+                Doorbell::Arrival(Err(err)) => {
+                    tracing::warn!("cannot accept a connection: {err}; retrying shortly");
+                    tokio::time::sleep(ACCEPT_RETRY).await;
+                }
+                Doorbell::Ended(Err(err)) if err.is_panic() => {
+                    tracing::error!("a bank task panicked: {err}");
+                }
+                Doorbell::Ended(_) => {}
             }
-            Doorbell::Arrival(Err(err)) => {
-                tracing::warn!("cannot accept a connection: {err}; retrying shortly");
-                tokio::time::sleep(ACCEPT_RETRY).await;
-            }
-            Doorbell::Ended(Err(err)) if err.is_panic() => {
-                tracing::error!("a bank task panicked: {err}");
-            }
-            Doorbell::Ended(_) => {}
+        }
+    }
+
+    /// The bank is full: tell the newcomer so and show them out (or, when
+    /// too many are being told already, just hang up).
+    fn turn_away(&self, stream: TcpStream) {
+        match self.turning_away.clone().try_acquire_owned() {
+            Ok(place) => Connection::new(stream, place).refuse(&Refusal::Busy {
+                inside: self.max_customers,
+            }),
+            Err(_) => drop(stream),
         }
     }
 }

@@ -27,6 +27,15 @@
 //! Two ways to run it: [`serve`] on a runtime you already have (the `bank`
 //! binary does), or [`Embedded`], a bank on a thread of its own inside a demo.
 //!
+//! It survives its customers (`docs/bank-guarantees.md` lists each promise
+//! and the test that holds the bank to it): a bad line gets `ERR` and only
+//! that connection closes; at most [`Config::max_customers`] connections are
+//! open at once, and the next hears `ERR busy`; a connection that never sends
+//! a whole first line is dropped after [`Config::idle_timeout`]; a called
+//! customer who never says `HERE` is abandoned after [`Config::here_timeout`]
+//! and the teller calls the next ticket. Every ticket ends served or
+//! abandoned, once.
+//!
 //! Every moment is recorded with the [timeline](crate::timeline)'s `record` helpers: the
 //! front door on the bank's lane (`ticket`, `reject`, `abandon` of a waiting
 //! customer), each teller on its own (`called`, `at_counter`, `served`,
@@ -43,6 +52,7 @@ mod teller;
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -52,8 +62,9 @@ use tracing::instrument::WithSubscriber;
 pub use embedded::Embedded;
 
 use crate::policy::{Policy, PolicyKind};
-use crate::protocol::TellerNo;
+use crate::scenario::Scenario;
 use crate::timeline::record;
+use listener::Doors;
 use lobby::Lobby;
 use teller::Teller;
 
@@ -65,14 +76,68 @@ pub struct Config {
     pub tellers: u32,
     /// How a free teller chooses the next ticket.
     pub policy: PolicyKind,
+    /// How many connections may be open at once (at least 1), counted from
+    /// accept to the end of the closing handshake. Every connection holds a
+    /// socket, and a process may open only so many files: past the cap a
+    /// newcomer hears `ERR busy` and is closed, rather than the bank running
+    /// out of files and failing everyone.
+    pub max_customers: u32,
+    /// How long a new connection may take to send its first complete line
+    /// (above zero). A client that connects and says nothing, or half a
+    /// line, would otherwise hold its place in the bank for ever. Only the
+    /// first line is timed: waiting in the queue is not idleness.
+    pub idle_timeout: Duration,
+    /// How long a teller waits for `HERE` after `CALL` (above zero). A
+    /// customer who never comes to the counter would otherwise hold the
+    /// teller, and everyone behind them, for ever; past it the ticket is
+    /// abandoned and the teller calls the next one.
+    pub here_timeout: Duration,
+}
+
+impl Config {
+    /// [`Config::max_customers`] by default: more connections than any machine
+    /// this runs on can open (20,000 files at most), so that a run sized by
+    /// [`limits`](crate::limits) is never turned away by a default cap. The
+    /// `bank` binary sets a cap from its own open-file limit instead.
+    pub const DEFAULT_MAX_CUSTOMERS: u32 = 100_000;
+
+    /// [`Config::idle_timeout`] by default: a person with `nc` has a minute to
+    /// type their `TICKET` line; a program sends it at once.
+    pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+    /// [`Config::here_timeout`] by default: twice the longest `--poll-every`
+    /// (60 s), so that no demo customer who reacts as its style allows is
+    /// ever given up.
+    pub const DEFAULT_HERE_TIMEOUT: Duration = Duration::from_secs(120);
+
+    /// The bank a demo runs for `scenario`: its tellers and policy, room for
+    /// every one of its customers at once, and patience with the slowest
+    /// well-behaved reaction, however slowly the scenario is played.
+    pub fn for_scenario(scenario: &Scenario) -> Config {
+        let customers = u32::try_from(scenario.customers.len()).unwrap_or(u32::MAX);
+        // A sync-nonblocking customer notices the call within one errand slice.
+        let slowest_look = Duration::try_from_secs_f64(scenario.poll_every_ms.max(0.0) / 1000.0)
+            .unwrap_or(Duration::MAX);
+        Config {
+            tellers: scenario.tellers,
+            policy: scenario.policy,
+            max_customers: customers.max(1),
+            idle_timeout: Config::DEFAULT_IDLE_TIMEOUT,
+            here_timeout: Config::DEFAULT_HERE_TIMEOUT.max(slowest_look.saturating_mul(2)),
+        }
+    }
 }
 
 impl Default for Config {
-    /// The lecture's bank: two tellers, first come first served.
+    /// The lecture's bank: two tellers, first come first served, and the
+    /// default limits above.
     fn default() -> Config {
         Config {
             tellers: 2,
             policy: PolicyKind::Fcfs,
+            max_customers: Config::DEFAULT_MAX_CUSTOMERS,
+            idle_timeout: Config::DEFAULT_IDLE_TIMEOUT,
+            here_timeout: Config::DEFAULT_HERE_TIMEOUT,
         }
     }
 }
@@ -80,15 +145,32 @@ impl Default for Config {
 impl Config {
     /// Refuses a bank that could never serve anyone.
     fn check(&self) -> io::Result<()> {
+        let refuse = |why: &str| Err(io::Error::new(io::ErrorKind::InvalidInput, why));
         if self.tellers == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "a bank needs at least one teller",
-            ));
+            return refuse("a bank needs at least one teller");
+        }
+        if self.max_customers == 0 {
+            return refuse("a bank must let at least one customer in");
+        }
+        if self.idle_timeout.is_zero() || self.here_timeout.is_zero() {
+            return refuse("a bank's timeouts must be above zero");
         }
         Ok(())
     }
 }
+
+/// How many customers a bank can hold at once when its process may open
+/// `open_files` files and it has `tellers` tellers: one socket per customer,
+/// after what the bank itself needs (standard streams, the runtime's
+/// descriptors, a timer per teller) and room to tell latecomers it is busy.
+pub fn max_customers_within(open_files: u64, tellers: u32) -> u32 {
+    let own = BANK_FILES + u64::from(tellers) + listener::TURNING_AWAY_AT_ONCE as u64;
+    u32::try_from(open_files.saturating_sub(own)).unwrap_or(u32::MAX)
+}
+
+/// Files a bank holds whatever its size: standard streams, the listener, the
+/// runtime's epoll and wake-up descriptors, with room to spare.
+const BANK_FILES: u64 = 64;
 
 /// Serves on `listener` until `shutdown` resolves. (Used by the bank binary.)
 ///
@@ -101,21 +183,22 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     config.check()?;
-    serve_with(listener, config.tellers, config.policy.build(), shutdown).await
+    serve_with(listener, &config, config.policy.build(), shutdown).await
 }
 
-/// [`serve`] with any policy, also one that is not (yet) a [`PolicyKind`].
+/// [`serve`] with any policy, also one that is not (yet) a [`PolicyKind`]
+/// (`config.policy` is not used).
 async fn serve_with(
     listener: TcpListener,
-    tellers: TellerNo,
+    config: &Config,
     policy: Box<dyn Policy>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let front_door = record::bank();
     let lobby = Arc::new(Lobby::new(policy));
     let mut staff = JoinSet::new();
-    for id in 1..=tellers {
-        let teller = Teller::new(id, lobby.clone(), front_door.clone());
+    for id in 1..=config.tellers {
+        let teller = Teller::new(id, lobby.clone(), front_door.clone(), config.here_timeout);
         staff.spawn(
             teller
                 .work()
@@ -123,7 +206,8 @@ async fn serve_with(
                 .with_current_subscriber(),
         );
     }
-    listener::open_doors(listener, lobby, front_door, staff, shutdown).await
+    let doors = Doors::new(listener, config);
+    doors.open(lobby, front_door, staff, shutdown).await
 }
 
 /// A current-thread runtime for the bank's unit tests.
@@ -202,6 +286,57 @@ mod tests {
     }
 
     #[test]
+    fn a_demo_bank_has_room_for_everyone_and_patience_for_the_slowest_look() {
+        let scenario = crate::scenario::Generate {
+            customers: 300,
+            poll_every_ms: 60_000.0,
+            ..crate::scenario::Generate::default()
+        }
+        .scenario()
+        // Played twice as slowly: a look every two minutes.
+        .speed_up(0.5);
+        let config = Config::for_scenario(&scenario);
+        assert_eq!(config.max_customers, 300);
+        assert_eq!(config.tellers, scenario.tellers);
+        assert!(
+            config.here_timeout >= Duration::from_secs(240),
+            "{config:?}"
+        );
+        assert!(config.check().is_ok());
+        let quick = Config::for_scenario(&crate::scenario::Generate::default().scenario());
+        assert_eq!(quick.here_timeout, Config::DEFAULT_HERE_TIMEOUT);
+    }
+
+    #[test]
+    fn a_bank_that_could_let_no_one_in_or_wait_for_no_one_is_refused() {
+        let zero = [
+            Config {
+                max_customers: 0,
+                ..Config::default()
+            },
+            Config {
+                idle_timeout: Duration::ZERO,
+                ..Config::default()
+            },
+            Config {
+                here_timeout: Duration::ZERO,
+                ..Config::default()
+            },
+        ];
+        for config in zero {
+            assert!(config.check().is_err(), "{config:?}");
+        }
+        assert!(Config::default().check().is_ok());
+    }
+
+    #[test]
+    fn the_room_for_customers_leaves_the_bank_its_own_files() {
+        assert_eq!(max_customers_within(20_000, 2), 20_000 - 64 - 2 - 64);
+        assert_eq!(max_customers_within(100, 8), 0);
+        assert_eq!(max_customers_within(u64::MAX, 1), u32::MAX);
+    }
+
+    #[test]
     fn a_preemptive_policy_pauses_and_calls_again() {
         let runtime = test_runtime();
         let listener = runtime
@@ -216,7 +351,11 @@ mod tests {
             slice: Duration::from_millis(20),
         });
         let bank = std::thread::spawn(move || {
-            runtime.block_on(serve_with(listener, 1, policy, async {
+            let config = Config {
+                tellers: 1,
+                ..Config::default()
+            };
+            runtime.block_on(serve_with(listener, &config, policy, async {
                 let _ = closed.await;
             }))
         });

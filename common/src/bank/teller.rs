@@ -6,7 +6,10 @@
 //! 1. for someone to be in the queue (the lobby's bell);
 //! 2. after `CALL`, for the customer's `HERE`: the customer's reaction time.
 //!    This is the teller time a slow style of waiting wastes, and the
-//!    difference between the four demos reaches the makespan through it;
+//!    difference between the four demos reaches the makespan through it.
+//!    It has a limit, the bank's `here_timeout`: a customer who never comes
+//!    is told `ERR timeout`, their ticket is abandoned, and the teller calls
+//!    the next one at once;
 //! 3. the service itself, timed to a precise [`deadline`](super::deadline).
 //!
 //! A customer who hangs up or speaks out of turn at the counter is given up
@@ -41,6 +44,8 @@ pub(crate) struct Teller {
     lobby: Arc<Lobby>,
     /// The bank's own lane, where refusals are recorded.
     front_door: Span,
+    /// How long to wait for a called customer's `HERE` before giving up.
+    here_timeout: Duration,
 }
 
 /// Why a visit ended before its service was done.
@@ -52,12 +57,19 @@ enum Trouble {
 }
 
 impl Teller {
-    /// Teller `id`, serving the customers of `lobby`.
-    pub(crate) fn new(id: TellerNo, lobby: Arc<Lobby>, front_door: Span) -> Teller {
+    /// Teller `id`, serving the customers of `lobby`, waiting at most
+    /// `here_timeout` for each to come to the counter.
+    pub(crate) fn new(
+        id: TellerNo,
+        lobby: Arc<Lobby>,
+        front_door: Span,
+        here_timeout: Duration,
+    ) -> Teller {
         Teller {
             id,
             lobby,
             front_door,
+            here_timeout,
         }
     }
 
@@ -98,12 +110,17 @@ impl Teller {
             {
                 return record::abandon(Some(ticket));
             }
-            if let Err(trouble) = wait_for_here(&mut customer).await {
-                return self.give_up(customer, trouble).await;
+            let waited = self.here_timeout;
+            let here = match tokio::time::timeout(waited, wait_for_here(&mut customer)).await {
+                Ok(here) => here,
+                Err(_) => Err(Trouble::Refused(Refusal::NoHere { ticket, waited })),
+            };
+            if let Err(trouble) = here {
+                return self.give_up(customer, trouble);
             }
             record::at_counter(ticket);
             if let Err(trouble) = attend(&mut customer, turn.serve_for).await {
-                return self.give_up(customer, trouble).await;
+                return self.give_up(customer, trouble);
             }
             self.end_turn(customer, turn.serve_for).await;
         }
@@ -134,12 +151,14 @@ impl Teller {
         );
     }
 
-    /// Gives up on a customer: refuses their line if they said something
-    /// wrong, and records the abandoned ticket.
-    async fn give_up(&self, customer: Customer, trouble: Trouble) {
+    /// Gives up on a customer: refuses them if they said something wrong
+    /// or never came (the refusal is recorded on the bank's lane, its reason
+    /// just before the abandon), and records the abandoned ticket. The
+    /// teller does not wait for the `ERR` to be sent.
+    fn give_up(&self, customer: Customer, trouble: Trouble) {
         let Customer { ticket, conn, .. } = customer;
         match trouble {
-            Trouble::Refused(why) => conn.refuse(&why).instrument(self.front_door.clone()).await,
+            Trouble::Refused(why) => self.front_door.in_scope(|| conn.refuse(&why)),
             Trouble::Gone => drop(conn),
         }
         record::abandon(Some(ticket));

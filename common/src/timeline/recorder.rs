@@ -14,9 +14,18 @@
 //! placed by the span they happen in; an explicit `parent:` is not used by
 //! the timeline's vocabulary.)
 //!
+//! It also keeps a [`Tally`] of the customers who were served, gave up, or
+//! finished, for a progress bar to read while the run goes on: every style's
+//! customers pass through here, and each is counted with one relaxed atomic
+//! add per outcome, not per moment.
+//!
+//! And since every customer passes through here, this is also where a run
+//! cut short by Ctrl-C is stopped: once [frozen](Recorder::freeze), the
+//! recorder holds every thread that comes to record another moment.
+//!
 //! Its price is measured by `cargo bench -p common --bench timeline`.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -43,10 +52,52 @@ pub struct Recorder {
 
 #[derive(Default)]
 struct Shared {
+    /// Set when the run is cut short: see [`Recorder::freeze`]. Read on
+    /// every moment and written once, so it sits with the read-only table.
+    frozen: AtomicBool,
     /// One buffer per OS thread that is recording, each on its own cache
     /// line: two threads' buffers side by side would make their CPUs fight
     /// over the line that holds both (false sharing).
     buffers: ThreadLocal<CachePadded<Mutex<Buffer>>>,
+    /// The customers' outcomes so far, on a cache line of their own: the
+    /// buffers' table above is read by every moment of every thread.
+    counts: CachePadded<Counts>,
+}
+
+/// The counters behind [`Tally`].
+#[derive(Default)]
+struct Counts {
+    /// `served` moments on customers' lanes.
+    served: AtomicU64,
+    /// `abandon` moments on customers' lanes.
+    abandoned: AtomicU64,
+    /// `leave` moments on customers' lanes.
+    finished: AtomicU64,
+}
+
+impl Counts {
+    /// Counts a customer's moment, if it is an outcome.
+    fn note(&self, kind: &Kind) {
+        let counter = match kind {
+            Kind::Served { .. } => &self.served,
+            Kind::Abandon { .. } => &self.abandoned,
+            Kind::Leave => &self.finished,
+            _ => return,
+        };
+        // Only a count: nothing else is published with it.
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// How far a run has got, counted as the customers' moments are recorded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Customers served: they got `DONE`.
+    pub served: u64,
+    /// Customers who gave their ticket up (or never got one).
+    pub abandoned: u64,
+    /// Customers finished, served or not: out of the bank, errand done.
+    pub finished: u64,
 }
 
 struct Buffer {
@@ -119,8 +170,24 @@ impl Recorder {
         }
     }
 
+    /// How far the customers have got so far. Safe to read from any thread
+    /// at any time; [`take`](Recorder::take) does not reset it.
+    pub fn tally(&self) -> Tally {
+        let counts = &self.shared.counts;
+        Tally {
+            served: counts.served.load(Ordering::Relaxed),
+            abandoned: counts.abandoned.load(Ordering::Relaxed),
+            finished: counts.finished.load(Ordering::Relaxed),
+        }
+    }
+
     /// Takes everything recorded so far, merged in time order, with times
     /// counted from `origin` (moments before it count as 0).
+    ///
+    /// It may be called while other threads still record (when a run is
+    /// interrupted, say): each buffer is locked only for the moment it is
+    /// emptied, and a thread blocked in `read()` holds no lock at all. What
+    /// is recorded after that is left for the next `take`.
     pub fn take(&self, origin: Instant) -> Vec<Event> {
         let mut all = Vec::new();
         for buffer in self.shared.buffers.iter() {
@@ -150,6 +217,33 @@ impl Recorder {
                 },
             )
             .collect()
+    }
+
+    /// Freezes the run being recorded, when it is cut short: from now on,
+    /// every thread that comes to record a moment is stopped there, parked
+    /// for good.
+    ///
+    /// A cut run's customers have no business left (the process exits
+    /// next), but they would go on waiting in their style: a thousand
+    /// sync-nonblocking customers looking at their sockets every millisecond
+    /// would keep both CPUs busy, and the thread that must draw and write
+    /// what was recorded would get almost none. Every style's customers
+    /// record as they go, and so does a bank running in this process, so
+    /// each of them stops at its next moment. A customer blocked in `read()`
+    /// stays blocked: it costs nothing.
+    ///
+    /// For a process about to exit: the parked threads are never released.
+    pub fn freeze(&self) {
+        self.shared.frozen.store(true, Ordering::Relaxed);
+    }
+
+    /// Parks the calling thread for good if the recording is frozen.
+    fn hold_if_frozen(&self) {
+        if self.shared.frozen.load(Ordering::Relaxed) {
+            loop {
+                std::thread::park();
+            }
+        }
     }
 
     /// Runs `f` on this thread's buffer.
@@ -203,8 +297,10 @@ where
 }
 
 impl Recorder {
-    /// Keeps one moment, on the lane of the innermost span entered on this thread.
+    /// Keeps one moment, on the lane of the innermost span entered on this
+    /// thread (and holds the thread there if the recording is frozen).
     fn record(&self, event: &TracingEvent<'_>) {
+        self.hold_if_frozen();
         let at = Instant::now();
         let mut fields = Fields::default();
         event.record(&mut fields);
@@ -214,6 +310,9 @@ impl Recorder {
         self.with_buffer(|b| {
             // The innermost timeline span with a lane; outside any, the bank's.
             let lane = b.lanes.iter().rev().find_map(|l| *l).unwrap_or(Lane::Bank);
+            if let Lane::Customer(_) = lane {
+                self.shared.counts.note(&kind);
+            }
             b.moments.push(Moment {
                 thread: b.thread,
                 at,
@@ -569,6 +668,73 @@ mod tests {
         });
         lanes.dedup();
         assert_eq!(lanes.len(), threads, "every thread on its own lane");
+    }
+
+    #[test]
+    fn the_tally_counts_customers_outcomes_not_the_tellers() {
+        let recorder = Recorder::new();
+        tracing::subscriber::with_default(recorder.subscriber(), || {
+            record::customer(0, "a").in_scope(|| {
+                record::arrive();
+                record::served(1);
+                record::leave();
+            });
+            record::customer(1, "b").in_scope(|| {
+                record::arrive();
+                record::abandon(Some(2));
+            });
+            // The bank's side of the same visits is not counted again.
+            record::teller(1).in_scope(|| {
+                record::served(1);
+                record::abandon(Some(2));
+            });
+            record::leave();
+        });
+        let tally = Tally {
+            served: 1,
+            abandoned: 1,
+            finished: 1,
+        };
+        assert_eq!(recorder.tally(), tally);
+        recorder.take(Instant::now());
+        assert_eq!(
+            recorder.tally(),
+            tally,
+            "taking the moments keeps the tally"
+        );
+    }
+
+    #[test]
+    fn a_frozen_recording_holds_the_threads_that_come_to_record() {
+        let recorder = Recorder::new();
+        let dispatch = tracing::Dispatch::new(recorder.subscriber());
+        let (entered, entry) = std::sync::mpsc::channel();
+        let (left, exit) = std::sync::mpsc::channel();
+        let (go, start) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            tracing::dispatcher::with_default(&dispatch, || {
+                let lane = record::customer(0, "a");
+                let _in_lane = lane.enter();
+                record::arrive();
+                let _ = entered.send(());
+                let _ = start.recv();
+                record::poll(false);
+                let _ = left.send(());
+            })
+        });
+        entry.recv().expect("the customer arrives");
+        recorder.freeze();
+        go.send(()).expect("the customer is waiting for the word");
+        assert!(
+            exit.recv_timeout(Duration::from_millis(300)).is_err(),
+            "the next moment held the thread"
+        );
+        let kinds: Vec<Kind> = recorder
+            .take(Instant::now())
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, [Kind::Arrive], "nothing after the freeze");
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The `async-blocking` binary: threads do not grow with customers; bad files are named.
+//! The `async-blocking` binary: threads do not grow with customers; bad files are named;
+//! Ctrl-C keeps what was recorded.
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
 
 #[path = "../../cli_support.rs"]
 mod cli_support;
@@ -38,4 +39,10 @@ fn a_bad_scenario_file_names_line_and_column() {
             .code(2)
             .stderr(predicates::str::contains(place));
     }
+}
+
+#[test]
+fn ctrl_c_stops_the_run_and_keeps_what_it_recorded() {
+    let took = cli_support::ctrl_c_midway(cargo_bin!("async-blocking"));
+    eprintln!("async-blocking: {took:?} from Ctrl-C to exit");
 }

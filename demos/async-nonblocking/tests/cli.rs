@@ -1,6 +1,7 @@
-//! The `async-nonblocking` binary: the lecture on its own, and tasks that are not threads.
+//! The `async-nonblocking` binary: the lecture on its own, tasks that are not threads,
+//! and Ctrl-C, which keeps what was recorded.
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
 use unicode_width::UnicodeWidthStr;
 
 #[path = "../../cli_support.rs"]
@@ -70,4 +71,10 @@ fn a_bad_speed_exits_2_and_names_it() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--speed"));
+}
+
+#[test]
+fn ctrl_c_stops_the_run_and_keeps_what_it_recorded() {
+    let took = cli_support::ctrl_c_midway(cargo_bin!("async-nonblocking"));
+    eprintln!("async-nonblocking: {took:?} from Ctrl-C to exit");
 }

@@ -15,18 +15,31 @@
 //! The demos can share it too (`--bank 127.0.0.1:7878`), which keeps the
 //! bank's sockets out of the customers' process for very large runs.
 //! Every moment is logged on stderr; `RUST_LOG` chooses what is shown.
-//! Ctrl-C closes the bank.
+//! Ctrl-C closes the bank. What it promises its customers, and the tests that
+//! hold it to that: `docs/bank-guarantees.md`.
 
 use std::process::ExitCode;
 
 use bank::Args;
 use clap::Parser;
-use common::bank::{Config, serve};
+use common::bank::serve;
+use common::limits::{self, Limits};
 use tokio::net::TcpListener;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    // Every customer holds a socket: take all the files the system allows.
+    if let Err(err) = limits::raise_open_files() {
+        eprintln!("warning: cannot raise the open-file limit ({err})");
+    }
+    let config = match args.config(Limits::now().open_files) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
     bank::log::install();
     if let Some(warning) = bank::exposure_warning(args.listen) {
         eprintln!("{warning}");
@@ -39,11 +52,7 @@ async fn main() -> ExitCode {
         }
     };
     let addr = listener.local_addr().unwrap_or(args.listen);
-    println!("{}", bank::welcome_line(addr, args.tellers));
-    let config = Config {
-        tellers: args.tellers,
-        policy: args.policy,
-    };
+    println!("{}", bank::welcome_line(addr, &config));
     match serve(listener, config, ctrl_c()).await {
         Ok(()) => {
             eprintln!("bank closed");

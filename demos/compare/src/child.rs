@@ -15,7 +15,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use common::bank::{self, Config};
-use common::demo::{self, Customers};
+use common::demo::{self, Customers, Watch};
+use common::progress::Progress;
 use common::scenario::Scenario;
 use common::style::Style;
 use common::timeline::Recorder;
@@ -96,7 +97,19 @@ fn run_customers(style: Style, scenario: Scenario, task: &ChildTask) -> ExitCode
         eprintln!("error: cannot record the run: {err}");
         return ExitCode::FAILURE;
     }
-    let run = match demo::run(style, customers(style), scenario, task.bank, &recorder) {
+    // A bar on stderr, when it is a terminal: the parent's stderr is ours.
+    let watch = Watch {
+        interrupt: None,
+        progress: Progress::on_stderr(scenario.customers.len()),
+    };
+    let run = match demo::run_watched(
+        style,
+        customers(style),
+        scenario,
+        task.bank,
+        &recorder,
+        watch,
+    ) {
         Ok(run) => run,
         Err(err) => {
             eprintln!("error: {style} cannot run: {err}");
@@ -148,18 +161,9 @@ fn serve_bank(scenario: &Scenario) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // NOTE for the bank's customer cap (`Config::max_customers`, being added):
-    // a scale run sends every customer of the scenario to this bank, so the
-    // cap must be at least `scenario.customers.len()`.
-    #[allow(
-        clippy::needless_update,
-        reason = "the bank's settings are growing (a customer cap, timeouts): keep their defaults"
-    )]
-    let config = Config {
-        tellers: scenario.tellers,
-        policy: scenario.policy,
-        ..Config::default()
-    };
+    // Room for every customer of the scenario at once, and patience with
+    // the slowest reaction its style allows.
+    let config = Config::for_scenario(scenario);
     let served = runtime.block_on(async {
         let socket = tokio::net::TcpSocket::new_v4()?;
         socket.bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;

@@ -40,12 +40,15 @@ impl Peer {
     /// Finds the script (`script`, or this workspace's) and checks that the
     /// interpreter runs; says what is missing otherwise.
     pub fn find(python: &str, script: Option<&Path>) -> Result<Peer, String> {
-        match std::process::Command::new(python).arg("--version").output() {
+        let probe = std::process::Command::new(python)
+            .args(["-c", "import sys; sys.exit(sys.version_info < (3, 10))"])
+            .output();
+        match probe {
             Ok(out) if out.status.success() => {}
             Ok(out) => {
                 return Err(format!(
-                    "{python} --version failed ({}): is it Python 3? Name another with \
-                     --python-exe",
+                    "{python} is not Python 3.10 or later ({}), which the peer's syntax \
+                     needs: name another interpreter with --python-exe",
                     out.status
                 ));
             }

@@ -1,6 +1,7 @@
-//! The `sync-blocking` binary: a thread per customer, as the process sees it.
+//! The `sync-blocking` binary: a thread per customer, as the process sees it; Ctrl-C
+//! and SIGTERM keep what was recorded.
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
 
 #[path = "../../cli_support.rs"]
 mod cli_support;
@@ -35,4 +36,18 @@ fn a_bad_flag_exits_2_and_names_it() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--tellers"));
+}
+
+#[test]
+fn ctrl_c_stops_the_run_and_keeps_what_it_recorded() {
+    let took = cli_support::ctrl_c_midway(cargo_bin!("sync-blocking"));
+    eprintln!("sync-blocking: {took:?} from Ctrl-C to exit");
+}
+
+#[test]
+fn sigterm_stops_the_run_like_ctrl_c_with_its_own_exit_code() {
+    cli_support::stopped_midway(
+        cargo_bin!("sync-blocking"),
+        nix::sys::signal::Signal::SIGTERM,
+    );
 }

@@ -1,6 +1,7 @@
-//! The `sync-nonblocking` binary: looks are counted, and flags are checked.
+//! The `sync-nonblocking` binary: looks are counted, flags are checked, Ctrl-C keeps
+//! what was recorded, and the progress bar shows only on a terminal.
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
 
 #[path = "../../cli_support.rs"]
 mod cli_support;
@@ -29,4 +30,42 @@ fn a_bad_slice_exits_2_and_names_it() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--poll-every"));
+}
+
+#[test]
+fn ctrl_c_stops_the_run_and_keeps_what_it_recorded() {
+    let took = cli_support::ctrl_c_midway(cargo_bin!("sync-nonblocking"));
+    eprintln!("sync-nonblocking: {took:?} from Ctrl-C to exit");
+}
+
+#[test]
+fn piped_stderr_gets_no_progress_bar() {
+    let out = cargo_bin_cmd!("sync-nonblocking")
+        .args(cli_support::LONG_ENOUGH_FOR_A_BAR)
+        .env_remove("RUST_LOG")
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.is_empty(),
+        "a run of over a second, piped, writes nothing on stderr: {stderr:?}"
+    );
+}
+
+#[test]
+fn a_terminal_gets_a_progress_bar_that_is_cleared_at_the_end() {
+    let (screen, stdout) = cli_support::stderr_on_a_terminal(
+        cargo_bin!("sync-nonblocking"),
+        &cli_support::LONG_ENOUGH_FOR_A_BAR,
+    );
+    assert!(
+        screen.contains("/12 finished · ") && screen.contains(" served · "),
+        "{screen:?}"
+    );
+    assert!(
+        screen.ends_with("\r\u{1b}[2K"),
+        "the bar's line is cleared before the swimlane: {screen:?}"
+    );
+    assert!(!stdout.contains("finished ·"), "the bar stays off stdout");
+    assert!(stdout.contains("同步非阻塞"), "the swimlane is on stdout");
 }

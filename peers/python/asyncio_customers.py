@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""异步非阻塞 (async-nonblocking), the way a student would write it in Python.
+
+The lecture's customer who asks the lobby manager (大堂经理) to fetch them and
+goes out to smoke: every customer is an asyncio task, all on one thread. A task
+awaiting the bank's CALL is parked; when the line arrives, epoll tells the event
+loop, which resumes exactly that task. Meanwhile the customer's errand (the
+cigarette, an asyncio.sleep) runs as a task of its own. The peer of
+`cargo run -p async-nonblocking`: same protocol, same bank, same scenario.
+
+By hand (Python 3.11, standard library only; s.json is a serialised
+`common::scenario::Scenario`, times already sped up, as `compare` writes it):
+
+    cargo run -p bank -- --listen 127.0.0.1:7878 --tellers 8
+    python3 peers/python/asyncio_customers.py --bank 127.0.0.1:7878 --scenario s.json
+
+It prints one JSON object, a `common::trace::Metrics`, times in ms from the
+opening of the doors. It sees the bank only from outside: wait = CALL read −
+walked in, reaction = HERE sent − CALL read; neither counts the time a line sat
+unread before the loop got to it (the tellers pay for that: it is in the
+makespan, the last DONE read). ideal_makespan_ms and efficiency are left 0 for
+`compare`. Exit status: 0 when all were served, 1 if not, 2 for bad arguments.
+"""
+
+import argparse
+import asyncio
+import json
+import resource
+import socket
+import sys
+import threading
+from dataclasses import dataclass
+
+
+@dataclass
+class Visit:
+    """One customer's moments, in seconds from the opening of the doors."""
+
+    arrive: float = 0.0  # walked in
+    ticket: float = 0.0  # got the slip (TICKET n) and went out on the errand
+    noticed: float = 0.0  # read CALL
+    here: float = 0.0  # sent HERE
+    done: float = 0.0  # read DONE
+    errand_end: float = 0.0
+    leave: float = 0.0  # served and errand finished, or gone
+    failure: str | None = None  # why they were not served
+
+
+class Refused(Exception):
+    """The bank said ERR, hung up, or said something out of turn."""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bank", required=True, type=host_port, metavar="HOST:PORT")
+    parser.add_argument("--scenario", required=True, type=scenario, metavar="FILE")
+    args = parser.parse_args()
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # a socket per customer
+    visits, usage = asyncio.run(run(args.scenario, args.bank))
+    print(json.dumps(metrics(visits, *usage)))
+    failed = [v.failure for v in visits if v.failure is not None]
+    if failed:
+        print(f"{len(failed)} of {len(visits)} customers were not served; "
+              f"first reason: {failed[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def run(customers, bank):
+    """Lets every customer in, one task each; returns their visits and what it cost."""
+    loop = asyncio.get_running_loop()
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    doors_open = loop.time()
+
+    def clock():
+        return loop.time() - doors_open
+
+    visits = [Visit() for _ in customers]
+    await asyncio.gather(*(customer(c, v, bank, clock) for c, v in zip(customers, visits)))
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    # asyncio's only threads are its executor's, kept until the loop closes: a peak.
+    return visits, (before, after, threading.active_count())
+
+
+async def customer(c, v: Visit, bank, clock):
+    await asyncio.sleep(c["arrive_ms"] / 1000 - clock())  # walks in on time
+    v.arrive = clock()
+    errand = None
+    try:
+        reader, writer = await asyncio.open_connection(*bank)
+        try:
+            writer.write(f"TICKET {c['name']} {c['service_ms']}\n".encode())
+            await writer.drain()
+            [n] = expect(await reader.readline(), "TICKET")
+            v.ticket = clock()
+            errand = asyncio.create_task(run_errand(c["errand_ms"], v, clock))
+            # The lesson: this await parks the task; epoll wakes it on CALL.
+            expect(await reader.readline(), "CALL", n)
+            v.noticed = clock()
+            writer.write(f"HERE {n}\n".encode())
+            await writer.drain()
+            v.here = clock()
+            expect(await reader.readline(), "DONE", n)
+            v.done = clock()
+        finally:
+            writer.close()
+        await errand
+    except (OSError, ValueError, Refused) as err:
+        v.failure = f"{c['name']}: {type(err).__name__}: {err}"
+        if errand is not None:
+            errand.cancel()
+    v.leave = clock()
+
+
+async def run_errand(ms, v: Visit, clock):
+    await asyncio.sleep(ms / 1000)
+    v.errand_end = clock()
+
+
+def expect(line: bytes, word: str, n: str | None = None) -> list[str]:
+    """The words after `word` in the bank's line; Refused if it is another line."""
+    text = line.decode().strip()
+    words = text.split()
+    if words[:1] == ["ERR"]:
+        raise Refused(text)
+    if words[:1] != [word] or (n is not None and words[1:2] != [n]):
+        raise Refused(f"expected {word} {n or '<n>'}, got {(text or 'a hang-up')!r}")
+    return words[1:]
+
+
+def metrics(visits, before, after, threads_peak) -> dict:
+    served = [v for v in visits if v.failure is None]
+    reactions = [v.here - v.noticed for v in served]
+
+    def mean_ms(values):
+        values = list(values)
+        return 1000 * sum(values) / len(values) if values else 0.0
+
+    return {
+        "makespan_ms": 1000 * max((v.done for v in served), default=0.0),
+        "ideal_makespan_ms": 0.0,
+        "efficiency": 0.0,
+        "mean_wait_ms": mean_ms(v.noticed - v.arrive for v in served),
+        "mean_reaction_ms": mean_ms(reactions),
+        "max_reaction_ms": 1000 * max(reactions, default=0.0),
+        # The errand runs from the ticket on; what of it came before the call.
+        "errand_while_waiting_ms": mean_ms(min(v.errand_end, v.noticed) - v.ticket
+                                           for v in served),
+        "mean_turnaround_ms": mean_ms(v.leave - v.arrive for v in served),
+        "polls": 0,
+        "served": len(served),
+        "abandoned": len(visits) - len(served),
+        "threads_peak": threads_peak,
+        "cpu_user_ms": 1000 * (after.ru_utime - before.ru_utime),
+        "cpu_sys_ms": 1000 * (after.ru_stime - before.ru_stime),
+        "max_rss_kib": after.ru_maxrss,
+        "ctx_switches_voluntary": after.ru_nvcsw - before.ru_nvcsw,
+        "ctx_switches_involuntary": after.ru_nivcsw - before.ru_nivcsw,
+    }
+
+
+def host_port(text: str):
+    """HOST:PORT, looked up once here, so that no connect needs a resolver thread."""
+    host, _, port = text.rpartition(":")
+    try:
+        return socket.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)[0][4][:2]
+    except (ValueError, OSError) as err:
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT ({err})")
+
+
+def scenario(path: str) -> list[dict]:
+    """The scenario's customers, with the fields this script uses."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            customers = json.load(file)["customers"]
+        times = ("arrive_ms", "service_ms", "errand_ms")
+        return [{"name": str(c["name"]), **{t: float(c[t]) for t in times}} for c in customers]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise argparse.ArgumentTypeError(f"cannot use {path}: {err!r}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
