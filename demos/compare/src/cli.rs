@@ -40,9 +40,13 @@ The bank runs inside each style's process when the machine's open-file limit
 allows (its tellers are then recorded too), else in a process of its own;
 with --scale always in its own process, a fresh one for every run.
 
-Exit codes: 0 every run that started served everyone; 1 a run failed or lost
-customers, or a file could not be written; 2 a bad flag or file, or no run
-fits this machine; 130 interrupted (Ctrl-C): every child process is stopped.";
+Runs that would pass a limit of this machine (threads, open files) are refused
+before they start, with a message naming the limit and the largest run that fits.
+
+Exit codes: 0 every run served everyone (with --scale, refused runs are part of
+the table); 1 a run failed or lost customers, a style was refused (without
+--scale), or a file could not be written; 2 a bad flag or file, or no run fits
+this machine at all; 130 interrupted (Ctrl-C): every child process is stopped.";
 
 /// `compare`'s command line.
 #[derive(Parser, Debug)]
@@ -172,9 +176,44 @@ const SCENE_FLAGS: [&str; 10] = [
     "bank",
 ];
 
+/// The command, with the shared flags' help said as `compare` uses them.
+pub fn command() -> clap::Command {
+    let mut command = Cli::command()
+        .mut_arg("bank", |a| {
+            a.help("Use the bank already running at ADDR for every run, one after another")
+        })
+        .mut_arg("chrome", |a| {
+            a.help("Write one Chrome trace-event file of every run to FILE (a process per run), for Perfetto")
+        })
+        .mut_arg("width", |a| {
+            a.help("Width of the picture in columns [default: the terminal's, or 100]")
+        })
+        // One run's trace makes no sense here (see `Cli::mode`): --trace-dir keeps them all.
+        .mut_arg("trace", |a| a.hide(true));
+    for id in SCENE_FLAGS {
+        command = command.mut_arg(id, |a| {
+            a.help_heading("The scene (the same flags as every demo)")
+        });
+    }
+    for id in [
+        "scale",
+        "repeat",
+        "python",
+        "python_script",
+        "python_exe",
+        "trace_dir",
+        "html",
+        "chrome",
+        "width",
+    ] {
+        command = command.mut_arg(id, |a| a.help_heading("Comparing"));
+    }
+    command
+}
+
 /// Parses the command line, or exits (code 2 for a bad one, 0 for `--help`).
 pub fn parse() -> (Cli, Mode) {
-    let matches = Cli::command().get_matches();
+    let matches = command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(err) => err.exit(),
@@ -188,7 +227,7 @@ pub fn parse() -> (Cli, Mode) {
 impl Cli {
     /// The mode asked for, after the checks clap's attributes cannot express.
     pub fn mode(&self, matches: &ArgMatches) -> Result<Mode, clap::Error> {
-        let refuse = |message: String| Cli::command().error(ErrorKind::ArgumentConflict, message);
+        let refuse = |message: String| command().error(ErrorKind::ArgumentConflict, message);
         let given = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
         if let Some(role) = self.child {
             let scenario = self
@@ -261,7 +300,7 @@ mod tests {
     use super::*;
 
     fn mode(args: &[&str]) -> Result<Mode, clap::Error> {
-        let matches = Cli::command()
+        let matches = command()
             .try_get_matches_from(std::iter::once("compare").chain(args.iter().copied()))?;
         let cli = Cli::from_arg_matches(&matches)?;
         cli.mode(&matches)
@@ -317,7 +356,7 @@ mod tests {
 
     #[test]
     fn the_hidden_mode_stays_out_of_help() {
-        let help = Cli::command().render_long_help().to_string();
+        let help = command().render_long_help().to_string();
         assert!(!help.contains("--child"), "{help}");
         for flag in [
             "--scale",

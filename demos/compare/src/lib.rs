@@ -178,24 +178,15 @@ impl BankPlace {
 async fn four_styles(cli: &Cli) -> ExitCode {
     let scenario = match cli.shared.scenario() {
         Ok(scenario) => scenario,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(err) => return fail(BAD_INPUT, err),
     };
     let launcher = match Launcher::new(cli.trace_dir.clone()) {
         Ok(launcher) => launcher,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(err) => return fail(BAD_INPUT, err),
     };
     let file = match launcher.scenario_file(&scenario, "scene") {
         Ok(file) => file,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::FAILURE;
-        }
+        Err(err) => return fail(FAILED, err),
     };
     let place = BankPlace::choose(&scenario, cli.shared.bank);
     let customers = u32::try_from(scenario.customers.len()).unwrap_or(u32::MAX);
@@ -277,10 +268,7 @@ async fn trace_files(cli: &Cli, files: &[PathBuf]) -> ExitCode {
     for path in files {
         let trace = match runs::read_trace(path).await {
             Ok(trace) => trace,
-            Err(err) => {
-                eprintln!("error: {err}");
-                return ExitCode::from(BAD_INPUT);
-            }
+            Err(err) => return fail(BAD_INPUT, err),
         };
         let mut about = trace.style.scene().to_owned();
         if !trace.complete {
@@ -312,24 +300,17 @@ async fn at_scale(cli: &Cli, counts: &[u32]) -> ExitCode {
     let peer = if cli.python {
         match Peer::find(&cli.python_exe, cli.python_script.as_deref()) {
             Ok(peer) => Some(peer),
-            Err(err) => {
-                eprintln!("error: --python: {err}");
-                return ExitCode::from(BAD_INPUT);
-            }
+            Err(err) => return fail(BAD_INPUT, format!("--python: {err}")),
         }
     } else {
         None
     };
     if let Err(err) = cli.shared.scenario() {
-        eprintln!("error: {err}");
-        return ExitCode::from(BAD_INPUT);
+        return fail(BAD_INPUT, err);
     }
     let launcher = match Launcher::new(cli.trace_dir.clone()) {
         Ok(launcher) => launcher,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(err) => return fail(BAD_INPUT, err),
     };
     let plan = scale::Plan {
         args: &cli.shared,
@@ -340,10 +321,7 @@ async fn at_scale(cli: &Cli, counts: &[u32]) -> ExitCode {
     };
     let results = match scale::run(&launcher, &plan).await {
         Ok(results) => results,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::FAILURE;
-        }
+        Err(err) => return fail(FAILED, err),
     };
     let width = width(cli);
     let mut out = String::new();
@@ -461,7 +439,12 @@ fn write_files(cli: &Cli, runs: &[(Trace, String)], labels: &[String], points: &
 fn report(written: std::io::Result<()>, what: &str, path: &Path) -> bool {
     match written {
         Ok(()) => {
-            eprintln!("compare: wrote the {what} to {}", path.display());
+            let size = std::fs::metadata(path).map_or(0, |m| m.len());
+            eprintln!(
+                "compare: wrote the {what} to {} ({:.1} MB)",
+                path.display(),
+                size as f64 / 1e6
+            );
             true
         }
         Err(err) => {
@@ -472,6 +455,12 @@ fn report(written: std::io::Result<()>, what: &str, path: &Path) -> bool {
             false
         }
     }
+}
+
+/// Says what stopped the program; gives its exit code.
+fn fail(code: u8, err: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {err}");
+    ExitCode::from(code)
 }
 
 /// The exit code, after saying what went wrong.
