@@ -271,7 +271,11 @@ impl Cli {
                         .into(),
                 ));
             }
-            return Ok(Mode::Scale(counts.clone()));
+            // Growing numbers, each once: the table reads top to bottom.
+            let mut counts = counts.clone();
+            counts.sort_unstable();
+            counts.dedup();
+            return Ok(Mode::Scale(counts));
         }
         Ok(Mode::Styles)
     }
@@ -314,7 +318,7 @@ mod tests {
             Mode::Files(vec!["a.json".into(), "b.json".into()])
         );
         assert_eq!(
-            mode(&["--scale", "100,1000", "--tellers", "8"]).expect("a scale"),
+            mode(&["--scale", "1000,100,1000", "--tellers", "8"]).expect("a scale"),
             Mode::Scale(vec![100, 1000])
         );
         let child = mode(&[

@@ -382,9 +382,10 @@ fn level(mean: f64, of: usize) -> char {
     char::from_digit(digit, 10).unwrap_or('9')
 }
 
-/// Pushes `text` wrapped to `width`, in `look` if given.
+/// Pushes `text` wrapped to `width`, in `look` if given; lines after the
+/// first are indented by 4, deeper than a section's rows.
 fn push_wrapped(out: &mut String, text: &str, width: usize, look: Option<anstyle::Style>) {
-    for line in swimlane::wrap(text, width, 2) {
+    for line in swimlane::wrap(text, width, 4) {
         match look {
             Some(look) => out.push_str(&swimlane::paint(look, &line)),
             None => out.push_str(&line),

@@ -353,7 +353,9 @@ pub fn table(points: &[Point], repeat: u32) -> Table {
     }
     let mut head = vec![
         "Every run against a fresh bank in a process of its own; threads, peak RSS, CPU \
-         (user + sys) and context switches are the customers' process's."
+         (user + sys) and context switches are the customers' process's. Peak RSS includes \
+         the run's own recording: every moment of the timeline, each of sync-nonblocking's \
+         polls among them."
             .to_owned(),
     ];
     if repeat > 1 {
