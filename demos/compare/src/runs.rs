@@ -8,7 +8,8 @@
 //! leaves a run (done, an error, a panic, Ctrl-C dropping the whole
 //! program), the child's handle is dropped and the child is killed. The
 //! child in turn dies with its parent ([`child`](crate::child)), so not
-//! even a `kill -9` of `compare` leaves one behind.
+//! even a `kill -9` of `compare` leaves one behind. (The Python peer cannot
+//! be asked to: after a `kill -9`, it ends when its bank, gone, hangs up.)
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
