@@ -129,6 +129,21 @@ def expect(line: bytes, word: str, n: str | None = None) -> list[str]:
     return words[1:]
 
 
+def peak_rss_kib(usage) -> int:
+    """This process's own peak resident memory (VmHWM), as the Rust side
+    measures it. getrusage's ru_maxrss is not this process's own: exec keeps
+    the high-water mark of the memory it replaced, so a child of a large
+    process (compare holding traces) would report its parent's size."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return usage.ru_maxrss
+
+
 def metrics(visits, before, after, threads_peak) -> dict:
     served = [v for v in visits if v.failure is None]
     reactions = [v.here - v.noticed for v in served]
@@ -154,7 +169,7 @@ def metrics(visits, before, after, threads_peak) -> dict:
         "threads_peak": threads_peak,
         "cpu_user_ms": 1000 * (after.ru_utime - before.ru_utime),
         "cpu_sys_ms": 1000 * (after.ru_stime - before.ru_stime),
-        "max_rss_kib": after.ru_maxrss,
+        "max_rss_kib": peak_rss_kib(after),
         "ctx_switches_voluntary": after.ru_nvcsw - before.ru_nvcsw,
         "ctx_switches_involuntary": after.ru_nivcsw - before.ru_nivcsw,
     }

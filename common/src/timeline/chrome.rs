@@ -87,10 +87,14 @@ fn instant(kind: &Kind) -> bool {
     )
 }
 
-/// The events of one run, as process `pid`.
-fn run(trace: &Trace, pid: usize, out: &mut Vec<Value>) {
-    let style = trace.style;
-    let mut process = format!("{} {}", style.name(), style.chinese());
+/// The process name a run gets by default: its style, in both languages.
+pub fn default_name(trace: &Trace) -> String {
+    format!("{} {}", trace.style.name(), trace.style.chinese())
+}
+
+/// The events of one run, as process `pid` named `name`.
+fn run(trace: &Trace, name_of_run: &str, pid: usize, out: &mut Vec<Value>) {
+    let mut process = name_of_run.to_owned();
     if !trace.complete {
         process.push_str(" (interrupted)");
     }
@@ -241,11 +245,23 @@ fn run(trace: &Trace, pid: usize, out: &mut Vec<Value>) {
 }
 
 /// The Chrome trace-event document for one or more runs (one process per
-/// run/style, pids 1, 2, ... in the order given).
+/// run/style, pids 1, 2, ... in the order given), each named after its style.
 pub fn document(traces: &[&Trace]) -> Value {
+    let names: Vec<String> = traces.iter().map(|t| default_name(t)).collect();
+    let runs: Vec<(&Trace, &str)> = traces
+        .iter()
+        .zip(&names)
+        .map(|(t, n)| (*t, n.as_str()))
+        .collect();
+    document_named(&runs)
+}
+
+/// [`document`] with a process name of your choosing per run: `compare`
+/// names two runs of the same style after their files.
+pub fn document_named(runs: &[(&Trace, &str)]) -> Value {
     let mut events = Vec::new();
-    for (i, trace) in traces.iter().enumerate() {
-        run(trace, i + 1, &mut events);
+    for (i, (trace, name)) in runs.iter().enumerate() {
+        run(trace, name, i + 1, &mut events);
     }
     json!({
         "traceEvents": events,
@@ -256,9 +272,18 @@ pub fn document(traces: &[&Trace]) -> Value {
 
 /// Writes [`document`] to `path`, whole or not at all.
 pub fn write(traces: &[&Trace], path: &Path) -> std::io::Result<()> {
-    let doc = document(traces);
+    write_document(&document(traces), path)
+}
+
+/// Writes [`document_named`] to `path`, whole or not at all.
+pub fn write_named(runs: &[(&Trace, &str)], path: &Path) -> std::io::Result<()> {
+    write_document(&document_named(runs), path)
+}
+
+/// Writes a document to `path`, whole or not at all.
+fn write_document(doc: &Value, path: &Path) -> std::io::Result<()> {
     write_atomically(path, |out| {
-        serde_json::to_writer(&mut *out, &doc)?;
+        serde_json::to_writer(&mut *out, doc)?;
         out.write_all(b"\n")
     })
 }
@@ -366,6 +391,19 @@ mod tests {
         for e in doc["traceEvents"].as_array().expect("an array") {
             assert!([1, 2].contains(&e["pid"].as_u64().expect("every event has a pid")));
         }
+    }
+
+    #[test]
+    fn two_runs_of_one_style_keep_their_own_names() {
+        let a = small_scene();
+        let b = small_scene();
+        let doc = document_named(&[(&a, "monday.json"), (&b, "tuesday.json")]);
+        let names: Vec<&str> = of_kind(&doc, "M")
+            .filter(|e| e["name"] == "process_name")
+            .map(|e| e["args"]["name"].as_str().expect("a name"))
+            .collect();
+        assert_eq!(names, ["monday.json", "tuesday.json"]);
+        assert_eq!(document(&[&a]), document_named(&[(&a, &default_name(&a))]));
     }
 
     #[test]

@@ -16,4 +16,4 @@ mod recorder;
 pub mod swimlane;
 
 pub use event::{Event, Kind, Lane, WaitHow};
-pub use recorder::{Recorder, Tally};
+pub use recorder::{Recorder, Standalone, Tally};

@@ -32,8 +32,9 @@ use std::time::Instant;
 use crossbeam::utils::CachePadded;
 use thread_local::ThreadLocal;
 use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id};
-use tracing::{Event as TracingEvent, Level, Subscriber};
+use tracing::span::{Attributes, Id, Record};
+use tracing::subscriber::Interest;
+use tracing::{Event as TracingEvent, Level, Metadata, Subscriber};
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -155,6 +156,20 @@ impl Recorder {
         tracing_subscriber::registry().with(self.layer())
     }
 
+    /// This recorder as a subscriber of its own, without
+    /// `tracing-subscriber`'s registry: for a process with more than 4096
+    /// threads alive at once (a thread per customer, ten thousand customers).
+    /// The registry keeps spans in a `sharded-slab` sized for at most 4096
+    /// threads, and a span created on thread 4097 panics
+    /// (tokio-rs/tracing#2856); this subscriber keeps no span at all: a
+    /// span's lane is written into its id.
+    pub fn standalone(&self) -> Standalone {
+        Standalone {
+            recorder: self.clone(),
+            next: AtomicU64::new(1),
+        }
+    }
+
     /// How far the customers have got so far. Safe to read from any thread
     /// at any time; [`take`](Recorder::take) does not reset it.
     pub fn tally(&self) -> Tally {
@@ -258,14 +273,7 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let mut fields = Fields::default();
-        attrs.record(&mut fields);
-        let lane = match (fields.customer, fields.teller, fields.bank) {
-            (Some(c), _, _) => Lane::Customer(c),
-            (_, Some(t), _) => Lane::Teller(t),
-            (_, _, true) => Lane::Bank,
-            _ => return,
-        };
+        let Some(lane) = lane_of(attrs) else { return };
         if let Some(span) = ctx.span(id) {
             span.extensions_mut().insert(lane);
         }
@@ -284,6 +292,14 @@ where
     }
 
     fn on_event(&self, event: &TracingEvent<'_>, _ctx: Context<'_, S>) {
+        self.record(event);
+    }
+}
+
+impl Recorder {
+    /// Keeps one moment, on the lane of the innermost span entered on this
+    /// thread (and holds the thread there if the recording is frozen).
+    fn record(&self, event: &TracingEvent<'_>) {
         self.hold_if_frozen();
         let at = Instant::now();
         let mut fields = Fields::default();
@@ -304,6 +320,99 @@ where
                 kind,
             });
         });
+    }
+}
+
+/// The lane a timeline span stands for, from its fields.
+fn lane_of(attrs: &Attributes<'_>) -> Option<Lane> {
+    let mut fields = Fields::default();
+    attrs.record(&mut fields);
+    match (fields.customer, fields.teller, fields.bank) {
+        (Some(c), _, _) => Some(Lane::Customer(c)),
+        (_, Some(t), _) => Some(Lane::Teller(t)),
+        (_, _, true) => Some(Lane::Bank),
+        _ => None,
+    }
+}
+
+/// [`Recorder::standalone`]: the recorder as a whole subscriber, for any
+/// number of threads. It sees only the timeline's events; a span's id holds
+/// its lane (low 34 bits: 2 bits of kind, 32 of number) above a counter
+/// that keeps ids unique.
+pub struct Standalone {
+    /// Where the moments go.
+    recorder: Recorder,
+    /// The next span's serial number.
+    next: AtomicU64,
+}
+
+impl Standalone {
+    /// Kind bits of a span id: no lane.
+    const NO_LANE: u64 = 0;
+    /// Kind bits: a customer's lane.
+    const CUSTOMER: u64 = 1;
+    /// Kind bits: a teller's lane.
+    const TELLER: u64 = 2;
+    /// Kind bits: the bank's lane.
+    const BANK: u64 = 3;
+
+    /// The id of a new span with `lane`.
+    fn id(&self, lane: Option<Lane>) -> Id {
+        let (kind, number) = match lane {
+            None => (Self::NO_LANE, 0),
+            Some(Lane::Customer(c)) => (Self::CUSTOMER, c),
+            Some(Lane::Teller(t)) => (Self::TELLER, t),
+            Some(Lane::Bank) => (Self::BANK, 0),
+        };
+        let serial = self.next.fetch_add(1, Ordering::Relaxed);
+        Id::from_u64((serial << 34) | (kind << 32) | u64::from(number))
+    }
+
+    /// The lane written into `id`.
+    fn lane(id: &Id) -> Option<Lane> {
+        let bits = id.into_u64();
+        let number = (bits & u64::from(u32::MAX)) as u32;
+        match (bits >> 32) & 0b11 {
+            Self::CUSTOMER => Some(Lane::Customer(number)),
+            Self::TELLER => Some(Lane::Teller(number)),
+            Self::BANK => Some(Lane::Bank),
+            _ => None,
+        }
+    }
+}
+
+impl Subscriber for Standalone {
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if metadata.target() == TARGET {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
+
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.target() == TARGET
+    }
+
+    fn new_span(&self, attrs: &Attributes<'_>) -> Id {
+        self.id(lane_of(attrs))
+    }
+
+    fn record(&self, _span: &Id, _values: &Record<'_>) {}
+
+    fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
+
+    fn event(&self, event: &TracingEvent<'_>) {
+        self.recorder.record(event);
+    }
+
+    fn enter(&self, span: &Id) {
+        let lane = Self::lane(span);
+        self.recorder.with_buffer(|b| b.lanes.push(lane));
+    }
+
+    fn exit(&self, _span: &Id) {
+        self.recorder.with_buffer(|b| b.lanes.pop());
     }
 }
 
@@ -499,6 +608,66 @@ mod tests {
             recorder.take(origin).is_empty(),
             "take drains the recording"
         );
+    }
+
+    #[test]
+    fn the_standalone_subscriber_records_the_same_and_holds_any_number_of_threads() {
+        // The same moments, the same lanes, as through the registry.
+        let scene = |subscriber: tracing::Dispatch| {
+            tracing::dispatcher::with_default(&subscriber, || {
+                let customer = record::customer(3, "张三");
+                customer.in_scope(|| {
+                    record::arrive();
+                    record::teller(2).in_scope(|| record::called(7, 2));
+                    record::ticket(7);
+                });
+                record::bank().in_scope(|| record::reject("no"));
+                record::leave();
+            })
+        };
+        let (layered, alone) = (Recorder::new(), Recorder::new());
+        scene(tracing::Dispatch::new(layered.subscriber()));
+        scene(tracing::Dispatch::new(alone.standalone()));
+        let seen = |r: &Recorder| {
+            r.take(Instant::now())
+                .into_iter()
+                .map(|e| (e.lane, e.kind))
+                .collect::<Vec<_>>()
+        };
+        let expected = seen(&layered);
+        assert_eq!(expected.len(), 5);
+        assert_eq!(seen(&alone), expected);
+
+        // More threads alive at once than the registry's 4096, each in its
+        // own customer span.
+        let recorder = Recorder::new();
+        let dispatch = tracing::Dispatch::new(recorder.standalone());
+        let threads = 4200;
+        let gate = std::sync::Barrier::new(threads);
+        std::thread::scope(|s| {
+            for i in 0..threads {
+                let (dispatch, gate) = (dispatch.clone(), &gate);
+                std::thread::Builder::new()
+                    .stack_size(64 * 1024)
+                    .spawn_scoped(s, move || {
+                        tracing::dispatcher::with_default(&dispatch, || {
+                            let lane = record::customer(i as u32, "c");
+                            gate.wait();
+                            lane.in_scope(record::arrive);
+                        })
+                    })
+                    .expect("a small thread starts");
+            }
+        });
+        let events = recorder.take(Instant::now());
+        assert_eq!(events.len(), threads);
+        let mut lanes: Vec<Lane> = events.iter().map(|e| e.lane).collect();
+        lanes.sort_by_key(|l| match l {
+            Lane::Customer(c) => *c,
+            _ => u32::MAX,
+        });
+        lanes.dedup();
+        assert_eq!(lanes.len(), threads, "every thread on its own lane");
     }
 
     #[test]

@@ -109,7 +109,7 @@ pub fn glyph(state: State) -> char {
 }
 
 /// The colour of a state.
-fn look(state: State) -> Look {
+pub fn look(state: State) -> Look {
     let colour = |c: AnsiColor| Look::new().fg_color(Some(c.into()));
     match state {
         State::Blocked => colour(AnsiColor::Red),
@@ -135,17 +135,17 @@ fn abandon_look() -> Look {
 }
 
 /// Headings and names.
-fn bold() -> Look {
+pub fn bold() -> Look {
     Look::new().effects(Effects::BOLD)
 }
 
 /// Secondary text: the axis, the mechanism line.
-fn dim() -> Look {
+pub fn dim() -> Look {
     Look::new().effects(Effects::DIMMED)
 }
 
 /// `text` in `look`, reset afterwards.
-fn paint(look: Look, text: &str) -> String {
+pub fn paint(look: Look, text: &str) -> String {
     if text.is_empty() {
         String::new()
     } else {
@@ -384,7 +384,7 @@ fn styled(look: Option<Look>, text: &str) -> String {
 }
 
 /// A time for people: whole numbers when they are, else up to three decimals.
-fn number(value: f64) -> String {
+pub fn number(value: f64) -> String {
     if !value.is_finite() {
         return "-".to_owned();
     }
@@ -429,7 +429,7 @@ pub fn axis_lines(axis: &Axis, label_width: usize, room: usize) -> [String; 2] {
 }
 
 /// `text` cut to at most `width` display columns (ending in `..` when cut).
-fn fit_label(text: &str, width: usize) -> String {
+pub fn fit_label(text: &str, width: usize) -> String {
     if text.width() <= width {
         return text.to_owned();
     }
@@ -449,14 +449,14 @@ fn fit_label(text: &str, width: usize) -> String {
 }
 
 /// `text` padded with spaces to `width` display columns.
-fn pad(text: &str, width: usize) -> String {
+pub fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
 
 /// Splits `text` into lines of at most `width` display columns, breaking at
 /// spaces (and inside a word only when it alone is too wide); lines after
 /// the first start with `indent` spaces.
-fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
     let indent = indent.min(width / 2);
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -542,8 +542,8 @@ fn label(lane: &LaneView, width: usize) -> String {
 }
 
 /// The legend: the three basic states always, then every other mark the
-/// picture uses.
-fn legend(lanes: &[LaneView], any_abandoned: bool, width: usize) -> String {
+/// picture uses. (`compare` passes the lanes of all its runs.)
+pub fn legend(lanes: &[LaneView], any_abandoned: bool, width: usize) -> String {
     let used = |state: State| {
         lanes
             .iter()

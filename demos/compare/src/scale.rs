@@ -1,0 +1,482 @@
+//! Scale: every style at growing numbers of customers, the C10K problem.
+//!
+//! A handful of customers cost any style nothing worth measuring; ten
+//! thousand show what each way of waiting costs. A thread per customer
+//! (sync-blocking, sync-nonblocking) means ten thousand stacks and a
+//! scheduler juggling them; one thread in `epoll` (async-blocking) or a few
+//! running tasks (async-nonblocking) do not grow with the crowd.
+//!
+//! For each number of customers and each runner, in turn:
+//!
+//! 1. check that the run fits this machine ([`Limits::check`]): one that
+//!    would pass a limit (threads, open files) is *refused* before it
+//!    starts, with a message naming the limit and the largest run that fits;
+//! 2. start a fresh bank in a process of its own (ten thousand customers
+//!    and the bank's end of their sockets do not fit in one process's
+//!    open-file limit), run the customers in another, and close the bank;
+//! 3. keep the run's figures; with `--repeat K`, run it K times and keep
+//!    the median of each figure.
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal as _;
+
+use common::flags::SharedArgs;
+use common::limits::{Limits, Needs};
+use common::scale::{Outcome, Point};
+use common::scenario::Scenario;
+use common::style::Style;
+use common::trace::{Metrics, ProcessFigures, Trace};
+
+use crate::peer::{self, Peer};
+use crate::runs::Launcher;
+use crate::table::{self, Column, Table};
+
+/// What to run.
+#[derive(Clone, Copy, Debug)]
+pub struct Plan<'a> {
+    /// The scene, but for its number of customers.
+    pub args: &'a SharedArgs,
+    /// The numbers of customers.
+    pub counts: &'a [u32],
+    /// Runs per point; the median of each figure is kept.
+    pub repeat: u32,
+    /// The Python peer, if it runs too.
+    pub peer: Option<&'a Peer>,
+    /// Keep the full traces of the smallest scene (for a report's swimlanes).
+    pub keep_smallest: bool,
+}
+
+/// What a scale run found.
+#[derive(Debug, Default)]
+pub struct Results {
+    /// A point per runner and number of customers.
+    pub points: Vec<Point>,
+    /// The full traces of the smallest scene, when asked for.
+    pub smallest: Vec<Trace>,
+}
+
+/// Who runs: a style's customers, or the Python peer's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Runner {
+    /// One of the four styles, in a child process.
+    Style(Style),
+    /// The Python asyncio peer.
+    Python,
+}
+
+impl Runner {
+    /// The name in the table.
+    fn name(self) -> &'static str {
+        match self {
+            Runner::Style(style) => style.name(),
+            Runner::Python => peer::RUNNER,
+        }
+    }
+
+    /// The style whose needs stand for the runner's: the peer, like
+    /// async-nonblocking, has a socket per customer and no thread each.
+    fn needs_like(self) -> Style {
+        match self {
+            Runner::Style(style) => style,
+            Runner::Python => Style::AsyncNonblocking,
+        }
+    }
+}
+
+/// Runs the plan, one run at a time.
+pub async fn run(launcher: &Launcher, plan: &Plan<'_>) -> Result<Results, String> {
+    let counts: BTreeSet<u32> = plan.counts.iter().copied().collect();
+    let smallest = counts.first().copied();
+    let mut runners: Vec<Runner> = Style::ALL.into_iter().map(Runner::Style).collect();
+    if plan.peer.is_some() {
+        runners.push(Runner::Python);
+    }
+    let mut results = Results::default();
+    for &n in &counts {
+        let scenario = SharedArgs {
+            customers: n,
+            ..plan.args.clone()
+        }
+        .scenario()
+        .map_err(|err| err.to_string())?;
+        let file = launcher.scenario_file(&scenario, &format!("scale-{n}"))?;
+        for &runner in &runners {
+            let needs = Needs {
+                style: runner.needs_like(),
+                customers: n,
+                tellers: scenario.tellers,
+                embedded_bank: false,
+            };
+            if let Err(refusal) = Limits::now().check(&needs) {
+                results.points.push(Point {
+                    runner: runner.name().to_owned(),
+                    customers: n,
+                    result: Outcome::Refused {
+                        reason: refusal.message,
+                    },
+                });
+                continue;
+            }
+            let mut figures = Vec::new();
+            let mut complete = true;
+            let mut failure = None;
+            for round in 0..plan.repeat {
+                announce(runner, n, round, plan.repeat);
+                let keep = plan.keep_smallest && Some(n) == smallest && round == 0;
+                match once(launcher, plan, runner, &scenario, &file, round, keep).await {
+                    Ok((metrics, all_served, trace)) => {
+                        complete &= all_served;
+                        figures.push(metrics);
+                        results.smallest.extend(trace);
+                    }
+                    Err(err) => {
+                        failure = Some(err);
+                        break;
+                    }
+                }
+            }
+            results.points.push(Point {
+                runner: runner.name().to_owned(),
+                customers: n,
+                result: match failure {
+                    Some(error) => Outcome::Failed { error },
+                    None => Outcome::Ran {
+                        complete,
+                        metrics: Box::new(median(&figures)),
+                    },
+                },
+            });
+        }
+    }
+    Ok(results)
+}
+
+/// Says which run starts, when someone is watching stderr.
+fn announce(runner: Runner, n: u32, round: u32, repeat: u32) {
+    if std::io::stderr().is_terminal() {
+        let round = if repeat > 1 {
+            format!(" (run {} of {repeat})", round + 1)
+        } else {
+            String::new()
+        };
+        eprintln!("compare: {} with {n} customers{round}", runner.name());
+    }
+}
+
+/// One run against a fresh bank: its figures, whether everyone was served,
+/// and its full trace when `keep` asks for it.
+async fn once(
+    launcher: &Launcher,
+    plan: &Plan<'_>,
+    runner: Runner,
+    scenario: &Scenario,
+    file: &std::path::Path,
+    round: u32,
+    keep: bool,
+) -> Result<(Metrics, bool, Option<Trace>), String> {
+    let n = scenario.customers.len();
+    let bank = launcher.bank(file).await?;
+    let outcome = match runner {
+        Runner::Style(style) => {
+            let mut stem = format!("{}-{n}", style.name());
+            if plan.repeat > 1 {
+                stem.push_str(&format!("-{}", round + 1));
+            }
+            let trace_file = launcher.trace_file(&stem);
+            let brief = !(keep || launcher.keeps_traces());
+            launcher
+                .customers(style, file, Some(bank.addr()), &trace_file, brief)
+                .await
+                .map(|finished| {
+                    let m = finished.trace.metrics.clone();
+                    let everyone =
+                        finished.all_served && finished.trace.complete && m.served as usize == n;
+                    (m, everyone, keep.then_some(finished.trace))
+                })
+        }
+        Runner::Python => match plan.peer {
+            Some(peer) => peer
+                .run(launcher, bank.addr(), scenario, file)
+                .await
+                .map(|(m, everyone)| (m, everyone, None)),
+            None => Err("the Python peer was not found".to_owned()),
+        },
+    };
+    bank.close().await;
+    outcome
+}
+
+/// The median of each figure over several runs of one point (the figures
+/// of a single run are its own).
+pub fn median(runs: &[Metrics]) -> Metrics {
+    let f = |get: fn(&Metrics) -> f64| middle(runs.iter().map(get).collect());
+    let n = |get: fn(&Metrics) -> u64| {
+        middle(runs.iter().map(|m| get(m) as f64).collect()).round() as u64
+    };
+    let p =
+        |get: fn(&ProcessFigures) -> f64| middle(runs.iter().map(|m| get(&m.process)).collect());
+    let pn = |get: fn(&ProcessFigures) -> u64| {
+        middle(runs.iter().map(|m| get(&m.process) as f64).collect()).round() as u64
+    };
+    Metrics {
+        makespan_ms: f(|m| m.makespan_ms),
+        ideal_makespan_ms: f(|m| m.ideal_makespan_ms),
+        efficiency: f(|m| m.efficiency),
+        mean_wait_ms: f(|m| m.mean_wait_ms),
+        mean_reaction_ms: f(|m| m.mean_reaction_ms),
+        max_reaction_ms: f(|m| m.max_reaction_ms),
+        errand_while_waiting_ms: f(|m| m.errand_while_waiting_ms),
+        mean_turnaround_ms: f(|m| m.mean_turnaround_ms),
+        polls: n(|m| m.polls),
+        // The fewest served: a customer lost in any run is not hidden.
+        served: runs.iter().map(|m| m.served).min().unwrap_or(0),
+        abandoned: runs.iter().map(|m| m.abandoned).max().unwrap_or(0),
+        process: ProcessFigures {
+            threads_peak: pn(|p| p.threads_peak),
+            cpu_user_ms: p(|p| p.cpu_user_ms),
+            cpu_sys_ms: p(|p| p.cpu_sys_ms),
+            max_rss_kib: pn(|p| p.max_rss_kib),
+            ctx_switches_voluntary: pn(|p| p.ctx_switches_voluntary),
+            ctx_switches_involuntary: pn(|p| p.ctx_switches_involuntary),
+        },
+    }
+}
+
+/// The median (the mean of the two middle values for an even count; 0 for none).
+fn middle(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// The columns of the scale table.
+const COLUMNS: [Column; 9] = [
+    Column {
+        name: "customers",
+        unit: "",
+    },
+    Column {
+        name: "served",
+        unit: "",
+    },
+    Column {
+        name: "makespan",
+        unit: "ms",
+    },
+    Column {
+        name: "ideal",
+        unit: "ms",
+    },
+    Column {
+        name: "efficiency",
+        unit: "",
+    },
+    Column {
+        name: "threads",
+        unit: "",
+    },
+    Column {
+        name: "peak RSS",
+        unit: "MiB",
+    },
+    Column {
+        name: "CPU",
+        unit: "ms",
+    },
+    Column {
+        name: "switches",
+        unit: "",
+    },
+];
+
+/// The scale table: a row per runner and number of customers, the runner
+/// named on its first row; refused and failed runs say so, with the reason
+/// under the table.
+pub fn table(points: &[Point], repeat: u32) -> Table {
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    let mut runners: Vec<&str> = Vec::new();
+    for p in points {
+        if !runners.contains(&p.runner.as_str()) {
+            runners.push(&p.runner);
+        }
+    }
+    for runner in runners {
+        for (i, p) in points.iter().filter(|p| p.runner == runner).enumerate() {
+            let label = if i == 0 {
+                runner_label(runner)
+            } else {
+                String::new()
+            };
+            let mut cells = vec![p.customers.to_string()];
+            match &p.result {
+                Outcome::Ran { complete, metrics } => {
+                    let m = metrics;
+                    let served = if *complete {
+                        m.served.to_string()
+                    } else {
+                        format!("{} lost", p.customers.saturating_sub(m.served))
+                    };
+                    cells.extend([
+                        served,
+                        common::timeline::swimlane::number(m.makespan_ms),
+                        common::timeline::swimlane::number(m.ideal_makespan_ms),
+                        format!("{:.2}", m.efficiency),
+                        m.process.threads_peak.to_string(),
+                        table::mib(m.process.max_rss_kib),
+                        table::cpu(m.process.cpu_user_ms + m.process.cpu_sys_ms),
+                        (m.process.ctx_switches_voluntary + m.process.ctx_switches_involuntary)
+                            .to_string(),
+                    ]);
+                }
+                Outcome::Refused { reason } => {
+                    cells.push("refused".to_owned());
+                    notes.push(format!(
+                        "{runner}, {} customers: refused. {reason}",
+                        p.customers
+                    ));
+                }
+                Outcome::Failed { error } => {
+                    cells.push("failed".to_owned());
+                    notes.push(format!(
+                        "{runner}, {} customers: failed: {error}",
+                        p.customers
+                    ));
+                }
+            }
+            rows.push((label, cells));
+        }
+    }
+    let mut head = vec![
+        "Every run against a fresh bank in a process of its own; threads, peak RSS, CPU \
+         (user + sys) and context switches are the customers' process's. Peak RSS includes \
+         the run's own recording: every moment of the timeline, each of sync-nonblocking's \
+         polls among them."
+            .to_owned(),
+    ];
+    if repeat > 1 {
+        head.push(format!("Each figure is the median of {repeat} runs."));
+    }
+    head.extend(notes);
+    Table {
+        columns: COLUMNS.to_vec(),
+        rows,
+        notes: head,
+    }
+}
+
+/// A runner's label: a style with its Chinese term, or the peer's name.
+fn runner_label(runner: &str) -> String {
+    Style::ALL
+        .into_iter()
+        .find(|s| s.name() == runner)
+        .map_or_else(
+            || runner.to_owned(),
+            |s| format!("{} {}", s.name(), s.chinese()),
+        )
+}
+
+/// async-nonblocking against the Python peer, at each number of customers
+/// both ran: ratios of CPU time and peak memory, and both efficiencies.
+pub fn against_peer(points: &[Point]) -> Vec<String> {
+    let ran = |runner: &str, n: u32| {
+        points.iter().find_map(|p| match &p.result {
+            Outcome::Ran { metrics, .. } if p.runner == runner && p.customers == n => {
+                Some(metrics.as_ref())
+            }
+            _ => None,
+        })
+    };
+    let counts: BTreeSet<u32> = points.iter().map(|p| p.customers).collect();
+    let mut lines = Vec::new();
+    for n in counts {
+        let (Some(rust), Some(python)) =
+            (ran(Style::AsyncNonblocking.name(), n), ran(peer::RUNNER, n))
+        else {
+            continue;
+        };
+        let cpu = |m: &Metrics| m.process.cpu_user_ms + m.process.cpu_sys_ms;
+        let rss = |m: &Metrics| m.process.max_rss_kib as f64 / 1024.0;
+        let ratio = |a: f64, b: f64| {
+            if b > 0.0 {
+                format!("{:.2}×", a / b)
+            } else {
+                "-".to_owned()
+            }
+        };
+        lines.push(format!(
+            "{n} customers: async-nonblocking / {}: CPU {} ({:.0} / {:.0} ms), peak RSS {} \
+             ({:.1} / {:.1} MiB); efficiency {:.2} / {:.2}",
+            peer::RUNNER,
+            ratio(cpu(rust), cpu(python)),
+            cpu(rust),
+            cpu(python),
+            ratio(rss(rust), rss(python)),
+            rss(rust),
+            rss(python),
+            rust.efficiency,
+            python.efficiency,
+        ));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ran(makespan: f64, served: u32, rss: u64) -> Metrics {
+        Metrics {
+            makespan_ms: makespan,
+            served,
+            process: ProcessFigures {
+                max_rss_kib: rss,
+                ..ProcessFigures::default()
+            },
+            ..Metrics::default()
+        }
+    }
+
+    #[test]
+    fn the_median_is_taken_figure_by_figure() {
+        let m = median(&[ran(30.0, 10, 100), ran(10.0, 9, 300), ran(20.0, 10, 200)]);
+        assert_eq!(m.makespan_ms, 20.0);
+        assert_eq!(m.process.max_rss_kib, 200);
+        assert_eq!(m.served, 9, "a lost customer is not voted away");
+        assert_eq!(
+            median(&[ran(10.0, 1, 1), ran(20.0, 1, 2)]).makespan_ms,
+            15.0
+        );
+        assert_eq!(median(&[]).makespan_ms, 0.0);
+    }
+
+    #[test]
+    fn refused_and_failed_runs_say_why() {
+        let points = vec![
+            Point {
+                runner: "sync-blocking".into(),
+                customers: 100,
+                result: Outcome::Ran {
+                    complete: true,
+                    metrics: Box::new(ran(12.0, 100, 2048)),
+                },
+            },
+            Point {
+                runner: "sync-blocking".into(),
+                customers: 30_000,
+                result: Outcome::Refused {
+                    reason: "needs about 30016 threads".into(),
+                },
+            },
+        ];
+        let text = anstream::adapter::strip_str(&table(&points, 1).render(100)).to_string();
+        assert!(text.contains("sync-blocking 同步阻塞"), "{text}");
+        assert!(text.contains("refused"), "{text}");
+        assert!(text.contains("30016 threads"), "{text}");
+        assert_eq!(text.matches("sync-blocking 同步阻塞").count(), 1, "{text}");
+    }
+}
