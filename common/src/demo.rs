@@ -371,6 +371,42 @@ fn spawn_in_timeline<T: Send + 'static>(
     builder.spawn(move || tracing::dispatcher::with_default(&dispatch, f))
 }
 
+/// Installs the timeline recorder for the whole process.
+///
+/// With `RUST_LOG` set, log lines go to stderr as well; that needs
+/// `tracing-subscriber`'s registry, which holds spans for at most 4096
+/// threads alive at once (tokio-rs/tracing#2856). Without it, the recorder
+/// runs as a subscriber of its own, with no such limit, so a sync style can
+/// have ten thousand customer threads.
+fn install(recorder: &Recorder, style: Style, scenario: &Scenario) {
+    if std::env::var_os("RUST_LOG").is_none() {
+        // Fails only if a subscriber is already installed, and main installs the first.
+        let _ = tracing::subscriber::set_global_default(recorder.standalone());
+        return;
+    }
+    let threads = Needs {
+        style,
+        customers: u32::try_from(scenario.customers.len()).unwrap_or(u32::MAX),
+        tellers: scenario.tellers,
+        embedded_bank: false,
+    }
+    .threads();
+    if threads > 4000 {
+        eprintln!(
+            "warning: RUST_LOG needs tracing's registry, which holds at most 4096 threads; \
+             this run has about {threads}: unset RUST_LOG to record it all"
+        );
+    }
+    tracing_subscriber::registry()
+        .with(recorder.layer())
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(EnvFilter::from_default_env()),
+        )
+        .init();
+}
+
 /// Raises the open-file limit as far as it goes, then checks that a run of
 /// `style` on `scenario` fits in this process's limits.
 pub fn fits(style: Style, scenario: &Scenario, embedded_bank: bool) -> Result<(), Refusal> {
@@ -428,14 +464,7 @@ pub fn main(style: Style, customers: Customers) -> ExitCode {
     }
 
     let recorder = Recorder::new();
-    tracing_subscriber::registry()
-        .with(recorder.layer())
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_filter(EnvFilter::from_default_env()),
-        )
-        .init();
+    install(&recorder, style, &scenario);
 
     // Ctrl-C cuts the run short rather than losing it.
     let interrupt = match Interrupt::on_signals() {

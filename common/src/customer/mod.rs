@@ -55,18 +55,23 @@ pub fn thread_per_customer(setup: &Setup, visit: Visit) -> Vec<Failure> {
             poll_every: setup.poll_every(),
         };
         match demo::spawn_recorded(format!("customer-{id}"), move || attend(&c, way, visit)) {
-            Ok(thread) => threads.push(thread),
+            Ok(thread) => threads.push((id, thread)),
             Err(err) => failures.push(Failure {
                 customer: id,
                 error: format!("cannot start the customer's thread: {err}"),
             }),
         }
     }
-    for thread in threads {
+    for (id, thread) in threads {
         match thread.join() {
             Ok(Ok(())) => {}
             Ok(Err(failure)) => failures.push(failure),
-            Err(_) => {} // a panic was already printed by the thread itself
+            // The panic's message was already printed by the thread itself;
+            // the customer still counts as lost, so the run says so.
+            Err(_) => failures.push(Failure {
+                customer: id,
+                error: "the customer's thread panicked".to_owned(),
+            }),
         }
     }
     failures
