@@ -440,11 +440,11 @@ fn report(written: std::io::Result<()>, what: &str, path: &Path) -> bool {
     match written {
         Ok(()) => {
             let size = std::fs::metadata(path).map_or(0, |m| m.len());
-            eprintln!(
-                "compare: wrote the {what} to {} ({:.1} MB)",
-                path.display(),
-                size as f64 / 1e6
-            );
+            let size = match size {
+                0..1_000_000 => format!("{} kB", size.div_ceil(1000)),
+                _ => format!("{:.1} MB", size as f64 / 1e6),
+            };
+            eprintln!("compare: wrote the {what} to {} ({size})", path.display());
             true
         }
         Err(err) => {
