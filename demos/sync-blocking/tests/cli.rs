@@ -51,3 +51,52 @@ fn sigterm_stops_the_run_like_ctrl_c_with_its_own_exit_code() {
         nix::sys::signal::Signal::SIGTERM,
     );
 }
+
+/// Runs `sync-blocking` in a shell (bash, for `ulimit -u`) that first lowers a limit.
+fn under_ulimit(limit: &str, args: &[&str]) -> assert_cmd::assert::Assert {
+    assert_cmd::Command::new("bash")
+        .arg("-c")
+        .arg(format!("ulimit {limit} && exec \"$0\" \"$@\""))
+        .arg(cargo_bin!("sync-blocking"))
+        .args(args)
+        .env_remove("BANK_QUEUE_BANK")
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+}
+
+/// The largest `--customers` a refusal names.
+fn largest_named(stderr: &str) -> u32 {
+    stderr
+        .split("--customers ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the refusal names a --customers count: {stderr}"))
+}
+
+#[test]
+fn a_run_that_needs_more_open_files_than_allowed_is_refused_before_it_starts() {
+    let out = under_ulimit("-n 256", &["--customers", "500"]).code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("RLIMIT_NOFILE"), "{stderr}");
+    assert!(stderr.contains("--bank"), "the way out is named: {stderr}");
+    assert!(
+        out.get_output().stdout.is_empty(),
+        "nothing ran, nothing drawn"
+    );
+    // The largest run it names does fit: it runs, quickly.
+    let largest = largest_named(&stderr);
+    assert!((50..250).contains(&largest), "{stderr}");
+    let largest = largest.to_string();
+    under_ulimit("-n 256", &["--customers", &largest, "--speed", "100"]).success();
+}
+
+#[test]
+fn a_run_that_needs_more_threads_than_allowed_is_refused_and_names_the_limit() {
+    // RLIMIT_NPROC is one of the thread limits the check reads.
+    let out = under_ulimit("-u 300", &["--customers", "1000"]).code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("threads"), "{stderr}");
+    assert!(stderr.contains("RLIMIT_NPROC"), "{stderr}");
+    assert!(largest_named(&stderr) < 300, "{stderr}");
+}
