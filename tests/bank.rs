@@ -7,147 +7,14 @@
 //! "nothing happened" is checked over a short window: such a check can miss
 //! a bug on a slow day, but never fails a correct bank.
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+use bank_queue_tests::client::{Client, PATIENCE, bank_of, recorded_bank};
 use common::bank::{Config, Embedded, serve};
-use common::protocol::{Reply, TicketNo};
+use common::protocol::Reply;
 use common::timeline::{Event, Kind, Lane, Recorder};
-
-/// How long a customer waits for any expected line before the test fails.
-const PATIENCE: Duration = Duration::from_secs(10);
-
-/// How long "nothing arrives" is watched for.
-const QUIET: Duration = Duration::from_millis(150);
-
-/// A bank with `tellers` tellers on a free loopback port.
-fn bank(tellers: u32) -> Embedded {
-    Embedded::start(
-        Config {
-            tellers,
-            ..Config::default()
-        },
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-    .expect("a bank can start on a free loopback port")
-}
-
-/// A bank that records into `recorder`.
-fn recorded_bank(tellers: u32, recorder: &Recorder) -> Embedded {
-    tracing::subscriber::with_default(recorder.subscriber(), || bank(tellers))
-}
-
-/// A customer played by the test.
-struct Customer {
-    /// The connection, for writing.
-    stream: TcpStream,
-    /// The same connection, for reading lines.
-    reader: BufReader<TcpStream>,
-}
-
-impl Customer {
-    /// Walks into the bank at `addr`.
-    fn enter(addr: SocketAddr) -> Customer {
-        let stream = TcpStream::connect(addr).expect("the bank accepts connections");
-        stream
-            .set_read_timeout(Some(PATIENCE))
-            .expect("a read timeout can be set on a fresh socket");
-        stream
-            .set_nodelay(true)
-            .expect("TCP_NODELAY can be set on a fresh socket");
-        let reader = BufReader::new(stream.try_clone().expect("a socket can be cloned"));
-        Customer { stream, reader }
-    }
-
-    /// Sends raw bytes.
-    fn send_bytes(&mut self, bytes: &[u8]) {
-        self.stream
-            .write_all(bytes)
-            .expect("the bank's socket takes our bytes");
-    }
-
-    /// Sends one line (`\n` is added).
-    fn send(&mut self, line: &str) {
-        self.send_bytes(format!("{line}\n").as_bytes());
-    }
-
-    /// The next line from the bank, without its `\n`.
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        match self.reader.read_line(&mut line) {
-            Ok(0) => panic!("the bank hung up instead of replying"),
-            Ok(_) => line.trim_end_matches('\n').to_owned(),
-            Err(err) => panic!("no line from the bank within {PATIENCE:?}: {err}"),
-        }
-    }
-
-    /// The next reply from the bank.
-    fn reply(&mut self) -> Reply {
-        let line = self.line();
-        Reply::parse(&line).unwrap_or_else(|err| panic!("the bank said {line:?}: {err}"))
-    }
-
-    /// Asks for a ticket and returns its number.
-    fn take_ticket(&mut self, name: &str, service_ms: u32) -> TicketNo {
-        self.send(&format!("TICKET {name} {service_ms}"));
-        match self.reply() {
-            Reply::Ticket(n) => n,
-            other => panic!("wanted a ticket, got {other:?}"),
-        }
-    }
-
-    /// Waits for the call and returns the ticket and teller it names.
-    fn called(&mut self) -> (TicketNo, u32) {
-        match self.reply() {
-            Reply::Call(n, teller) => (n, teller),
-            other => panic!("wanted a CALL, got {other:?}"),
-        }
-    }
-
-    /// Says `HERE n` and waits for `DONE n`, then for the bank to hang up.
-    fn be_served(&mut self, ticket: TicketNo) {
-        self.send(&format!("HERE {ticket}"));
-        assert_eq!(self.reply(), Reply::Done(ticket));
-        self.hung_up();
-    }
-
-    /// The bank has closed the connection: end of stream, nothing more.
-    fn hung_up(&mut self) {
-        let mut rest = Vec::new();
-        match self.reader.read_to_end(&mut rest) {
-            Ok(_) => assert!(rest.is_empty(), "after the end, the bank sent {rest:?}"),
-            Err(err) => panic!("the bank did not hang up within {PATIENCE:?}: {err}"),
-        }
-    }
-
-    /// Whether nothing arrives from the bank for [`QUIET`].
-    fn hears_nothing(&mut self) -> bool {
-        self.stream
-            .set_read_timeout(Some(QUIET))
-            .expect("a read timeout can be changed");
-        let quiet = match self.reader.fill_buf() {
-            // Bytes, or the end of the stream: either way, something happened.
-            Ok(_) => false,
-            Err(err) => matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
-        };
-        self.stream
-            .set_read_timeout(Some(PATIENCE))
-            .expect("a read timeout can be changed");
-        quiet
-    }
-
-    /// Expects `ERR <reason>` and then the end of the connection; returns the reason.
-    fn refused(&mut self) -> String {
-        let line = self.line();
-        let reason = line
-            .strip_prefix("ERR ")
-            .unwrap_or_else(|| panic!("wanted ERR, got {line:?}"))
-            .to_owned();
-        self.hung_up();
-        reason
-    }
-}
 
 /// Bytes that look random, the same on every run.
 fn noise(len: usize) -> Vec<u8> {
@@ -195,10 +62,10 @@ fn on_lane(events: &[Event], lane: Lane) -> Vec<Kind> {
 
 #[test]
 fn a_full_visit_and_tickets_called_in_order() {
-    let bank = bank(1);
-    let mut ana = Customer::enter(bank.addr());
-    let mut bo = Customer::enter(bank.addr());
-    let mut cy = Customer::enter(bank.addr());
+    let bank = bank_of(1);
+    let mut ana = Client::enter(bank.addr());
+    let mut bo = Client::enter(bank.addr());
+    let mut cy = Client::enter(bank.addr());
 
     let a = ana.take_ticket("ana", 20);
     let b = bo.take_ticket("张三", 20);
@@ -225,9 +92,9 @@ fn a_full_visit_and_tickets_called_in_order() {
 
 #[test]
 fn the_teller_waits_for_here_then_serves_the_full_time() {
-    let bank = bank(1);
-    let mut slow = Customer::enter(bank.addr());
-    let mut next = Customer::enter(bank.addr());
+    let bank = bank_of(1);
+    let mut slow = Client::enter(bank.addr());
+    let mut next = Client::enter(bank.addr());
     let s = slow.take_ticket("slow", 150);
     let n = next.take_ticket("next", 10);
     assert_eq!(slow.called(), (s, 1));
@@ -252,8 +119,8 @@ fn the_teller_waits_for_here_then_serves_the_full_time() {
 
 #[test]
 fn bad_lines_are_refused_while_others_are_served() {
-    let bank = bank(2);
-    let mut good = Customer::enter(bank.addr());
+    let bank = bank_of(2);
+    let mut good = Client::enter(bank.addr());
     let g = good.take_ticket("good", 30);
     assert_eq!(good.called().0, g);
 
@@ -281,7 +148,7 @@ fn bad_lines_are_refused_while_others_are_served() {
         ("empty line", b"\n", "empty line"),
     ];
     for (what, bytes, reason) in cases {
-        let mut bad = Customer::enter(bank.addr());
+        let mut bad = Client::enter(bank.addr());
         bad.send_bytes(bytes);
         let got = bad.refused();
         assert!(
@@ -291,7 +158,7 @@ fn bad_lines_are_refused_while_others_are_served() {
     }
 
     // Called by the second teller, the customer answers with another number.
-    let mut wrong = Customer::enter(bank.addr());
+    let mut wrong = Client::enter(bank.addr());
     let w = wrong.take_ticket("wrong", 10);
     assert_eq!(wrong.called(), (w, 2));
     wrong.send(&format!("HERE {}", w + 100));
@@ -303,7 +170,7 @@ fn bad_lines_are_refused_while_others_are_served() {
 
     // Through all this, the good customer is still served, and so is a newcomer.
     good.be_served(g);
-    let mut late = Customer::enter(bank.addr());
+    let mut late = Client::enter(bank.addr());
     let l = late.take_ticket("late", 10);
     late.called();
     late.be_served(l);
@@ -311,12 +178,12 @@ fn bad_lines_are_refused_while_others_are_served() {
 
 #[test]
 fn speaking_out_of_turn_in_the_queue_is_refused_and_the_queue_moves_on() {
-    let bank = bank(1);
-    let mut first = Customer::enter(bank.addr());
+    let bank = bank_of(1);
+    let mut first = Client::enter(bank.addr());
     let f = first.take_ticket("first", 10);
     assert_eq!(first.called().0, f);
 
-    let mut twice = Customer::enter(bank.addr());
+    let mut twice = Client::enter(bank.addr());
     let t = twice.take_ticket("twice", 10);
     twice.send("TICKET twice 10");
     assert!(
@@ -325,12 +192,12 @@ fn speaking_out_of_turn_in_the_queue_is_refused_and_the_queue_moves_on() {
             .contains(&format!("already hold ticket {t}"))
     );
 
-    let mut eager = Customer::enter(bank.addr());
+    let mut eager = Client::enter(bank.addr());
     let e = eager.take_ticket("eager", 10);
     eager.send(&format!("HERE {e}"));
     assert!(eager.refused().contains("not been called yet"));
 
-    let mut patient = Customer::enter(bank.addr());
+    let mut patient = Client::enter(bank.addr());
     let p = patient.take_ticket("patient", 10);
     first.be_served(f);
     assert_eq!(patient.called(), (p, 1), "the refused ones left the queue");
@@ -341,10 +208,16 @@ fn speaking_out_of_turn_in_the_queue_is_refused_and_the_queue_moves_on() {
 fn a_customer_who_leaves_the_queue_is_abandoned_and_the_next_is_called() {
     let recorder = Recorder::new();
     let origin = Instant::now();
-    let bank = recorded_bank(1, &recorder);
-    let mut ana = Customer::enter(bank.addr());
-    let mut bo = Customer::enter(bank.addr());
-    let mut cy = Customer::enter(bank.addr());
+    let bank = recorded_bank(
+        Config {
+            tellers: 1,
+            ..Config::default()
+        },
+        &recorder,
+    );
+    let mut ana = Client::enter(bank.addr());
+    let mut bo = Client::enter(bank.addr());
+    let mut cy = Client::enter(bank.addr());
     let a = ana.take_ticket("ana", 10);
     let b = bo.take_ticket("bo", 10);
     let c = cy.take_ticket("cy", 10);
@@ -395,9 +268,15 @@ fn a_customer_who_leaves_the_queue_is_abandoned_and_the_next_is_called() {
 fn a_called_customer_who_leaves_is_given_up_at_once() {
     let recorder = Recorder::new();
     let origin = Instant::now();
-    let bank = recorded_bank(1, &recorder);
-    let mut gone = Customer::enter(bank.addr());
-    let mut next = Customer::enter(bank.addr());
+    let bank = recorded_bank(
+        Config {
+            tellers: 1,
+            ..Config::default()
+        },
+        &recorder,
+    );
+    let mut gone = Client::enter(bank.addr());
+    let mut next = Client::enter(bank.addr());
     let g = gone.take_ticket("gone", 10_000);
     let n = next.take_ticket("next", 10);
     assert_eq!(gone.called().0, g);
@@ -424,9 +303,9 @@ fn a_called_customer_who_leaves_is_given_up_at_once() {
 
 #[test]
 fn a_customer_who_leaves_during_service_frees_the_teller() {
-    let bank = bank(1);
-    let mut gone = Customer::enter(bank.addr());
-    let mut next = Customer::enter(bank.addr());
+    let bank = bank_of(1);
+    let mut gone = Client::enter(bank.addr());
+    let mut next = Client::enter(bank.addr());
     let g = gone.take_ticket("gone", 60_000);
     let n = next.take_ticket("next", 10);
     assert_eq!(gone.called().0, g);
@@ -460,7 +339,7 @@ fn serve_runs_on_any_runtime_until_shutdown() {
         let _ = closed.await;
     }));
 
-    let mut customers: Vec<_> = (0..3).map(|_| Customer::enter(addr)).collect();
+    let mut customers: Vec<_> = (0..3).map(|_| Client::enter(addr)).collect();
     let tickets: Vec<_> = customers
         .iter_mut()
         .enumerate()
@@ -483,13 +362,13 @@ fn serve_runs_on_any_runtime_until_shutdown() {
 
 #[test]
 fn stop_closes_the_bank_and_reports_its_own_thread() {
-    let bank = bank(1);
+    let bank = bank_of(1);
     let addr = bank.addr();
-    let mut one = Customer::enter(addr);
+    let mut one = Client::enter(addr);
     let t = one.take_ticket("one", 5);
     one.called();
     one.be_served(t);
-    let mut waiting = Customer::enter(addr);
+    let mut waiting = Client::enter(addr);
     waiting.take_ticket("late", 5);
     let _ = waiting.called();
 
@@ -499,14 +378,7 @@ fn stop_closes_the_bank_and_reports_its_own_thread() {
         "the bank thread slept in epoll: {usage:?}"
     );
     // A customer still at the counter finds the bank closed.
-    let mut rest = Vec::new();
-    if let Err(err) = waiting.reader.read_to_end(&mut rest) {
-        assert_eq!(
-            err.kind(),
-            ErrorKind::ConnectionReset,
-            "the connection was closed"
-        );
-    }
+    waiting.hung_up();
     assert!(TcpStream::connect(addr).is_err(), "nobody listens any more");
 }
 

@@ -11,139 +11,21 @@
 //! `docs/bank-guarantees.md` lists which promise each test holds the bank to.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use bank_queue_tests::client::{Client, PATIENCE, bank, recorded_bank};
 use bank_queue_tests::crowd;
-use common::bank::{Config, Embedded};
+use common::bank::Config;
 use common::demo;
-use common::protocol::{MAX_LINE, ProtocolError, Reply, Request, TicketNo, printable};
+use common::protocol::{MAX_LINE, ProtocolError, Reply, Request, TicketNo};
 use common::style::Style;
 use common::timeline::{Event, Kind, Lane, Recorder};
 use common::trace::Outcome;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
-
-/// How long a client waits for any expected line before the test fails.
-const PATIENCE: Duration = Duration::from_secs(10);
-
-/// A bank set up as `config` on a free loopback port.
-fn bank(config: Config) -> Embedded {
-    Embedded::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
-        .expect("a bank can start on a free loopback port")
-}
-
-/// A bank that records into `recorder`.
-fn recorded_bank(config: Config, recorder: &Recorder) -> Embedded {
-    tracing::subscriber::with_default(recorder.subscriber(), || bank(config))
-}
-
-/// A client of the bank, as a person with `nc` would be.
-struct Client {
-    /// The connection, for writing.
-    stream: TcpStream,
-    /// The same connection, for reading lines.
-    reader: BufReader<TcpStream>,
-}
-
-impl Client {
-    /// Connects to the bank at `addr`.
-    fn enter(addr: SocketAddr) -> Client {
-        let stream = TcpStream::connect(addr).expect("the bank accepts connections");
-        stream
-            .set_read_timeout(Some(PATIENCE))
-            .expect("a read timeout can be set on a fresh socket");
-        let reader = BufReader::new(stream.try_clone().expect("a socket can be cloned"));
-        Client { stream, reader }
-    }
-
-    /// Sends raw bytes. A bank that has already hung up may refuse them;
-    /// what it said before that is still there to read.
-    fn send_bytes(&mut self, bytes: &[u8]) {
-        let _ = self.stream.write_all(bytes);
-    }
-
-    /// Sends one line (`\n` is added).
-    fn send(&mut self, line: &str) {
-        self.send_bytes(format!("{line}\n").as_bytes());
-    }
-
-    /// The next line from the bank (without `\n`), or `None` at the end of
-    /// the stream. Panics if nothing comes within [`PATIENCE`].
-    fn line(&mut self) -> Option<String> {
-        let mut line = Vec::new();
-        match self.reader.read_until(b'\n', &mut line) {
-            Ok(0) => None,
-            Ok(_) => {
-                assert!(line.ends_with(b"\n"), "a whole line: {line:?}");
-                line.pop();
-                Some(String::from_utf8(line).expect("the bank speaks UTF-8"))
-            }
-            Err(err) => panic!("no line from the bank within {PATIENCE:?}: {err}"),
-        }
-    }
-
-    /// The next reply, which must come.
-    fn reply(&mut self) -> Reply {
-        let line = self.line().expect("the bank replies before hanging up");
-        Reply::parse(&line).unwrap_or_else(|err| panic!("the bank said {line:?}: {err}"))
-    }
-
-    /// Asks for a ticket for `service_ms` and returns its number.
-    fn take_ticket(&mut self, name: &str, service_ms: u32) -> TicketNo {
-        self.send(&format!("TICKET {name} {service_ms}"));
-        match self.reply() {
-            Reply::Ticket(n) => n,
-            other => panic!("wanted a ticket, got {other:?}"),
-        }
-    }
-
-    /// Waits for the call: the ticket and the teller.
-    fn called(&mut self) -> (TicketNo, u32) {
-        match self.reply() {
-            Reply::Call(n, teller) => (n, teller),
-            other => panic!("wanted a CALL, got {other:?}"),
-        }
-    }
-
-    /// Says `HERE n`, waits for `DONE n` and the bank's hang-up.
-    fn be_served(&mut self, ticket: TicketNo) {
-        self.send(&format!("HERE {ticket}"));
-        assert_eq!(self.reply(), Reply::Done(ticket));
-        self.hung_up();
-    }
-
-    /// The bank has closed the connection: nothing more comes.
-    fn hung_up(&mut self) {
-        let mut rest = Vec::new();
-        match self.reader.read_to_end(&mut rest) {
-            Ok(_) => assert!(rest.is_empty(), "after the end, the bank sent {rest:?}"),
-            Err(err) if err.kind() == ErrorKind::ConnectionReset => {}
-            Err(err) => panic!("the bank did not hang up within {PATIENCE:?}: {err}"),
-        }
-    }
-
-    /// Expects `ERR <reason>`, a well-formed line, then the hang-up; returns the reason.
-    fn refused(&mut self) -> String {
-        let line = self.line().expect("an ERR line before the hang-up");
-        assert_well_formed(&line);
-        let reason = line
-            .strip_prefix("ERR ")
-            .unwrap_or_else(|| panic!("wanted ERR, got {line:?}"))
-            .to_owned();
-        self.hung_up();
-        reason
-    }
-}
-
-/// A line from the bank fits the protocol and shows as it is on any terminal.
-fn assert_well_formed(line: &str) {
-    assert!(line.len() <= MAX_LINE, "{} bytes: {line:?}", line.len());
-    assert_eq!(printable(line, MAX_LINE), line, "nothing to escape in it");
-}
 
 /// Everything recorded until `found` holds of it; panics after [`PATIENCE`].
 fn recorded_until(

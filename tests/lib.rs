@@ -4,6 +4,10 @@
 //! Every run records with its own recorder (installed with `with_default`,
 //! never globally), so tests can run side by side. Bounds on times carry
 //! generous slack: these tests run on loaded 2-core machines.
+//!
+//! [`client`] plays a customer by hand against a real bank, as `nc` would.
+
+pub mod client;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::{self, RecvTimeoutError};

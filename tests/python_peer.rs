@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::bank::{Config, Embedded};
+use bank_queue_tests::client::recorded_bank;
+use common::bank::Config;
 use common::scenario::{Generate, Scenario, ServiceTime};
 use common::sim;
 use common::timeline::{Event, Kind, Lane, Recorder};
@@ -63,20 +64,6 @@ fn scene() -> Scenario {
     }
     .scenario()
     .speed_up(4.0)
-}
-
-/// A bank with the scene's tellers, recording into `recorder`.
-fn bank(tellers: u32, recorder: &Recorder) -> Embedded {
-    tracing::subscriber::with_default(recorder.subscriber(), || {
-        Embedded::start(
-            Config {
-                tellers,
-                ..Config::default()
-            },
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-        )
-        .expect("a bank can start on a free loopback port")
-    })
 }
 
 /// Runs the script with `args`, killed after [`PATIENCE`].
@@ -162,7 +149,13 @@ fn the_python_peer_serves_everyone_and_reports_consistent_figures() {
     let scenario = scene();
     let recorder = Recorder::new();
     let origin = Instant::now();
-    let bank = bank(scenario.tellers, &recorder);
+    let bank = recorded_bank(
+        Config {
+            tellers: scenario.tellers,
+            ..Config::default()
+        },
+        &recorder,
+    );
     let json = serde_json::to_value(&scenario).expect("a scenario serialises");
     let out = run_peer(bank.addr(), &json);
     bank.stop();
@@ -239,7 +232,13 @@ fn a_customer_the_bank_refuses_is_abandoned_and_the_others_are_served() {
     json["customers"][1]["name"] = "no way".into();
     let recorder = Recorder::new();
     let origin = Instant::now();
-    let bank = bank(scenario.tellers, &recorder);
+    let bank = recorded_bank(
+        Config {
+            tellers: scenario.tellers,
+            ..Config::default()
+        },
+        &recorder,
+    );
     let out = run_peer(bank.addr(), &json);
     bank.stop();
 
