@@ -9,7 +9,7 @@
 //! returns: a skip is never silent. A browser that is found but fails is a
 //! failure.
 
-use std::io::{Cursor, Write as _};
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -215,7 +215,9 @@ fn section<'a>(html: &'a str, start: &str) -> &'a str {
 #[test]
 fn a_headless_browser_renders_the_page() {
     let Some(browser) = find_browser() else {
-        skip("no chromium, chromium-browser or google-chrome on PATH (.ci/run installs chromium)");
+        bank_queue_tests::skipped(
+            "no chromium, chromium-browser or google-chrome on PATH (.ci/run installs chromium)",
+        );
         return;
     };
     let report = report();
@@ -283,11 +285,6 @@ fn a_headless_browser_renders_the_page() {
             "the colour of {state} ({rgb:02x?}) is on the screenshot"
         );
     }
-}
-
-/// Says on the terminal, past the harness's capture, that a test was skipped and why.
-fn skip(why: &str) {
-    let _ = writeln!(std::io::stderr(), "skipped: {why}");
 }
 
 /// The first browser on `PATH`.

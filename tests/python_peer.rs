@@ -39,11 +39,11 @@ fn have_python() -> bool {
     match probe {
         Ok(out) if out.status.success() => true,
         Ok(_) => {
-            eprintln!("skipped: python3 is older than 3.10, which the peer's syntax needs");
+            bank_queue_tests::skipped("python3 is older than 3.10, which the peer's syntax needs");
             false
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("skipped: python3 not found");
+            bank_queue_tests::skipped("python3 not found");
             false
         }
         Err(err) => panic!("python3 is on the PATH but cannot be run: {err}"),
