@@ -7,8 +7,8 @@
 //!
 //! - this module: the crowd of the two sync styles (a thread per customer),
 //!   the lines a customer sends, and the replies it expects;
-//! - [`inbox`]: the bank's lines as they arrive, with the kernel's stamp;
-//! - [`errand`]: the customer's own work, in recorded stretches.
+//! - `inbox`: the bank's lines as they arrive, with the kernel's stamp;
+//! - `errand`: the customer's own work, in recorded stretches.
 
 mod errand;
 mod inbox;
