@@ -26,7 +26,7 @@
 //! The file is written as it is made, one event at a time: a run polled every
 //! millisecond gives millions of events and a file of hundreds of megabytes,
 //! and holding it all in memory first would cost gigabytes. Only the current
-//! event is ever a JSON value; [`Events`] writes it out, with the commas
+//! event is ever a JSON value; `Events` writes it out, with the commas
 //! between events, and the document's brackets are written around them.
 
 use std::collections::HashMap;
