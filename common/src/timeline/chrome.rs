@@ -22,9 +22,15 @@
 //! Times in the file are microseconds (`ts`, `dur`), as the format wants;
 //! `displayTimeUnit` asks the viewer to show milliseconds. The format is
 //! Google's "Trace Event Format" (the JSON object form).
+//!
+//! The file is written as it is made, one event at a time: a run polled every
+//! millisecond gives millions of events and a file of hundreds of megabytes,
+//! and holding it all in memory first would cost gigabytes. Only the current
+//! event is ever a JSON value; `Events` writes it out, with the commas
+//! between events, and the document's brackets are written around them.
 
 use std::collections::HashMap;
-use std::io::Write as _;
+use std::io::{self, Write};
 use std::path::Path;
 
 use serde_json::{Map, Value, json};
@@ -92,19 +98,45 @@ pub fn default_name(trace: &Trace) -> String {
     format!("{} {}", trace.style.name(), trace.style.chinese())
 }
 
-/// The events of one run, as process `pid` named `name`.
-fn run(trace: &Trace, name_of_run: &str, pid: usize, out: &mut Vec<Value>) {
+/// The `traceEvents` array as it is being written: each event goes straight
+/// to the writer.
+struct Events<'w, W: Write> {
+    /// Where the document goes: a buffered file, or a `Vec<u8>` for [`document_named`].
+    out: &'w mut W,
+    /// Whether an event has been written, so the next one needs a comma first.
+    any: bool,
+}
+
+impl<W: Write> Events<'_, W> {
+    /// Writes one event into the array.
+    fn push(&mut self, event: Value) -> io::Result<()> {
+        if self.any {
+            self.out.write_all(b",")?;
+        }
+        self.any = true;
+        serde_json::to_writer(&mut *self.out, &event)?;
+        Ok(())
+    }
+}
+
+/// Writes the events of one run, as process `pid` named `name`.
+fn run<W: Write>(
+    trace: &Trace,
+    name_of_run: &str,
+    pid: usize,
+    out: &mut Events<'_, W>,
+) -> io::Result<()> {
     let mut process = name_of_run.to_owned();
     if !trace.complete {
         process.push_str(" (interrupted)");
     }
-    out.push(metadata("process_name", pid, 0, json!({ "name": process })));
+    out.push(metadata("process_name", pid, 0, json!({ "name": process })))?;
     out.push(metadata(
         "process_sort_index",
         pid,
         0,
         json!({ "sort_index": pid }),
-    ));
+    ))?;
 
     let lanes: Vec<LaneView> = model::lanes(trace);
     // Threads are numbered from 1 in picture order: customers, then tellers.
@@ -131,13 +163,13 @@ fn run(trace: &Trace, name_of_run: &str, pid: usize, out: &mut Vec<Value>) {
         if lane.outcome == Some(Outcome::Abandoned) {
             label.push_str(" (abandoned)");
         }
-        out.push(metadata("thread_name", pid, tid, json!({ "name": label })));
+        out.push(metadata("thread_name", pid, tid, json!({ "name": label })))?;
         out.push(metadata(
             "thread_sort_index",
             pid,
             tid,
             json!({ "sort_index": tid }),
-        ));
+        ))?;
 
         let (cat, who) = match lane.lane {
             Lane::Customer(id) => ("customer", customers.get(&id).copied()),
@@ -185,14 +217,14 @@ fn run(trace: &Trace, name_of_run: &str, pid: usize, out: &mut Vec<Value>) {
                 "ts": us(seg.start_ms),
                 "dur": us((seg.end_ms - seg.start_ms).max(0.0)),
                 "args": args,
-            }));
+            }))?;
         }
         for &t in lane.polls.iter().filter(|t| t.is_finite()) {
             out.push(json!({
                 "name": "poll", "cat": cat, "ph": "i", "s": "t",
                 "pid": pid, "tid": tid, "ts": us(t),
                 "args": { "found": false, "zh": "查看" },
-            }));
+            }))?;
         }
     }
     if tid_of.contains_key(&Lane::Bank) {
@@ -201,13 +233,13 @@ fn run(trace: &Trace, name_of_run: &str, pid: usize, out: &mut Vec<Value>) {
             pid,
             bank_tid,
             json!({ "name": "bank" }),
-        ));
+        ))?;
         out.push(metadata(
             "thread_sort_index",
             pid,
             bank_tid,
             json!({ "sort_index": bank_tid }),
-        ));
+        ))?;
     }
 
     // The moments a slice does not show: walking in, leaving, giving up.
@@ -240,50 +272,62 @@ fn run(trace: &Trace, name_of_run: &str, pid: usize, out: &mut Vec<Value>) {
         out.push(json!({
             "name": word, "cat": cat, "ph": "i", "s": "t",
             "pid": pid, "tid": tid, "ts": e.t_us, "args": args,
-        }));
+        }))?;
     }
+    Ok(())
 }
 
-/// The Chrome trace-event document for one or more runs (one process per
-/// run/style, pids 1, 2, ... in the order given), each named after its style.
-pub fn document(traces: &[&Trace]) -> Value {
+/// Writes the document for `runs` (one process per run, pids 1, 2, ... in
+/// the order given) to `out`: the settings first, then the events, run by run.
+fn stream(runs: &[(&Trace, &str)], out: &mut impl Write) -> io::Result<()> {
+    let other = json!({ "generator": "bank-queue", "schema": crate::trace::SCHEMA });
+    out.write_all(br#"{"displayTimeUnit":"ms","otherData":"#)?;
+    serde_json::to_writer(&mut *out, &other)?;
+    out.write_all(br#","traceEvents":["#)?;
+    let mut events = Events { out, any: false };
+    for (i, (trace, name)) in runs.iter().enumerate() {
+        run(trace, name, i + 1, &mut events)?;
+    }
+    out.write_all(b"]}")
+}
+
+/// Hands `traces` to `then`, each named after its style ([`default_name`]).
+fn named_by_style<T>(traces: &[&Trace], then: impl FnOnce(&[(&Trace, &str)]) -> T) -> T {
     let names: Vec<String> = traces.iter().map(|t| default_name(t)).collect();
     let runs: Vec<(&Trace, &str)> = traces
         .iter()
         .zip(&names)
         .map(|(t, n)| (*t, n.as_str()))
         .collect();
-    document_named(&runs)
+    then(&runs)
+}
+
+/// The Chrome trace-event document for one or more runs (one process per
+/// run/style, pids 1, 2, ... in the order given), each named after its style.
+pub fn document(traces: &[&Trace]) -> Value {
+    named_by_style(traces, document_named)
 }
 
 /// [`document`] with a process name of your choosing per run: `compare`
 /// names two runs of the same style after their files.
+///
+/// The same bytes [`write_named`] writes, read back: whole in memory, so for
+/// tests and small runs; a file is better written with [`write_named`].
 pub fn document_named(runs: &[(&Trace, &str)]) -> Value {
-    let mut events = Vec::new();
-    for (i, (trace, name)) in runs.iter().enumerate() {
-        run(trace, name, i + 1, &mut events);
-    }
-    json!({
-        "traceEvents": events,
-        "displayTimeUnit": "ms",
-        "otherData": { "generator": "bank-queue", "schema": crate::trace::SCHEMA },
-    })
+    let mut bytes = Vec::new();
+    stream(runs, &mut bytes).expect("writing JSON into a Vec<u8> cannot fail");
+    serde_json::from_slice(&bytes).expect("the events were written as JSON just now")
 }
 
-/// Writes [`document`] to `path`, whole or not at all.
-pub fn write(traces: &[&Trace], path: &Path) -> std::io::Result<()> {
-    write_document(&document(traces), path)
+/// Writes [`document`] to `path`, whole or not at all, event by event.
+pub fn write(traces: &[&Trace], path: &Path) -> io::Result<()> {
+    named_by_style(traces, |runs| write_named(runs, path))
 }
 
-/// Writes [`document_named`] to `path`, whole or not at all.
-pub fn write_named(runs: &[(&Trace, &str)], path: &Path) -> std::io::Result<()> {
-    write_document(&document_named(runs), path)
-}
-
-/// Writes a document to `path`, whole or not at all.
-fn write_document(doc: &Value, path: &Path) -> std::io::Result<()> {
+/// Writes [`document_named`] to `path`, whole or not at all, event by event.
+pub fn write_named(runs: &[(&Trace, &str)], path: &Path) -> io::Result<()> {
     write_atomically(path, |out| {
-        serde_json::to_writer(&mut *out, doc)?;
+        stream(runs, out)?;
         out.write_all(b"\n")
     })
 }
