@@ -11,7 +11,7 @@ use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use bank_queue_tests::client::{Client, PATIENCE, bank_of, recorded_bank};
+use bank_queue_tests::client::{Client, PATIENCE, bank_of, recorded_bank_of, recorded_until};
 use common::bank::{Config, Embedded, serve};
 use common::protocol::Reply;
 use common::timeline::{Event, Kind, Lane, Recorder};
@@ -30,27 +30,6 @@ fn noise(len: usize) -> Vec<u8> {
 }
 
 /// Everything `recorder` has recorded until `found` holds of it, or panics
-/// after [`PATIENCE`].
-fn recorded_until(
-    recorder: &Recorder,
-    origin: Instant,
-    seen: &mut Vec<Event>,
-    found: impl Fn(&[Event]) -> bool,
-) {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        seen.extend(recorder.take(origin));
-        if found(seen) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "never recorded; recorded: {seen:#?}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 /// The moments recorded on `lane`, as kinds.
 fn on_lane(events: &[Event], lane: Lane) -> Vec<Kind> {
     events
@@ -208,13 +187,7 @@ fn speaking_out_of_turn_in_the_queue_is_refused_and_the_queue_moves_on() {
 fn a_customer_who_leaves_the_queue_is_abandoned_and_the_next_is_called() {
     let recorder = Recorder::new();
     let origin = Instant::now();
-    let bank = recorded_bank(
-        Config {
-            tellers: 1,
-            ..Config::default()
-        },
-        &recorder,
-    );
+    let bank = recorded_bank_of(1, &recorder);
     let mut ana = Client::enter(bank.addr());
     let mut bo = Client::enter(bank.addr());
     let mut cy = Client::enter(bank.addr());
@@ -268,13 +241,7 @@ fn a_customer_who_leaves_the_queue_is_abandoned_and_the_next_is_called() {
 fn a_called_customer_who_leaves_is_given_up_at_once() {
     let recorder = Recorder::new();
     let origin = Instant::now();
-    let bank = recorded_bank(
-        Config {
-            tellers: 1,
-            ..Config::default()
-        },
-        &recorder,
-    );
+    let bank = recorded_bank_of(1, &recorder);
     let mut gone = Client::enter(bank.addr());
     let mut next = Client::enter(bank.addr());
     let g = gone.take_ticket("gone", 10_000);

@@ -8,11 +8,11 @@
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::bank::{Config, Embedded};
 use common::protocol::{MAX_LINE, Reply, TicketNo, printable};
-use common::timeline::Recorder;
+use common::timeline::{Event, Recorder};
 
 /// How long a client waits for any expected line before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -37,6 +37,39 @@ pub fn bank_of(tellers: u32) -> Embedded {
 /// A bank that records into `recorder`.
 pub fn recorded_bank(config: Config, recorder: &Recorder) -> Embedded {
     tracing::subscriber::with_default(recorder.subscriber(), || bank(config))
+}
+
+/// A bank with `tellers` tellers and the default settings, recording into `recorder`.
+pub fn recorded_bank_of(tellers: u32, recorder: &Recorder) -> Embedded {
+    recorded_bank(
+        Config {
+            tellers,
+            ..Config::default()
+        },
+        recorder,
+    )
+}
+
+/// Adds to `seen` everything `recorder` records (times from `origin`) until
+/// `found` holds of it; panics after [`PATIENCE`].
+pub fn recorded_until(
+    recorder: &Recorder,
+    origin: Instant,
+    seen: &mut Vec<Event>,
+    found: impl Fn(&[Event]) -> bool,
+) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        seen.extend(recorder.take(origin));
+        if found(seen) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never recorded; recorded: {seen:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// A client of the bank.

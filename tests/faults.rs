@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use bank_queue_tests::client::{Client, PATIENCE, bank, recorded_bank};
+use bank_queue_tests::client::{Client, PATIENCE, bank, recorded_bank, recorded_until};
 use bank_queue_tests::crowd;
 use common::bank::Config;
 use common::demo;
@@ -26,24 +26,6 @@ use common::timeline::{Event, Kind, Lane, Recorder};
 use common::trace::Outcome;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
-
-/// Everything recorded until `found` holds of it; panics after [`PATIENCE`].
-fn recorded_until(
-    recorder: &Recorder,
-    origin: Instant,
-    seen: &mut Vec<Event>,
-    found: impl Fn(&[Event]) -> bool,
-) {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        seen.extend(recorder.take(origin));
-        if found(seen) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never recorded; got {seen:#?}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 /// The bank's own moments (front door and tellers), in order.
 fn bank_side(events: &[Event]) -> impl Iterator<Item = &Event> {

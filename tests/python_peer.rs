@@ -16,8 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use bank_queue_tests::client::recorded_bank;
-use common::bank::Config;
+use bank_queue_tests::client::recorded_bank_of;
 use common::scenario::{Generate, Scenario, ServiceTime};
 use common::sim;
 use common::timeline::{Event, Kind, Lane, Recorder};
@@ -149,13 +148,7 @@ fn the_python_peer_serves_everyone_and_reports_consistent_figures() {
     let scenario = scene();
     let recorder = Recorder::new();
     let origin = Instant::now();
-    let bank = recorded_bank(
-        Config {
-            tellers: scenario.tellers,
-            ..Config::default()
-        },
-        &recorder,
-    );
+    let bank = recorded_bank_of(scenario.tellers, &recorder);
     let json = serde_json::to_value(&scenario).expect("a scenario serialises");
     let out = run_peer(bank.addr(), &json);
     bank.stop();
@@ -232,13 +225,7 @@ fn a_customer_the_bank_refuses_is_abandoned_and_the_others_are_served() {
     json["customers"][1]["name"] = "no way".into();
     let recorder = Recorder::new();
     let origin = Instant::now();
-    let bank = recorded_bank(
-        Config {
-            tellers: scenario.tellers,
-            ..Config::default()
-        },
-        &recorder,
-    );
+    let bank = recorded_bank_of(scenario.tellers, &recorder);
     let out = run_peer(bank.addr(), &json);
     bank.stop();
 

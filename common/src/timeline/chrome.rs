@@ -39,18 +39,6 @@ use super::model::{self, LaneView, State};
 use super::{Kind, Lane};
 use crate::trace::{CustomerRecord, Outcome, Trace, write_atomically};
 
-/// The slice name of a state: short, English, what the viewer shows on the slice.
-fn name(state: State) -> &'static str {
-    match state {
-        State::Blocked => "blocked",
-        State::Errand => "running (errand)",
-        State::Ready => "ready",
-        State::Counter => "at the counter",
-        State::Calling => "calling",
-        State::Serving => "serving",
-    }
-}
-
 /// Milliseconds to the file's microseconds, kept to whole nanoseconds.
 fn us(ms: f64) -> f64 {
     (ms * 1_000_000.0).round() / 1000.0
@@ -209,7 +197,7 @@ fn run<W: Write>(
                 Lane::Bank => {}
             }
             out.push(json!({
-                "name": name(seg.state),
+                "name": seg.state.name(),
                 "cat": cat,
                 "ph": "X",
                 "pid": pid,

@@ -48,6 +48,18 @@ impl State {
         State::Serving,
     ];
 
+    /// The short English name: what a viewer shows on a slice or a tooltip.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Blocked => "blocked",
+            State::Errand => "running (errand)",
+            State::Ready => "ready",
+            State::Counter => "at the counter",
+            State::Calling => "calling",
+            State::Serving => "serving",
+        }
+    }
+
     /// English and Chinese, for legends.
     pub fn label(self) -> (&'static str, &'static str) {
         match self {

@@ -90,13 +90,10 @@ fn run_customers(style: Style, scenario: Scenario, task: &ChildTask) -> ExitCode
         eprintln!("error: {refusal}");
         return ExitCode::from(2);
     }
-    // Recorded without `tracing-subscriber`'s registry, which cannot hold
-    // more than 4096 threads (ten thousand sync customers have a thread each).
+    // Recorded as every demo records (without `tracing-subscriber`'s
+    // registry, which cannot hold ten thousand sync customers' threads).
     let recorder = Recorder::new();
-    if let Err(err) = tracing::subscriber::set_global_default(recorder.standalone()) {
-        eprintln!("error: cannot record the run: {err}");
-        return ExitCode::FAILURE;
-    }
+    demo::install(&recorder, style, &scenario);
     // A bar on stderr, when it is a terminal: the parent's stderr is ours.
     let watch = Watch {
         interrupt: None,

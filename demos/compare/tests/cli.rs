@@ -23,7 +23,13 @@ const STYLES: [&str; 4] = [
 
 /// Runs compare with `args` (colour off), expects `code`; returns stdout and stderr.
 fn compare(args: &[&str], code: i32) -> (String, String) {
-    let out = cargo_bin_cmd!("compare")
+    finish(cargo_bin_cmd!("compare"), args, code)
+}
+
+/// Runs `command` with `args` (colour off, no bank from the environment),
+/// expects `code`; returns stdout and stderr.
+fn finish(mut command: assert_cmd::Command, args: &[&str], code: i32) -> (String, String) {
+    let out = command
         .args(args)
         .env("NO_COLOR", "1")
         .env_remove("BANK_QUEUE_BANK")
@@ -291,22 +297,12 @@ fn kept_traces_are_compared_again_from_their_files() {
 /// Runs compare under an open-file limit of 256 (soft and hard), so that
 /// runs are refused at the same sizes on any machine.
 fn compare_with_256_files(args: &[&str], code: i32) -> (String, String) {
-    let exe = assert_cmd::cargo::cargo_bin!("compare");
-    let out = assert_cmd::Command::new("sh")
+    let mut shell = assert_cmd::Command::new("sh");
+    shell
         .arg("-c")
         .arg("ulimit -n 256 && exec \"$0\" \"$@\"")
-        .arg(exe)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("BANK_QUEUE_BANK")
-        .timeout(Duration::from_secs(120))
-        .assert()
-        .code(code);
-    let output = out.get_output();
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+        .arg(assert_cmd::cargo::cargo_bin!("compare"));
+    finish(shell, args, code)
 }
 
 #[test]

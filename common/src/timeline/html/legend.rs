@@ -91,13 +91,5 @@ pub(super) fn class(state: State) -> &'static str {
 
 /// A state in a tooltip: short English and the lecture's word.
 pub(super) fn word(state: State) -> String {
-    let english = match state {
-        State::Blocked => "blocked",
-        State::Errand => "running (errand)",
-        State::Ready => "ready",
-        State::Counter => "at the counter",
-        State::Calling => "calling",
-        State::Serving => "serving",
-    };
-    format!("{english} {}", state.label().1)
+    format!("{} {}", state.name(), state.label().1)
 }
