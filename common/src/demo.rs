@@ -444,7 +444,8 @@ pub fn main(style: Style, customers: Customers) -> ExitCode {
             style.mechanism()
         ))
         .after_help(format!(
-            "Walkthrough: docs/index.md. Example: cargo run -p {} -- --customers 8 --tellers 3",
+            "Walkthrough: {}. Example: cargo run -p {} -- --customers 8 --tellers 3",
+            style.walkthrough(),
             style.name()
         ));
     let args = match Cli::from_arg_matches(&command.get_matches()) {

@@ -75,6 +75,17 @@ impl Style {
         }
     }
 
+    /// Its walkthrough, from the workspace's root: the lecture's words, the
+    /// code, a real run and exercises.
+    pub fn walkthrough(self) -> &'static str {
+        match self {
+            Style::SyncBlocking => "docs/01-sync-blocking.md",
+            Style::SyncNonblocking => "docs/02-sync-nonblocking.md",
+            Style::AsyncBlocking => "docs/03-async-blocking.md",
+            Style::AsyncNonblocking => "docs/04-async-nonblocking.md",
+        }
+    }
+
     /// How this style's customers wait, as recorded in the timeline.
     pub fn wait_how(self) -> WaitHow {
         match self {

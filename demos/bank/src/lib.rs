@@ -28,7 +28,12 @@ pub const DEFAULT_PORT: u16 = 7878;
 /// The bank alone: a TCP server that a class can queue at with `nc`, and that
 /// the demos can share with `--bank ADDR`.
 #[derive(Debug, Parser)]
-#[command(name = "bank", version)]
+#[command(
+    name = "bank",
+    version,
+    after_help = "What the bank promises, and the test behind each promise: docs/bank-guarantees.md.\n\
+                  The scene it serves: docs/00-overview.md."
+)]
 pub struct Args {
     /// Where to listen: HOST:PORT, or a bare PORT on the loopback address.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878", value_parser = parse_listen)]

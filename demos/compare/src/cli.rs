@@ -46,7 +46,9 @@ before they start, with a message naming the limit and the largest run that fits
 Exit codes: 0 every run served everyone (with --scale, refused runs are part of
 the table); 1 a run failed or lost customers, a style was refused (without
 --scale), or a file could not be written; 2 a bad flag or file, or no run fits
-this machine at all; 130 interrupted (Ctrl-C): every child process is stopped.";
+this machine at all; 130 interrupted (Ctrl-C): every child process is stopped.
+
+Walkthrough: docs/05-compare.md (and docs/00-overview.md for the lecture).";
 
 /// `compare`'s command line.
 #[derive(Parser, Debug)]
