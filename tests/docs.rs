@@ -10,8 +10,9 @@
 //!   after the command may say `# exits with N` (the command is meant to
 //!   fail, with that code) or `# in another terminal` (it is a server: it
 //!   runs in the background until the page is done, and the next command
-//!   waits until its `--listen` port answers). Every `cargo run` written
-//!   as inline code in the prose runs too.
+//!   waits until its `--listen` port answers; `cargo run -p bank` is always
+//!   such a server). Every `cargo run` written as inline code in the prose
+//!   runs too.
 //! - ` ```text output `: right after a ` ```sh ` block, the real output of
 //!   that block's last command (its stdout, then its stderr). Here it must
 //!   have the shape the tool prints today: the same words in the same
@@ -385,13 +386,28 @@ impl Shown {
                     .unwrap_or_else(|_| panic!("line {}: `exits with` takes a number", at + 1))
             })
             .unwrap_or(0);
-        Some(Shown {
+        let mut shown = Shown {
             shown: command.to_string(),
             at,
             exits_with,
             background: comment.contains("in another terminal"),
             output: None,
-        })
+        };
+        // The bank alone serves until stopped, wherever it is shown.
+        shown.background |= shown.package() == Some("bank")
+            && exits_with == 0
+            && !shown.shown.contains("--help");
+        Some(shown)
+    }
+
+    /// The package a `cargo run -p NAME` runs.
+    fn package(&self) -> Option<&str> {
+        self.shown
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .windows(2)
+            .find(|pair| pair[0] == "-p" || pair[0] == "--package")
+            .map(|pair| pair[1])
     }
 
     /// The command to run: cargo kept quiet, and sped up unless `real`
@@ -413,12 +429,8 @@ impl Shown {
     /// speed they ran at).
     fn takes_speed(&self) -> bool {
         let words: Vec<&str> = self.shown.split_whitespace().collect();
-        let package = words
-            .windows(2)
-            .find(|pair| pair[0] == "-p" || pair[0] == "--package")
-            .map(|pair| pair[1]);
         let runs_customers = matches!(
-            package,
+            self.package(),
             Some(
                 "sync-blocking"
                     | "sync-nonblocking"
@@ -450,32 +462,39 @@ struct Servers {
 }
 
 impl Servers {
-    /// Starts a server and waits until its `--listen` port answers.
+    /// Starts a server and waits until its `--listen` port (the bank's
+    /// 7878 if none is given) answers.
     fn start(&mut self, command: &Shown, dir: &Path, speed_up: bool) {
-        let port = command
+        let listen = command
             .shown
             .split_whitespace()
             .skip_while(|w| *w != "--listen")
-            .nth(1)
-            .and_then(|addr| addr.rsplit(':').next())
-            .and_then(|port| port.parse::<u16>().ok())
-            .unwrap_or_else(|| {
-                panic!(
-                    "`{}` runs in another terminal: give it --listen PORT",
-                    command.shown
-                )
-            });
-        let child = shell(&command.to_run(speed_up), dir)
+            .nth(1);
+        let port = match listen {
+            None => 7878,
+            Some(addr) => addr
+                .rsplit(':')
+                .next()
+                .and_then(|port| port.parse::<u16>().ok())
+                .unwrap_or_else(|| panic!("`{}`: --listen takes a port", command.shown)),
+        };
+        let mut child = shell(&command.to_run(speed_up), dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("sh can start");
-        self.running.push(child);
         let until = Instant::now() + COMMAND_TIMEOUT;
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            let exited = child.try_wait().expect("waiting works");
+            assert!(
+                exited.is_none(),
+                "`{}` stopped before it listened: {exited:?}",
+                command.shown
+            );
             assert!(Instant::now() < until, "`{}` never listened", command.shown);
             std::thread::sleep(Duration::from_millis(100));
         }
+        self.running.push(child);
     }
 }
 
