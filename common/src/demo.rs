@@ -40,7 +40,7 @@ use crate::scenario::{Customer, Scenario};
 use crate::style::Style;
 use crate::timeline::{Event, Kind, Lane, Recorder, chrome, model, swimlane};
 use crate::trace::{CustomerRecord, Outcome, SCHEMA, Trace};
-use crate::{metrics, process, sim};
+use crate::{metrics, plural, process, sim};
 
 /// What a style's customers get to know before they walk in.
 #[derive(Clone, Debug)]
@@ -538,11 +538,11 @@ fn show(run: &Run, args: &SharedArgs) -> ExitCode {
     }
     if let Some(cut) = run.interrupted {
         let mut line = format!(
-            "interrupted by {} after {:.1} s: {} of {} customers served",
+            "interrupted by {} after {:.1} s: {} of {} served",
             cut.by,
             cut.after.as_secs_f64(),
             run.trace.metrics.served,
-            run.trace.customers.len()
+            plural::count(run.trace.customers.len(), "customer")
         );
         for file in &written {
             line.push_str("; ");

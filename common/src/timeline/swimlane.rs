@@ -64,6 +64,7 @@ use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
 use super::Lane;
 use super::model::{self, LaneView, State};
+use crate::plural;
 use crate::trace::{Outcome, Trace};
 
 /// How to draw.
@@ -680,9 +681,9 @@ fn summary(trace: &Trace, width: usize) -> String {
         (
             "threads",
             format!(
-                "peak {}   customers' moments came from {} thread(s)",
+                "peak {}   customers' moments came from {}",
                 p.threads_peak,
-                customer_threads(trace)
+                plural::count(customer_threads(trace), "thread")
             ),
         ),
         (
@@ -769,10 +770,10 @@ pub fn render(trace: &Trace, options: &Options) -> String {
         |v| v.get_name().to_owned(),
     );
     let mut facts = format!(
-        "  one column = {} ms; {} customers, {} tellers, {policy}",
+        "  one column = {} ms; {}, {}, {policy}",
         number(axis.step_ms),
-        trace.customers.len(),
-        trace.tellers.len(),
+        plural::count(trace.customers.len(), "customer"),
+        plural::count(trace.tellers.len(), "teller"),
     );
     if !trace.complete {
         facts.push_str(" (interrupted run: what was recorded)");

@@ -53,6 +53,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use common::limits::{self, Limits, Needs};
+use common::plural;
 use common::scale::{Outcome, Point};
 use common::scenario::Scenario;
 use common::sim;
@@ -235,8 +236,9 @@ async fn four_styles(cli: &Cli) -> ExitCode {
             Ok(finished) => {
                 if !(finished.all_served && finished.trace.complete) {
                     trouble.push(format!(
-                        "{style}: {} of {customers} customers were not served",
-                        finished.trace.metrics.abandoned
+                        "{style}: {} of {} were not served",
+                        finished.trace.metrics.abandoned,
+                        plural::count(customers, "customer")
                     ));
                 }
                 runs.push((finished.trace, style.scene().to_owned()));
@@ -479,9 +481,9 @@ fn finish(ok: bool, trouble: &[String]) -> ExitCode {
 fn scene_words(scenario: &Scenario) -> String {
     let mut words = Vec::new();
     if !scenario.customers.is_empty() {
-        words.push(format!("{} customers", scenario.customers.len()));
+        words.push(plural::count(scenario.customers.len(), "customer"));
     }
-    words.push(format!("{} tellers", scenario.tellers));
+    words.push(plural::count(scenario.tellers, "teller"));
     words.push(format!("{:?}", scenario.policy).to_lowercase());
     if let Some(seed) = scenario.seed {
         words.push(format!("seed {seed}"));

@@ -22,6 +22,7 @@ use std::io::IsTerminal as _;
 
 use common::flags::SharedArgs;
 use common::limits::{Limits, Needs};
+use common::plural;
 use common::scale::{Outcome, Point};
 use common::scenario::Scenario;
 use common::style::Style;
@@ -159,7 +160,11 @@ fn announce(runner: Runner, n: u32, round: u32, repeat: u32) {
         } else {
             String::new()
         };
-        eprintln!("compare: {} with {n} customers{round}", runner.name());
+        eprintln!(
+            "compare: {} with {}{round}",
+            runner.name(),
+            plural::count(n, "customer")
+        );
     }
 }
 
@@ -336,15 +341,15 @@ pub fn table(points: &[Point], repeat: u32) -> Table {
                 Outcome::Refused { reason } => {
                     cells.push("refused".to_owned());
                     notes.push(format!(
-                        "{runner}, {} customers: refused. {reason}",
-                        p.customers
+                        "{runner}, {}: refused. {reason}",
+                        plural::count(p.customers, "customer")
                     ));
                 }
                 Outcome::Failed { error } => {
                     cells.push("failed".to_owned());
                     notes.push(format!(
-                        "{runner}, {} customers: failed: {error}",
-                        p.customers
+                        "{runner}, {}: failed: {error}",
+                        plural::count(p.customers, "customer")
                     ));
                 }
             }
@@ -409,8 +414,9 @@ pub fn against_peer(points: &[Point]) -> Vec<String> {
             }
         };
         lines.push(format!(
-            "{n} customers: async-nonblocking / {}: CPU {} ({:.0} / {:.0} ms), peak RSS {} \
+            "{}: async-nonblocking / {}: CPU {} ({:.0} / {:.0} ms), peak RSS {} \
              ({:.1} / {:.1} MiB); efficiency {:.2} / {:.2}",
+            plural::count(n, "customer"),
             peer::RUNNER,
             ratio(cpu(rust), cpu(python)),
             cpu(rust),

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use super::timelines::WIDTH;
 use super::{esc, fixed, group, mib, ms, ratio};
+use crate::plural;
 use crate::scale::{Outcome as Ending, Point};
 use crate::style::Style;
 use crate::trace::Metrics;
@@ -168,9 +169,10 @@ fn scale_notes(scale: &[Point]) -> Vec<(usize, String)> {
             Some((
                 i,
                 format!(
-                    "{} at {} customers — {what}",
+                    "{} at {} {} — {what}",
                     p.runner,
-                    group(f64::from(p.customers))
+                    group(f64::from(p.customers)),
+                    plural::noun(p.customers, "customer")
                 ),
             ))
         })
@@ -450,10 +452,11 @@ fn panel_series(
         put!(
             page,
             "<path d=\"{}\" fill=\"{fill}\" stroke=\"{colour}\" stroke-width=\"1.5\">\
-             <title>{} · {} customers · {}{}</title></path>\n",
+             <title>{} · {} {} · {}{}</title></path>\n",
             marker(index, plot.x(c), plot.y(v)),
             esc(runner),
             group(c),
+            plural::noun(c, "customer"),
             (panel.show)(v),
             if complete { "" } else { " (incomplete)" }
         );
