@@ -688,7 +688,13 @@ fn summary(trace: &Trace, width: usize) -> String {
         ),
         (
             "CPU",
-            format!("user {}   sys {}", ms(p.cpu_user_ms), ms(p.cpu_sys_ms)),
+            // The total is the customers'; its split is the process's ratio.
+            format!(
+                "{} (user {} + sys {})",
+                ms(p.cpu_ms()),
+                number(p.cpu_user_ms),
+                number(p.cpu_sys_ms)
+            ),
         ),
         (
             "switches",

@@ -223,6 +223,15 @@ pub fn median(runs: &[Metrics]) -> Metrics {
     let pn = |get: fn(&ProcessFigures) -> u64| {
         middle(runs.iter().map(|m| get(&m.process) as f64).collect()).round() as u64
     };
+    // The CPU time shown is the median of the runs' totals (the sum of two
+    // medians is not one); it is split in the ratio of the two medians.
+    let cpu_ms = p(ProcessFigures::cpu_ms);
+    let (user, sys) = (p(|p| p.cpu_user_ms), p(|p| p.cpu_sys_ms));
+    let user_share = if user + sys > 0.0 {
+        user / (user + sys)
+    } else {
+        0.0
+    };
     Metrics {
         makespan_ms: f(|m| m.makespan_ms),
         ideal_makespan_ms: f(|m| m.ideal_makespan_ms),
@@ -238,8 +247,8 @@ pub fn median(runs: &[Metrics]) -> Metrics {
         abandoned: runs.iter().map(|m| m.abandoned).max().unwrap_or(0),
         process: ProcessFigures {
             threads_peak: pn(|p| p.threads_peak),
-            cpu_user_ms: p(|p| p.cpu_user_ms),
-            cpu_sys_ms: p(|p| p.cpu_sys_ms),
+            cpu_user_ms: cpu_ms * user_share,
+            cpu_sys_ms: cpu_ms * (1.0 - user_share),
             max_rss_kib: pn(|p| p.max_rss_kib),
             ctx_switches_voluntary: pn(|p| p.ctx_switches_voluntary),
             ctx_switches_involuntary: pn(|p| p.ctx_switches_involuntary),
@@ -333,7 +342,7 @@ pub fn table(points: &[Point], repeat: u32) -> Table {
                         format!("{:.2}", m.efficiency),
                         m.process.threads_peak.to_string(),
                         table::mib(m.process.max_rss_kib),
-                        table::cpu(m.process.cpu_user_ms + m.process.cpu_sys_ms),
+                        table::cpu(m.process.cpu_ms()),
                         (m.process.ctx_switches_voluntary + m.process.ctx_switches_involuntary)
                             .to_string(),
                     ]);
@@ -404,7 +413,7 @@ pub fn against_peer(points: &[Point]) -> Vec<String> {
         else {
             continue;
         };
-        let cpu = |m: &Metrics| m.process.cpu_user_ms + m.process.cpu_sys_ms;
+        let cpu = |m: &Metrics| m.process.cpu_ms();
         let rss = |m: &Metrics| m.process.max_rss_kib as f64 / 1024.0;
         let ratio = |a: f64, b: f64| {
             if b > 0.0 {
@@ -458,6 +467,27 @@ mod tests {
             15.0
         );
         assert_eq!(median(&[]).makespan_ms, 0.0);
+    }
+
+    #[test]
+    fn the_median_cpu_time_is_the_median_of_the_totals() {
+        let cpu = |user_ms: f64, sys_ms: f64| Metrics {
+            process: ProcessFigures {
+                cpu_user_ms: user_ms,
+                cpu_sys_ms: sys_ms,
+                ..ProcessFigures::default()
+            },
+            ..Metrics::default()
+        };
+        // Totals 10, 10 and 11: the median is 10, though the median user
+        // time (5) and the median sys time (6) add up to 11.
+        let m = median(&[cpu(10.0, 0.0), cpu(0.0, 10.0), cpu(5.0, 6.0)]);
+        assert!((m.process.cpu_ms() - 10.0).abs() < 1e-9, "{:?}", m.process);
+        assert!(
+            m.process.cpu_user_ms < m.process.cpu_sys_ms,
+            "{:?}",
+            m.process
+        );
     }
 
     #[test]

@@ -48,7 +48,7 @@ const PANELS: [Panel; 4] = [
     Panel {
         title: "CPU time, user + sys (ms)",
         log: true,
-        value: |m| m.process.cpu_user_ms + m.process.cpu_sys_ms,
+        value: |m| m.process.cpu_ms(),
         show: ms,
     },
 ];
@@ -551,7 +551,7 @@ fn scale_table(page: &mut String, chart: &Chart) {
                     ratio(m.efficiency),
                     group(m.process.threads_peak as f64),
                     mib(m.process.max_rss_kib),
-                    ms(m.process.cpu_user_ms + m.process.cpu_sys_ms),
+                    ms(m.process.cpu_ms()),
                     if *complete { "ran" } else { "incomplete" }
                 );
             }
