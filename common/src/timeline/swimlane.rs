@@ -705,17 +705,33 @@ fn summary(trace: &Trace, width: usize) -> String {
         ),
         ("memory", format!("peak RSS {rss}")),
     ];
-    let key_width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 2;
+    lines
+        .into_iter()
+        .map(|(key, value)| summary_line(key, &value, width))
+        .collect()
+}
+
+/// The summary's key column: its widest key, `turnaround`, and two spaces.
+const KEY_WIDTH: usize = "turnaround".len() + 2;
+
+/// One line of the summary, `key` in bold and `value` in the summary's
+/// column, wrapped to `width`; ends with a newline. The driver adds its own
+/// lines after the picture with it (`trace       written to run.json`).
+/// Widths below [`MIN_WIDTH`] are taken as [`MIN_WIDTH`], as in [`render`].
+pub fn summary_line(key: &str, value: &str, width: usize) -> String {
+    debug_assert!(
+        key.len() + 2 <= KEY_WIDTH,
+        "{key:?} is wider than KEY_WIDTH"
+    );
+    let width = width.max(MIN_WIDTH);
+    let text = format!("{}{value}", pad(key, KEY_WIDTH));
     let mut out = String::new();
-    for (key, value) in lines {
-        let text = format!("{}{value}", pad(key, key_width));
-        for (i, line) in wrap(&text, width, key_width).into_iter().enumerate() {
-            if i == 0 {
-                let (k, rest) = line.split_at(key.len().min(line.len()));
-                let _ = writeln!(out, "{}{rest}", paint(bold(), k));
-            } else {
-                let _ = writeln!(out, "{line}");
-            }
+    for (i, line) in wrap(&text, width, KEY_WIDTH).into_iter().enumerate() {
+        if i == 0 {
+            let (k, rest) = line.split_at(key.len().min(line.len()));
+            let _ = writeln!(out, "{}{rest}", paint(bold(), k));
+        } else {
+            let _ = writeln!(out, "{line}");
         }
     }
     out

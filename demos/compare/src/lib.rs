@@ -261,6 +261,7 @@ async fn four_styles(cli: &Cli) -> ExitCode {
         .map(|(t, _)| format!("{} {}", t.style.name(), t.style.chinese()))
         .collect();
     let written = show(cli, &intro, &runs, &labels, &[]);
+    say_kept(&launcher);
     finish(written && trouble.is_empty() && refused == 0, &trouble)
 }
 
@@ -365,6 +366,7 @@ async fn at_scale(cli: &Cli, counts: &[u32]) -> ExitCode {
         .map(|(t, _)| format!("{} {}", t.style.name(), t.style.chinese()))
         .collect();
     let written = write_files(cli, &runs, &labels, &results.points);
+    say_kept(&launcher);
 
     let ran = |p: &Point| matches!(p.result, Outcome::Ran { .. } | Outcome::Failed { .. });
     if !results.points.iter().any(ran) {
@@ -457,6 +459,29 @@ fn report(written: std::io::Result<()>, what: &str, path: &Path) -> bool {
             false
         }
     }
+}
+
+/// Says on stderr which traces `--trace-dir` kept, if it was given.
+fn say_kept(launcher: &Launcher) {
+    let Some((dir, kept)) = launcher.kept() else {
+        return;
+    };
+    let name = |path: &PathBuf| {
+        path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into(),
+        )
+    };
+    let names = match kept.as_slice() {
+        [] => String::new(),
+        [first, .., last] if kept.len() > 4 => format!(": {} … {}", name(first), name(last)),
+        all => format!(": {}", all.iter().map(name).collect::<Vec<_>>().join(", ")),
+    };
+    eprintln!(
+        "compare: kept {} in {}{names}",
+        plural::count(kept.len(), "trace file"),
+        dir.display()
+    );
 }
 
 /// Says what stopped the program; gives its exit code.
