@@ -61,7 +61,9 @@ pub enum Outcome {
 /// customer's: when they learned of the call. With the bank elsewhere,
 /// `called_ms` is `noticed_ms` less the time the `CALL` line sat unread in the
 /// customer's socket (the `unread_us` of their `called` event, from the
-/// kernel's arrival stamp), or `noticed_ms` itself when that is unknown.
+/// kernel's arrival stamp), or `noticed_ms` itself when that is unknown; and
+/// `done_ms` is likewise when `DONE` reached the socket (the `unread_us` of
+/// their `served` event), not when the customer got round to reading it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CustomerRecord {
     /// Index in the scenario.

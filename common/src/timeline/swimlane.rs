@@ -919,8 +919,22 @@ pub(crate) mod tests {
                     unread_us: None,
                 },
             ),
-            at(600, t1, Kind::Served { ticket: 1 }),
-            at(600, zhang, Kind::Served { ticket: 1 }),
+            at(
+                600,
+                t1,
+                Kind::Served {
+                    ticket: 1,
+                    unread_us: None,
+                },
+            ),
+            at(
+                600,
+                zhang,
+                Kind::Served {
+                    ticket: 1,
+                    unread_us: None,
+                },
+            ),
             at(
                 600,
                 li,
@@ -934,8 +948,22 @@ pub(crate) mod tests {
             at(600, t2, Kind::AtCounter { ticket: 2 }),
             at(800, zhang, Kind::Errand { dur_us: 200_000 }),
             at(800, zhang, Kind::Leave),
-            at(900, t2, Kind::Served { ticket: 2 }),
-            at(900, li, Kind::Served { ticket: 2 }),
+            at(
+                900,
+                t2,
+                Kind::Served {
+                    ticket: 2,
+                    unread_us: None,
+                },
+            ),
+            at(
+                900,
+                li,
+                Kind::Served {
+                    ticket: 2,
+                    unread_us: None,
+                },
+            ),
             at(900, li, Kind::Leave),
         ];
         for end in [200, 300, 400, 500, 600] {

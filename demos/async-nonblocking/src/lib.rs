@@ -144,9 +144,9 @@ async fn visit(
     socket.write_all(customer::here_line(n).as_bytes()).await?;
     record::at_counter(n);
 
-    let (done, _) = next_reply(&socket, &mut lines).await?;
+    let (done, unread) = next_reply(&socket, &mut lines).await?;
     customer::expect_done(done, n)?;
-    record::served(n);
+    record::noticed_done(n, unread);
     Ok(())
 }
 
