@@ -17,8 +17,9 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::Value;
 
-/// Runs `demo` with `args` and `--trace FILE` (colour off), expects success,
-/// and returns what it printed and the trace as JSON.
+/// Runs `demo` with `args` and `--trace FILE` (colour off), expects success
+/// and a last line saying where the trace went, and returns what it printed
+/// and the trace as JSON.
 pub fn traced_run(mut demo: Command, args: &[&str]) -> (String, Value) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let trace = dir.path().join("run.json");
@@ -30,6 +31,15 @@ pub fn traced_run(mut demo: Command, args: &[&str]) -> (String, Value) {
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert_eq!(
+        stdout
+            .lines()
+            .last()
+            .map(str::split_whitespace)
+            .map(Iterator::collect),
+        Some(vec!["trace", "written", "to", &*trace.to_string_lossy()]),
+        "{stdout}"
+    );
     let text = std::fs::read_to_string(&trace).expect("the trace is written");
     (
         stdout,
@@ -111,6 +121,16 @@ pub fn stopped_midway(demo: &Path, signal: Signal) -> Duration {
         stderr.contains(said) && stderr.contains("customers served"),
         "{stderr}"
     );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for (key, path) in [("trace", &trace), ("chrome", &chrome)] {
+        let said = format!("{key} written to {}", path.display());
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") == said),
+            "stdout says {said:?}: {stdout}"
+        );
+    }
 
     let mut left: Vec<_> = std::fs::read_dir(dir.path())
         .expect("the directory reads")

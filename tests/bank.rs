@@ -225,14 +225,20 @@ fn a_customer_who_leaves_the_queue_is_abandoned_and_the_next_is_called() {
                 unread_us: None,
             },
             Kind::AtCounter { ticket: a },
-            Kind::Served { ticket: a },
+            Kind::Served {
+                ticket: a,
+                unread_us: None,
+            },
             Kind::Called {
                 ticket: c,
                 teller: 1,
                 unread_us: None,
             },
             Kind::AtCounter { ticket: c },
-            Kind::Served { ticket: c },
+            Kind::Served {
+                ticket: c,
+                unread_us: None,
+            },
         ]
     );
 }

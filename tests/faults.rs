@@ -44,7 +44,7 @@ fn endings(events: &[Event]) -> BTreeMap<TicketNo, u32> {
             }
             (
                 _,
-                Kind::Served { ticket }
+                Kind::Served { ticket, .. }
                 | Kind::Abandon {
                     ticket: Some(ticket),
                 },
@@ -359,7 +359,7 @@ fn when_one_in_ten_hangs_up_every_ticket_ends_once_and_the_queue_moves() {
     }
     let served: BTreeSet<TicketNo> = bank_side(&events)
         .filter_map(|e| match e.kind {
-            Kind::Served { ticket } => Some(ticket),
+            Kind::Served { ticket, .. } => Some(ticket),
             _ => None,
         })
         .collect();
@@ -491,7 +491,10 @@ fn a_called_customer_who_never_says_here_is_abandoned_and_the_teller_moves_on() 
                 unread_us: None
             },
             &Kind::AtCounter { ticket: n },
-            &Kind::Served { ticket: n },
+            &Kind::Served {
+                ticket: n,
+                unread_us: None
+            },
         ],
         "abandoned, and the next ticket called at once"
     );

@@ -10,6 +10,7 @@
 pub mod client;
 
 use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
@@ -56,6 +57,19 @@ const WATCHDOG: Duration = Duration::from_secs(120);
 
 /// Runs `style` on `scenario` against a bank started in this process.
 pub fn run(style: Style, scenario: Scenario) -> Run {
+    run_at(style, scenario, None)
+}
+
+/// Runs `style` on `scenario` against the bank at `bank`, which the run does
+/// not record: it sees the customers' side only, as against a bank in
+/// another process.
+pub fn run_against(style: Style, scenario: Scenario, bank: SocketAddr) -> Run {
+    run_at(style, scenario, Some(bank))
+}
+
+/// Runs `style` on `scenario`, against `bank` or one of its own; the
+/// watchdog ends the test process if the run never ends.
+fn run_at(style: Style, scenario: Scenario, bank: Option<SocketAddr>) -> Run {
     let (finished, watch) = mpsc::channel::<()>();
     std::thread::spawn(move || {
         if let Err(RecvTimeoutError::Timeout) = watch.recv_timeout(WATCHDOG) {
@@ -63,7 +77,7 @@ pub fn run(style: Style, scenario: Scenario) -> Run {
             std::process::exit(101);
         }
     });
-    let run = demo::run_recorded(style, customers_of(style), scenario, None)
+    let run = demo::run_recorded(style, customers_of(style), scenario, bank)
         .expect("the bank and the customers can start on loopback");
     drop(finished);
     assert!(

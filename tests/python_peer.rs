@@ -134,7 +134,7 @@ fn served_by_tellers(events: &[Event]) -> BTreeSet<u64> {
     events
         .iter()
         .filter_map(|e| match (e.lane, &e.kind) {
-            (Lane::Teller(_), Kind::Served { ticket }) => Some(*ticket),
+            (Lane::Teller(_), Kind::Served { ticket, .. }) => Some(*ticket),
             _ => None,
         })
         .collect()

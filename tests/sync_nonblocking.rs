@@ -1,6 +1,10 @@
 //! sync-nonblocking 同步非阻塞: errand slices, each followed by a look that says `WouldBlock`.
 
-use bank_queue_tests::{check_every_visit, crowd, lecture_scene, run, threads_per_customer};
+use bank_queue_tests::client::bank_of;
+use bank_queue_tests::{
+    check_every_visit, crowd, lecture_scene, run, run_against, threads_per_customer,
+};
+use common::scenario::{Generate, ServiceTime};
 use common::style::Style;
 use common::timeline::{Kind, Lane};
 
@@ -64,4 +68,76 @@ fn every_look_is_on_the_customers_own_thread() {
         .map(|e| e.lane)
         .collect();
     assert!(polled_lanes.iter().all(|l| matches!(l, Lane::Customer(_))));
+}
+
+/// Against a bank whose moments the run cannot see (as in another process),
+/// the end of each service comes from the customer's side: not when the
+/// customer looked and found `DONE` (up to a slice later), but when `DONE`
+/// reached their socket, by the kernel's stamp.
+#[test]
+fn against_a_bank_elsewhere_a_service_ends_when_done_arrived_not_when_noticed() {
+    let (service, slice) = (60.0, 300.0);
+    let scenario = Generate {
+        customers: 3,
+        tellers: 1,
+        service: ServiceTime::Fixed(service),
+        arrival_gap_ms: 10.0,
+        errand_ms: 0.0,
+        poll_every_ms: slice,
+        seed: 1,
+    }
+    .scenario();
+    // A bank in this process that records nowhere: the run's timeline holds
+    // the customers' moments only.
+    let bank = bank_of(1);
+    let trace = run_against(Style::SyncNonblocking, scenario, bank.addr()).trace;
+    bank.stop();
+    check_every_visit(&trace);
+    assert!(
+        trace
+            .events
+            .iter()
+            .all(|e| matches!(e.lane, Lane::Customer(_))),
+        "only the customers' side was recorded"
+    );
+
+    for c in &trace.customers {
+        // The customer read DONE at their first look after HERE: a whole
+        // slice after sending it, well after the service ended.
+        let read = trace
+            .events
+            .iter()
+            .find(|e| e.lane == Lane::Customer(c.id) && matches!(e.kind, Kind::Served { .. }))
+            .map(|e| e.t_us as f64 / 1000.0)
+            .unwrap_or_else(|| panic!("{} read DONE", c.name));
+        let (here, done) = (
+            c.at_counter_ms.unwrap_or(f64::NAN),
+            c.done_ms.unwrap_or(f64::NAN),
+        );
+        assert!(
+            read - here >= slice * 0.9,
+            "{}: DONE read {} ms after HERE, slice {slice} ms",
+            c.name,
+            read - here
+        );
+        // The service as the model tells it: about the service time, far from
+        // a slice (halfway between the two, on a loaded machine).
+        let served = done - here;
+        assert!(
+            served < (service + slice) / 2.0,
+            "{}: served {served} ms, service {service} ms, slice {slice} ms",
+            c.name
+        );
+    }
+    // The tellers' days, rebuilt from the customers, say the same.
+    let busy: Vec<f64> = trace
+        .tellers
+        .iter()
+        .flat_map(|t| t.busy.iter().map(|[from, to]| to - from))
+        .collect();
+    assert_eq!(busy.len(), trace.customers.len());
+    assert!(
+        busy.iter().all(|&b| b < (service + slice) / 2.0),
+        "busy {busy:?}"
+    );
 }

@@ -40,7 +40,7 @@ use crate::scenario::{Customer, Scenario};
 use crate::style::Style;
 use crate::timeline::{Event, Kind, Lane, Recorder, chrome, model, swimlane};
 use crate::trace::{CustomerRecord, Outcome, SCHEMA, Trace};
-use crate::{metrics, process, sim};
+use crate::{metrics, plural, process, sim};
 
 /// What a style's customers get to know before they walk in.
 #[derive(Clone, Debug)]
@@ -504,11 +504,12 @@ fn show(run: &Run, args: &SharedArgs) -> ExitCode {
     // A closed stdout (a pager quit early) is not worth a panic.
     let _ = write!(anstream::stdout(), "{picture}");
 
+    // Each file written gets a line of the summary: `trace  written to run.json`.
     let mut code = ExitCode::SUCCESS;
     let mut written = Vec::new();
     if let Some(path) = &args.trace {
         match run.trace.write(path) {
-            Ok(()) => written.push(format!("trace written to {}", path.display())),
+            Ok(()) => written.push(("trace", path)),
             Err(err) => {
                 eprintln!("error: cannot write the trace to {}: {err}", path.display());
                 code = ExitCode::FAILURE;
@@ -517,7 +518,7 @@ fn show(run: &Run, args: &SharedArgs) -> ExitCode {
     }
     if let Some(path) = &args.chrome {
         match chrome::write(&[&run.trace], path) {
-            Ok(()) => written.push(format!("Chrome trace written to {}", path.display())),
+            Ok(()) => written.push(("chrome", path)),
             Err(err) => {
                 eprintln!(
                     "error: cannot write the Chrome trace to {}: {err}",
@@ -526,6 +527,10 @@ fn show(run: &Run, args: &SharedArgs) -> ExitCode {
                 code = ExitCode::FAILURE;
             }
         }
+    }
+    for (key, path) in written {
+        let line = swimlane::summary_line(key, &format!("written to {}", path.display()), width);
+        let _ = write!(anstream::stdout(), "{line}");
     }
     for failure in run.failures.iter().take(10) {
         eprintln!("customer {}: {}", failure.customer, failure.error);
@@ -537,18 +542,13 @@ fn show(run: &Run, args: &SharedArgs) -> ExitCode {
         code = ExitCode::FAILURE;
     }
     if let Some(cut) = run.interrupted {
-        let mut line = format!(
-            "interrupted by {} after {:.1} s: {} of {} customers served",
+        eprintln!(
+            "interrupted by {} after {:.1} s: {} of {} served",
             cut.by,
             cut.after.as_secs_f64(),
             run.trace.metrics.served,
-            run.trace.customers.len()
+            plural::count(run.trace.customers.len(), "customer")
         );
-        for file in &written {
-            line.push_str("; ");
-            line.push_str(file);
-        }
-        eprintln!("{line}");
         code = ExitCode::from(cut.by.exit_code());
     }
     code

@@ -25,7 +25,8 @@
 //! - [`demo`]: the driver every demo binary runs: scenario, bank, customers,
 //!   recording, then the picture and the files;
 //! - [`interrupt`]: Ctrl-C, which cuts a run short but keeps what it recorded;
-//! - [`progress`]: the progress bar of a long run, on a terminal only.
+//! - [`progress`]: the progress bar of a long run, on a terminal only;
+//! - [`plural`]: "1 teller", "3 tellers": counts said in words.
 //!
 //! A demo crate supplies one function, its customers' way of waiting, and
 //! calls [`demo::main`] from its binary.
@@ -37,6 +38,7 @@ pub mod flags;
 pub mod interrupt;
 pub mod limits;
 pub mod metrics;
+pub mod plural;
 pub mod policy;
 pub mod process;
 pub mod progress;

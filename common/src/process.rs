@@ -69,14 +69,6 @@ impl Usage {
             max_rss_kib: self.max_rss_kib,
         }
     }
-
-    /// `self` with `other`'s share taken out (a helper thread's, say).
-    pub fn without(self, other: Usage) -> Usage {
-        Usage {
-            max_rss_kib: self.max_rss_kib,
-            ..self.since(other)
-        }
-    }
 }
 
 /// How many threads the process has now, from `/proc/self/status`.
@@ -142,23 +134,56 @@ impl Sampler {
 
 /// The customers' figures: the process's usage since `start`, without the
 /// helper threads' usage (`helpers`, e.g. the sampler and an embedded bank),
-/// and the thread peak without those `helper_threads`.
+/// and the thread peak without those `helper_threads`. See [`customers_share`]
+/// for how the CPU time is shared out.
 pub fn figures(
     start: Usage,
     helpers: &[Usage],
     threads_peak: u64,
     helper_threads: u64,
 ) -> ProcessFigures {
-    let spent = helpers
-        .iter()
-        .fold(Usage::process().since(start), |u, h| u.without(*h));
     ProcessFigures {
         threads_peak: threads_peak.saturating_sub(helper_threads),
-        cpu_user_ms: spent.user_ms,
-        cpu_sys_ms: spent.sys_ms,
         max_rss_kib: peak_rss_kib(),
-        ctx_switches_voluntary: spent.voluntary,
-        ctx_switches_involuntary: spent.involuntary,
+        ..customers_share(Usage::process().since(start), helpers)
+    }
+}
+
+/// What is left of `process` when the `helpers`' CPU time and context
+/// switches are taken out.
+///
+/// The kernel measures each thread's CPU time precisely, but it only
+/// estimates how that time splits into user and system time: it scales
+/// timer-tick samples, for each thread and for the whole process separately.
+/// So a helper's user (or system) time may exceed the process's, and taking
+/// them out one by one gives nonsense such as `user 0 ms sys 516 ms`. Only the
+/// totals are taken out: the customers' CPU time is the process's user + sys
+/// less the helpers' user + sys, at least 0. That total is then split into
+/// user and system time in the process's own ratio: the split shown is the
+/// whole process's, not the customers' alone.
+///
+/// Context switches are counted exactly per thread, so each kind is taken
+/// out on its own.
+pub fn customers_share(process: Usage, helpers: &[Usage]) -> ProcessFigures {
+    let cpu = |u: &Usage| u.user_ms + u.sys_ms;
+    let process_cpu = cpu(&process);
+    let helpers_cpu: f64 = helpers.iter().map(cpu).sum();
+    let cpu_ms = (process_cpu - helpers_cpu).max(0.0);
+    let user_share = if process_cpu > 0.0 {
+        process.user_ms / process_cpu
+    } else {
+        0.0
+    };
+    let switches = |kind: fn(&Usage) -> u64| {
+        let helpers: u64 = helpers.iter().map(kind).sum();
+        kind(&process).saturating_sub(helpers)
+    };
+    ProcessFigures {
+        cpu_user_ms: cpu_ms * user_share,
+        cpu_sys_ms: cpu_ms * (1.0 - user_share),
+        ctx_switches_voluntary: switches(|u| u.voluntary),
+        ctx_switches_involuntary: switches(|u| u.involuntary),
+        ..ProcessFigures::default()
     }
 }
 
@@ -205,5 +230,33 @@ mod tests {
             "process {process:?}, thread {spent:?}"
         );
         assert!(peak_rss_kib() > 0);
+    }
+
+    /// A usage of `user_ms` + `sys_ms` and `voluntary` switches.
+    fn usage(user_ms: f64, sys_ms: f64, voluntary: u64) -> Usage {
+        Usage {
+            user_ms,
+            sys_ms,
+            voluntary,
+            ..Usage::default()
+        }
+    }
+
+    #[test]
+    fn helpers_are_taken_out_of_the_total_and_the_split_follows_the_process() {
+        // The process: 8 ms user + 2 ms sys. The helpers: 9 ms of "user" in all,
+        // more than the process's 8, but only 9 of its 10 ms in total.
+        let process = usage(8.0, 2.0, 100);
+        let helpers = [usage(6.0, 0.0, 30), usage(3.0, 0.0, 20)];
+        let share = customers_share(process, &helpers);
+        let total = share.cpu_user_ms + share.cpu_sys_ms;
+        assert!((total - 1.0).abs() < 1e-9, "{share:?}");
+        assert!((share.cpu_user_ms - 0.8).abs() < 1e-9, "{share:?}");
+        assert_eq!(share.ctx_switches_voluntary, 50);
+
+        // Helpers that seem to have spent more than the process: nothing is left.
+        let share = customers_share(process, &[usage(7.0, 4.0, 200)]);
+        assert_eq!((share.cpu_user_ms, share.cpu_sys_ms), (0.0, 0.0));
+        assert_eq!(share.ctx_switches_voluntary, 0);
     }
 }

@@ -61,7 +61,9 @@ pub enum Outcome {
 /// customer's: when they learned of the call. With the bank elsewhere,
 /// `called_ms` is `noticed_ms` less the time the `CALL` line sat unread in the
 /// customer's socket (the `unread_us` of their `called` event, from the
-/// kernel's arrival stamp), or `noticed_ms` itself when that is unknown.
+/// kernel's arrival stamp), or `noticed_ms` itself when that is unknown; and
+/// `done_ms` is likewise when `DONE` reached the socket (the `unread_us` of
+/// their `served` event), not when the customer got round to reading it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CustomerRecord {
     /// Index in the scenario.
@@ -153,13 +155,20 @@ pub struct Metrics {
 ///
 /// When the bank runs embedded, its thread's share is taken out, and so is the
 /// sampler's: these are the customers' costs.
+///
+/// The customers' CPU time is [`ProcessFigures::cpu_ms`], the sum of the two
+/// `cpu_*_ms` fields. The kernel only estimates how a thread's time splits
+/// into user and system time, so the helpers' time is taken out of the total
+/// and the total is split in the whole process's ratio (see
+/// [`process::customers_share`](crate::process::customers_share)): read the
+/// split as the process's, and the sum as the customers'.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProcessFigures {
     /// Most threads alive at once on the customers' side.
     pub threads_peak: u64,
-    /// CPU time in user mode.
+    /// The user-mode part of the customers' CPU time, in the process's ratio.
     pub cpu_user_ms: f64,
-    /// CPU time in the kernel.
+    /// The kernel part of the customers' CPU time, in the process's ratio.
     pub cpu_sys_ms: f64,
     /// Peak resident memory of the process, in KiB.
     pub max_rss_kib: u64,
@@ -167,6 +176,13 @@ pub struct ProcessFigures {
     pub ctx_switches_voluntary: u64,
     /// Times a thread was taken off the CPU by the scheduler.
     pub ctx_switches_involuntary: u64,
+}
+
+impl ProcessFigures {
+    /// The customers' CPU time: user + system.
+    pub fn cpu_ms(&self) -> f64 {
+        self.cpu_user_ms + self.cpu_sys_ms
+    }
 }
 
 impl Trace {

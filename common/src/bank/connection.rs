@@ -24,6 +24,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio_util::bytes::Bytes;
 use tokio_util::codec::{AnyDelimiterCodec, AnyDelimiterCodecError, FramedRead};
 
+use crate::plural;
 use crate::protocol::{MAX_LINE, ProtocolError, Reply, Request, TicketNo};
 use crate::timeline::record;
 
@@ -107,7 +108,8 @@ impl fmt::Display for Refusal {
             Refusal::Busy { inside } => {
                 write!(
                     f,
-                    "busy: {inside} customers already in the bank; try again later"
+                    "busy: {} already in the bank; try again later",
+                    plural::count(*inside, "customer")
                 )
             }
             Refusal::Idle(after) => {

@@ -145,6 +145,12 @@ pub enum Kind {
     Served {
         /// The ticket served.
         ticket: TicketNo,
+        /// Customer lane only: how long the `DONE` line had sat unread in the
+        /// customer's socket when they took it, in microseconds, when known
+        /// (as `unread_us` on `called`). The service ended about this long
+        /// before the customer noticed it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unread_us: Option<u64>,
     },
     /// A ticket was given up: the customer left before `DONE`.
     Abandon {
@@ -167,7 +173,7 @@ impl Kind {
             Kind::Ticket { ticket }
             | Kind::Called { ticket, .. }
             | Kind::AtCounter { ticket }
-            | Kind::Served { ticket } => Some(ticket),
+            | Kind::Served { ticket, .. } => Some(ticket),
             Kind::Abandon { ticket } => ticket,
             _ => None,
         }
@@ -238,6 +244,35 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<Event>(&new).ok(),
             Some(event(Some(750)))
+        );
+    }
+
+    #[test]
+    fn the_time_done_sat_unread_is_written_only_when_known() {
+        let event = |unread_us| Event {
+            t_us: 9,
+            lane: Lane::Customer(0),
+            kind: Kind::Served {
+                ticket: 1,
+                unread_us,
+            },
+            thread: 0,
+        };
+        let old = r#"{"t_us":9,"lane":"customer-0","kind":"served","ticket":1,"thread":0}"#;
+        assert_eq!(
+            serde_json::to_string(&event(None)).ok().as_deref(),
+            Some(old)
+        );
+        assert_eq!(
+            serde_json::from_str::<Event>(old).ok(),
+            Some(event(None)),
+            "traces written before the field still read"
+        );
+        let new = serde_json::to_string(&event(Some(40_000))).unwrap_or_default();
+        assert!(new.contains(r#""unread_us":40000"#), "{new}");
+        assert_eq!(
+            serde_json::from_str::<Event>(&new).ok(),
+            Some(event(Some(40_000)))
         );
     }
 }

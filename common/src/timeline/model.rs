@@ -126,6 +126,8 @@ struct Seen {
     at_counter: Option<f64>,
     /// `DONE` read.
     served: Option<f64>,
+    /// How long the `DONE` had sat unread in the socket when read (ms).
+    done_unread: Option<f64>,
     /// Gave the ticket up.
     abandoned: Option<f64>,
     /// Finished, errand included.
@@ -170,7 +172,10 @@ pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
                         s.unread = unread_us.map(ms);
                     }
                     Kind::AtCounter { .. } => s.at_counter = Some(t),
-                    Kind::Served { .. } => s.served = Some(t),
+                    Kind::Served { unread_us, .. } => {
+                        s.served = Some(t);
+                        s.done_unread = unread_us.map(ms);
+                    }
                     Kind::Abandon { .. } => s.abandoned = Some(t),
                     Kind::Leave => s.leave = Some(t),
                     Kind::Poll { found: false } => s.polls += 1,
@@ -213,7 +218,14 @@ pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
                 })
             });
             let at_counter = b.at_counter.or(s.at_counter);
-            let done = b.served.or(s.served);
+            // The same for `DONE`: when it reached the socket, not when the
+            // customer looked (it cannot have come before their `HERE`).
+            let done = b.served.or_else(|| {
+                s.served.map(|read| {
+                    let sent = read - s.done_unread.unwrap_or(0.0);
+                    s.at_counter.map_or(sent, |here| sent.max(here))
+                })
+            });
             let served = s.served.is_some() && s.abandoned.is_none();
             let waiting = match (s.ticket, called) {
                 (Some((_, from)), Some((to, _))) => Some((from, to)),
@@ -567,8 +579,22 @@ mod tests {
                 },
             ),
             at(101, t, Kind::AtCounter { ticket: 5 }),
-            at(501, t, Kind::Served { ticket: 5 }),
-            at(502, c, Kind::Served { ticket: 5 }),
+            at(
+                501,
+                t,
+                Kind::Served {
+                    ticket: 5,
+                    unread_us: None,
+                },
+            ),
+            at(
+                502,
+                c,
+                Kind::Served {
+                    ticket: 5,
+                    unread_us: Some(300_000),
+                },
+            ),
             at(900, c, Kind::Errand { dur_us: 398_000 }),
             at(900, c, Kind::Leave),
         ];
@@ -582,6 +608,11 @@ mod tests {
         );
         assert_eq!(r.noticed_ms, Some(100.0));
         assert_eq!(r.reaction_ms(), Some(41.0));
+        assert_eq!(
+            r.done_ms,
+            Some(501.0),
+            "the bank's DONE, whatever the stamp"
+        );
         assert_eq!(r.polls, 1);
         assert_eq!(r.errand_ms, 497.0);
         assert_eq!(
@@ -644,6 +675,55 @@ mod tests {
             tellers[0].calling,
             [[10.0, 301.0], [60.0, 101.0], [200.0, 201.0]],
             "the tellers' days, rebuilt from the customers' calls"
+        );
+    }
+
+    #[test]
+    fn without_the_banks_lanes_the_service_ends_when_done_reached_the_socket() {
+        let scenario = Generate {
+            customers: 3,
+            ..Generate::default()
+        }
+        .scenario();
+        let mut events = Vec::new();
+        for (id, ticket, done_unread_us) in [
+            // Read DONE 40 ms after it had reached the socket.
+            (0, 1, Some(40_000)),
+            // No stamp from the kernel: the reading is all there is.
+            (1, 2, None),
+            // A stamp from before the HERE (a wall clock that jumped): the
+            // service cannot end before it began.
+            (2, 3, Some(1_000_000)),
+        ] {
+            let c = Lane::Customer(id);
+            let base = 100 * ticket;
+            let done = Kind::Served {
+                ticket,
+                unread_us: done_unread_us,
+            };
+            let called = Kind::Called {
+                ticket,
+                teller: 1,
+                unread_us: None,
+            };
+            events.extend([
+                at(1, c, Kind::Arrive),
+                at(2, c, Kind::Ticket { ticket }),
+                at(base, c, called),
+                at(base + 1, c, Kind::AtCounter { ticket }),
+                at(base + 90, c, done),
+                at(base + 95, c, Kind::Leave),
+            ]);
+        }
+        events.sort_by_key(|e| e.t_us);
+        let records = customers(&scenario, &events);
+        let done: Vec<_> = records.iter().map(|r| r.done_ms).collect();
+        assert_eq!(done, [Some(150.0), Some(290.0), Some(301.0)]);
+        let tellers = tellers(&scenario, &records, &events);
+        assert_eq!(
+            tellers[0].busy,
+            [[101.0, 150.0], [201.0, 290.0], [301.0, 301.0]],
+            "the tellers' services, rebuilt from when DONE arrived"
         );
     }
 

@@ -93,9 +93,23 @@ pub fn at_counter(ticket: TicketNo) {
     event!(name: "at_counter", target: TARGET, Level::DEBUG, ticket);
 }
 
-/// The service is finished: `DONE` sent (teller) or received (customer).
+/// The service is finished, on a teller's lane: `DONE` sent for `ticket`.
 pub fn served(ticket: TicketNo) {
     event!(name: "served", target: TARGET, Level::DEBUG, ticket);
+}
+
+/// The service is finished, on a customer's lane: the customer has just read
+/// `DONE` for `ticket`. `unread` is how long the line had sat unread in their
+/// socket, when the kernel said; recorded as `unread_us`, as for
+/// [`noticed_call`]. Same event as [`served`].
+pub fn noticed_done(ticket: TicketNo, unread: Option<Duration>) {
+    match unread {
+        Some(unread) => {
+            let unread_us = u64::try_from(unread.as_micros()).unwrap_or(u64::MAX);
+            event!(name: "served", target: TARGET, Level::DEBUG, ticket, unread_us);
+        }
+        None => event!(name: "served", target: TARGET, Level::DEBUG, ticket),
+    }
 }
 
 /// A ticket (or a visit that never got one) was given up before `DONE`.

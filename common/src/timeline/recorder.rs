@@ -447,7 +447,7 @@ struct Fields {
     ticket: Option<u64>,
     /// An errand stretch's length.
     dur_us: u64,
-    /// How long a call sat unread in the customer's socket.
+    /// How long a `CALL` or `DONE` sat unread in the customer's socket.
     unread_us: Option<u64>,
     /// Whether a look at the socket found the call.
     found: bool,
@@ -480,6 +480,7 @@ impl Fields {
             },
             "served" => Kind::Served {
                 ticket: self.ticket?,
+                unread_us: self.unread_us,
             },
             "abandon" => Kind::Abandon {
                 ticket: self.ticket,
@@ -553,6 +554,7 @@ mod tests {
                 record::poll(true);
                 record::noticed_call(7, 2, Some(Duration::from_micros(1_500)));
                 record::noticed_call(7, 2, None);
+                record::noticed_done(7, Some(Duration::from_micros(2_500)));
             });
             record::reject("empty line");
             std::thread::scope(|s| {
@@ -593,6 +595,13 @@ mod tests {
                         ticket: 7,
                         teller: 2,
                         unread_us: None,
+                    }
+                ),
+                (
+                    Lane::Customer(3),
+                    Kind::Served {
+                        ticket: 7,
+                        unread_us: Some(2_500),
                     }
                 ),
                 (
@@ -676,7 +685,7 @@ mod tests {
         tracing::subscriber::with_default(recorder.subscriber(), || {
             record::customer(0, "a").in_scope(|| {
                 record::arrive();
-                record::served(1);
+                record::noticed_done(1, None);
                 record::leave();
             });
             record::customer(1, "b").in_scope(|| {

@@ -64,6 +64,7 @@ use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
 use super::Lane;
 use super::model::{self, LaneView, State};
+use crate::plural;
 use crate::trace::{Outcome, Trace};
 
 /// How to draw.
@@ -680,14 +681,20 @@ fn summary(trace: &Trace, width: usize) -> String {
         (
             "threads",
             format!(
-                "peak {}   customers' moments came from {} thread(s)",
+                "peak {}   customers' moments came from {}",
                 p.threads_peak,
-                customer_threads(trace)
+                plural::count(customer_threads(trace), "thread")
             ),
         ),
         (
             "CPU",
-            format!("user {}   sys {}", ms(p.cpu_user_ms), ms(p.cpu_sys_ms)),
+            // The total is the customers'; its split is the process's ratio.
+            format!(
+                "{} (user {} + sys {})",
+                ms(p.cpu_ms()),
+                number(p.cpu_user_ms),
+                number(p.cpu_sys_ms)
+            ),
         ),
         (
             "switches",
@@ -698,17 +705,33 @@ fn summary(trace: &Trace, width: usize) -> String {
         ),
         ("memory", format!("peak RSS {rss}")),
     ];
-    let key_width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 2;
+    lines
+        .into_iter()
+        .map(|(key, value)| summary_line(key, &value, width))
+        .collect()
+}
+
+/// The summary's key column: its widest key, `turnaround`, and two spaces.
+const KEY_WIDTH: usize = "turnaround".len() + 2;
+
+/// One line of the summary, `key` in bold and `value` in the summary's
+/// column, wrapped to `width`; ends with a newline. The driver adds its own
+/// lines after the picture with it (`trace       written to run.json`).
+/// Widths below [`MIN_WIDTH`] are taken as [`MIN_WIDTH`], as in [`render`].
+pub fn summary_line(key: &str, value: &str, width: usize) -> String {
+    debug_assert!(
+        key.len() + 2 <= KEY_WIDTH,
+        "{key:?} is wider than KEY_WIDTH"
+    );
+    let width = width.max(MIN_WIDTH);
+    let text = format!("{}{value}", pad(key, KEY_WIDTH));
     let mut out = String::new();
-    for (key, value) in lines {
-        let text = format!("{}{value}", pad(key, key_width));
-        for (i, line) in wrap(&text, width, key_width).into_iter().enumerate() {
-            if i == 0 {
-                let (k, rest) = line.split_at(key.len().min(line.len()));
-                let _ = writeln!(out, "{}{rest}", paint(bold(), k));
-            } else {
-                let _ = writeln!(out, "{line}");
-            }
+    for (i, line) in wrap(&text, width, KEY_WIDTH).into_iter().enumerate() {
+        if i == 0 {
+            let (k, rest) = line.split_at(key.len().min(line.len()));
+            let _ = writeln!(out, "{}{rest}", paint(bold(), k));
+        } else {
+            let _ = writeln!(out, "{line}");
         }
     }
     out
@@ -769,10 +792,10 @@ pub fn render(trace: &Trace, options: &Options) -> String {
         |v| v.get_name().to_owned(),
     );
     let mut facts = format!(
-        "  one column = {} ms; {} customers, {} tellers, {policy}",
+        "  one column = {} ms; {}, {}, {policy}",
         number(axis.step_ms),
-        trace.customers.len(),
-        trace.tellers.len(),
+        plural::count(trace.customers.len(), "customer"),
+        plural::count(trace.tellers.len(), "teller"),
     );
     if !trace.complete {
         facts.push_str(" (interrupted run: what was recorded)");
@@ -896,8 +919,22 @@ pub(crate) mod tests {
                     unread_us: None,
                 },
             ),
-            at(600, t1, Kind::Served { ticket: 1 }),
-            at(600, zhang, Kind::Served { ticket: 1 }),
+            at(
+                600,
+                t1,
+                Kind::Served {
+                    ticket: 1,
+                    unread_us: None,
+                },
+            ),
+            at(
+                600,
+                zhang,
+                Kind::Served {
+                    ticket: 1,
+                    unread_us: None,
+                },
+            ),
             at(
                 600,
                 li,
@@ -911,8 +948,22 @@ pub(crate) mod tests {
             at(600, t2, Kind::AtCounter { ticket: 2 }),
             at(800, zhang, Kind::Errand { dur_us: 200_000 }),
             at(800, zhang, Kind::Leave),
-            at(900, t2, Kind::Served { ticket: 2 }),
-            at(900, li, Kind::Served { ticket: 2 }),
+            at(
+                900,
+                t2,
+                Kind::Served {
+                    ticket: 2,
+                    unread_us: None,
+                },
+            ),
+            at(
+                900,
+                li,
+                Kind::Served {
+                    ticket: 2,
+                    unread_us: None,
+                },
+            ),
             at(900, li, Kind::Leave),
         ];
         for end in [200, 300, 400, 500, 600] {

@@ -344,7 +344,7 @@ fn on_reply(v: &mut Visitor, reply: Reply, unread: Option<Duration>) -> Result<(
         }
         Stage::AtCounter(n) => {
             customer::expect_done(reply, n)?;
-            record::served(n);
+            record::noticed_done(n, unread);
             let now = Instant::now();
             v.stage = Stage::Errand {
                 until: now,

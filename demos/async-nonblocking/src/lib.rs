@@ -13,8 +13,11 @@
 //! `tokio::join!` awaits the visit and the errand at once.
 //!
 //! What to watch in the timeline:
-//! - `=` (errand 运行) from the ticket until the errand is done, then `-`: the
-//!   errand overlaps the wait, so it is done by the time most are called;
+//! - `=` (errand 运行) from the moment the customer walks in: the errand
+//!   starts on arrival, alongside the visit, and overlaps the wait. `-`
+//!   (blocked) follows only when the wait outlasts the errand (try
+//!   `--errand 100`); when the call comes first, whatever is left of the
+//!   errand shows after `DONE`;
 //! - no `?`: nobody polls; reactions are a fraction of a millisecond;
 //! - `threads_peak` does not grow with `--customers`: tasks are not threads.
 //!
@@ -144,9 +147,9 @@ async fn visit(
     socket.write_all(customer::here_line(n).as_bytes()).await?;
     record::at_counter(n);
 
-    let (done, _) = next_reply(&socket, &mut lines).await?;
+    let (done, unread) = next_reply(&socket, &mut lines).await?;
     customer::expect_done(done, n)?;
-    record::served(n);
+    record::noticed_done(n, unread);
     Ok(())
 }
 

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use common::bank::{Config, max_customers_within};
+use common::plural;
 use common::policy::PolicyKind;
 
 pub mod log;
@@ -158,7 +159,6 @@ pub fn exposure_warning(addr: SocketAddr) -> Option<String> {
 
 /// The line printed at start: where the bank is, and how to visit it by hand.
 pub fn welcome_line(addr: SocketAddr, config: &Config) -> String {
-    let tellers = config.tellers;
     // A bank listening on every interface (0.0.0.0) is reached at loopback.
     let ip = match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -166,11 +166,11 @@ pub fn welcome_line(addr: SocketAddr, config: &Config) -> String {
         ip => ip,
     };
     format!(
-        "bank open on {addr} with {tellers} teller{s}, room for {max} customers; \
+        "bank open on {addr} with {tellers}, room for {max}; \
          try: nc {ip} {port}  then type  TICKET 张三 3000  (within {idle} s) and, \
          when called,  HERE <n>  (within {here} s)",
-        s = if tellers == 1 { "" } else { "s" },
-        max = config.max_customers,
+        tellers = plural::count(config.tellers, "teller"),
+        max = plural::count(config.max_customers, "customer"),
         port = addr.port(),
         idle = config.idle_timeout.as_secs_f64(),
         here = config.here_timeout.as_secs_f64(),

@@ -53,6 +53,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use common::limits::{self, Limits, Needs};
+use common::plural;
 use common::scale::{Outcome, Point};
 use common::scenario::Scenario;
 use common::sim;
@@ -235,8 +236,9 @@ async fn four_styles(cli: &Cli) -> ExitCode {
             Ok(finished) => {
                 if !(finished.all_served && finished.trace.complete) {
                     trouble.push(format!(
-                        "{style}: {} of {customers} customers were not served",
-                        finished.trace.metrics.abandoned
+                        "{style}: {} of {} were not served",
+                        finished.trace.metrics.abandoned,
+                        plural::count(customers, "customer")
                     ));
                 }
                 runs.push((finished.trace, style.scene().to_owned()));
@@ -259,6 +261,7 @@ async fn four_styles(cli: &Cli) -> ExitCode {
         .map(|(t, _)| format!("{} {}", t.style.name(), t.style.chinese()))
         .collect();
     let written = show(cli, &intro, &runs, &labels, &[]);
+    say_kept(&launcher);
     finish(written && trouble.is_empty() && refused == 0, &trouble)
 }
 
@@ -363,6 +366,7 @@ async fn at_scale(cli: &Cli, counts: &[u32]) -> ExitCode {
         .map(|(t, _)| format!("{} {}", t.style.name(), t.style.chinese()))
         .collect();
     let written = write_files(cli, &runs, &labels, &results.points);
+    say_kept(&launcher);
 
     let ran = |p: &Point| matches!(p.result, Outcome::Ran { .. } | Outcome::Failed { .. });
     if !results.points.iter().any(ran) {
@@ -457,6 +461,29 @@ fn report(written: std::io::Result<()>, what: &str, path: &Path) -> bool {
     }
 }
 
+/// Says on stderr which traces `--trace-dir` kept, if it was given.
+fn say_kept(launcher: &Launcher) {
+    let Some((dir, kept)) = launcher.kept() else {
+        return;
+    };
+    let name = |path: &PathBuf| {
+        path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into(),
+        )
+    };
+    let names = match kept.as_slice() {
+        [] => String::new(),
+        [first, .., last] if kept.len() > 4 => format!(": {} … {}", name(first), name(last)),
+        all => format!(": {}", all.iter().map(name).collect::<Vec<_>>().join(", ")),
+    };
+    eprintln!(
+        "compare: kept {} in {}{names}",
+        plural::count(kept.len(), "trace file"),
+        dir.display()
+    );
+}
+
 /// Says what stopped the program; gives its exit code.
 fn fail(code: u8, err: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {err}");
@@ -479,9 +506,9 @@ fn finish(ok: bool, trouble: &[String]) -> ExitCode {
 fn scene_words(scenario: &Scenario) -> String {
     let mut words = Vec::new();
     if !scenario.customers.is_empty() {
-        words.push(format!("{} customers", scenario.customers.len()));
+        words.push(plural::count(scenario.customers.len(), "customer"));
     }
-    words.push(format!("{} tellers", scenario.tellers));
+    words.push(plural::count(scenario.tellers, "teller"));
     words.push(format!("{:?}", scenario.policy).to_lowercase());
     if let Some(seed) = scenario.seed {
         words.push(format!("seed {seed}"));

@@ -14,6 +14,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use common::scenario::Scenario;
@@ -37,6 +38,8 @@ pub struct Launcher {
     scratch: TempDir,
     /// Where to keep every run's trace (`--trace-dir`), if anywhere.
     keep: Option<PathBuf>,
+    /// The traces kept there so far, to say at the end what was written.
+    kept: Mutex<Vec<PathBuf>>,
 }
 
 /// A finished run of one style.
@@ -70,7 +73,12 @@ impl Launcher {
             std::fs::create_dir_all(dir)
                 .map_err(|err| format!("--trace-dir {}: {err}", dir.display()))?;
         }
-        Ok(Launcher { exe, scratch, keep })
+        Ok(Launcher {
+            exe,
+            scratch,
+            keep,
+            kept: Mutex::default(),
+        })
     }
 
     /// Writes `scenario` for the children to read; `stem` names the file.
@@ -93,6 +101,13 @@ impl Launcher {
     /// Whether traces are kept (`--trace-dir`).
     pub fn keeps_traces(&self) -> bool {
         self.keep.is_some()
+    }
+
+    /// The directory of `--trace-dir` and the traces kept in it, in the
+    /// order they were written; `None` without `--trace-dir`.
+    pub fn kept(&self) -> Option<(&Path, Vec<PathBuf>)> {
+        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        Some((self.keep.as_deref()?, kept.clone()))
     }
 
     /// `compare` again, as a child that dies with this process.
@@ -182,10 +197,15 @@ impl Launcher {
                 describe(status)
             ));
         }
-        Ok(Finished {
+        let finished = Finished {
             trace: read_trace(trace).await?,
             all_served: status.success(),
-        })
+        };
+        if self.keeps_traces() {
+            let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+            kept.push(trace.to_owned());
+        }
+        Ok(finished)
     }
 
     /// Runs `program` (the Python peer, say) as a child that dies with this

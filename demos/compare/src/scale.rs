@@ -22,6 +22,7 @@ use std::io::IsTerminal as _;
 
 use common::flags::SharedArgs;
 use common::limits::{Limits, Needs};
+use common::plural;
 use common::scale::{Outcome, Point};
 use common::scenario::Scenario;
 use common::style::Style;
@@ -159,7 +160,11 @@ fn announce(runner: Runner, n: u32, round: u32, repeat: u32) {
         } else {
             String::new()
         };
-        eprintln!("compare: {} with {n} customers{round}", runner.name());
+        eprintln!(
+            "compare: {} with {}{round}",
+            runner.name(),
+            plural::count(n, "customer")
+        );
     }
 }
 
@@ -218,6 +223,15 @@ pub fn median(runs: &[Metrics]) -> Metrics {
     let pn = |get: fn(&ProcessFigures) -> u64| {
         middle(runs.iter().map(|m| get(&m.process) as f64).collect()).round() as u64
     };
+    // The CPU time shown is the median of the runs' totals (the sum of two
+    // medians is not one); it is split in the ratio of the two medians.
+    let cpu_ms = p(ProcessFigures::cpu_ms);
+    let (user, sys) = (p(|p| p.cpu_user_ms), p(|p| p.cpu_sys_ms));
+    let user_share = if user + sys > 0.0 {
+        user / (user + sys)
+    } else {
+        0.0
+    };
     Metrics {
         makespan_ms: f(|m| m.makespan_ms),
         ideal_makespan_ms: f(|m| m.ideal_makespan_ms),
@@ -233,8 +247,8 @@ pub fn median(runs: &[Metrics]) -> Metrics {
         abandoned: runs.iter().map(|m| m.abandoned).max().unwrap_or(0),
         process: ProcessFigures {
             threads_peak: pn(|p| p.threads_peak),
-            cpu_user_ms: p(|p| p.cpu_user_ms),
-            cpu_sys_ms: p(|p| p.cpu_sys_ms),
+            cpu_user_ms: cpu_ms * user_share,
+            cpu_sys_ms: cpu_ms * (1.0 - user_share),
             max_rss_kib: pn(|p| p.max_rss_kib),
             ctx_switches_voluntary: pn(|p| p.ctx_switches_voluntary),
             ctx_switches_involuntary: pn(|p| p.ctx_switches_involuntary),
@@ -328,7 +342,7 @@ pub fn table(points: &[Point], repeat: u32) -> Table {
                         format!("{:.2}", m.efficiency),
                         m.process.threads_peak.to_string(),
                         table::mib(m.process.max_rss_kib),
-                        table::cpu(m.process.cpu_user_ms + m.process.cpu_sys_ms),
+                        table::cpu(m.process.cpu_ms()),
                         (m.process.ctx_switches_voluntary + m.process.ctx_switches_involuntary)
                             .to_string(),
                     ]);
@@ -336,15 +350,15 @@ pub fn table(points: &[Point], repeat: u32) -> Table {
                 Outcome::Refused { reason } => {
                     cells.push("refused".to_owned());
                     notes.push(format!(
-                        "{runner}, {} customers: refused. {reason}",
-                        p.customers
+                        "{runner}, {}: refused. {reason}",
+                        plural::count(p.customers, "customer")
                     ));
                 }
                 Outcome::Failed { error } => {
                     cells.push("failed".to_owned());
                     notes.push(format!(
-                        "{runner}, {} customers: failed: {error}",
-                        p.customers
+                        "{runner}, {}: failed: {error}",
+                        plural::count(p.customers, "customer")
                     ));
                 }
             }
@@ -399,7 +413,7 @@ pub fn against_peer(points: &[Point]) -> Vec<String> {
         else {
             continue;
         };
-        let cpu = |m: &Metrics| m.process.cpu_user_ms + m.process.cpu_sys_ms;
+        let cpu = |m: &Metrics| m.process.cpu_ms();
         let rss = |m: &Metrics| m.process.max_rss_kib as f64 / 1024.0;
         let ratio = |a: f64, b: f64| {
             if b > 0.0 {
@@ -409,8 +423,9 @@ pub fn against_peer(points: &[Point]) -> Vec<String> {
             }
         };
         lines.push(format!(
-            "{n} customers: async-nonblocking / {}: CPU {} ({:.0} / {:.0} ms), peak RSS {} \
+            "{}: async-nonblocking / {}: CPU {} ({:.0} / {:.0} ms), peak RSS {} \
              ({:.1} / {:.1} MiB); efficiency {:.2} / {:.2}",
+            plural::count(n, "customer"),
             peer::RUNNER,
             ratio(cpu(rust), cpu(python)),
             cpu(rust),
@@ -452,6 +467,27 @@ mod tests {
             15.0
         );
         assert_eq!(median(&[]).makespan_ms, 0.0);
+    }
+
+    #[test]
+    fn the_median_cpu_time_is_the_median_of_the_totals() {
+        let cpu = |user_ms: f64, sys_ms: f64| Metrics {
+            process: ProcessFigures {
+                cpu_user_ms: user_ms,
+                cpu_sys_ms: sys_ms,
+                ..ProcessFigures::default()
+            },
+            ..Metrics::default()
+        };
+        // Totals 10, 10 and 11: the median is 10, though the median user
+        // time (5) and the median sys time (6) add up to 11.
+        let m = median(&[cpu(10.0, 0.0), cpu(0.0, 10.0), cpu(5.0, 6.0)]);
+        assert!((m.process.cpu_ms() - 10.0).abs() < 1e-9, "{:?}", m.process);
+        assert!(
+            m.process.cpu_user_ms < m.process.cpu_sys_ms,
+            "{:?}",
+            m.process
+        );
     }
 
     #[test]

@@ -189,7 +189,7 @@ pub fn metrics(ideal: Option<(&Scenario, &Schedule)>, runs: &[(String, &Metrics)
                 number(m.errand_while_waiting_ms),
                 m.polls.to_string(),
                 p.threads_peak.to_string(),
-                cpu(p.cpu_user_ms + p.cpu_sys_ms),
+                cpu(p.cpu_ms()),
                 mib(p.max_rss_kib),
                 (p.ctx_switches_voluntary + p.ctx_switches_involuntary).to_string(),
             ],

@@ -63,8 +63,8 @@ fn visit(
     socket.write_all(customer::here_line(n).as_bytes())?;
     record::at_counter(n);
 
-    let (done, _) = lines.read_reply(socket.as_fd())?;
+    let (done, unread) = lines.read_reply(socket.as_fd())?;
     customer::expect_done(done, n)?;
-    record::served(n);
+    record::noticed_done(n, unread);
     Ok(())
 }

@@ -73,9 +73,9 @@ fn visit(
     socket.write_all(customer::here_line(n).as_bytes())?;
     record::at_counter(n);
 
-    let (done, _) = look_until_reply(&socket, &mut lines, errand, every)?;
+    let (done, unread) = look_until_reply(&socket, &mut lines, errand, every)?;
     customer::expect_done(done, n)?;
-    record::served(n);
+    record::noticed_done(n, unread);
     Ok(())
 }
 

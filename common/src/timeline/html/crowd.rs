@@ -386,8 +386,12 @@ mod tests {
             at(here, me, call);
             at(here, me, Kind::AtCounter { ticket });
             at(here, teller, Kind::AtCounter { ticket });
-            at(done, teller, Kind::Served { ticket });
-            at(done, me, Kind::Served { ticket });
+            let served = Kind::Served {
+                ticket,
+                unread_us: None,
+            };
+            at(done, teller, served.clone());
+            at(done, me, served);
             let dur_us = us(c.errand_ms);
             at(done + c.errand_ms, me, Kind::Errand { dur_us });
             at(done + c.errand_ms, me, Kind::Leave);

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{esc, fixed, group, ms};
+use crate::plural;
 use crate::scenario::Scenario;
 use crate::trace::Trace;
 
@@ -35,8 +36,12 @@ pub(super) fn header(page: &mut String, traces: &[&Trace]) {
 /// errand, polling, speed, seed.
 pub(super) fn scenario_line(s: &Scenario) -> String {
     let mut parts = vec![
-        format!("{} customers", group(s.customers.len() as f64)),
-        format!("{} tellers", s.tellers),
+        format!(
+            "{} {}",
+            group(s.customers.len() as f64),
+            plural::noun(s.customers.len(), "customer")
+        ),
+        plural::count(s.tellers, "teller"),
         s.policy.build().name().to_uppercase(),
     ];
     let service: Vec<f64> = s.customers.iter().map(|c| c.service_ms).collect();

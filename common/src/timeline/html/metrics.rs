@@ -94,7 +94,7 @@ const COLUMNS: [Column; 11] = [
         head: "CPU ms",
         explain: "CPU time of the customers' side: user + system",
         better: Better::Lower,
-        value: |m| m.process.cpu_user_ms + m.process.cpu_sys_ms,
+        value: |m| m.process.cpu_ms(),
         show: ms,
         detail: Some(|m| {
             format!(

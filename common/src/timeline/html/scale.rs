@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use super::timelines::WIDTH;
 use super::{esc, fixed, group, mib, ms, ratio};
+use crate::plural;
 use crate::scale::{Outcome as Ending, Point};
 use crate::style::Style;
 use crate::trace::Metrics;
@@ -47,7 +48,7 @@ const PANELS: [Panel; 4] = [
     Panel {
         title: "CPU time, user + sys (ms)",
         log: true,
-        value: |m| m.process.cpu_user_ms + m.process.cpu_sys_ms,
+        value: |m| m.process.cpu_ms(),
         show: ms,
     },
 ];
@@ -168,9 +169,10 @@ fn scale_notes(scale: &[Point]) -> Vec<(usize, String)> {
             Some((
                 i,
                 format!(
-                    "{} at {} customers — {what}",
+                    "{} at {} {} — {what}",
                     p.runner,
-                    group(f64::from(p.customers))
+                    group(f64::from(p.customers)),
+                    plural::noun(p.customers, "customer")
                 ),
             ))
         })
@@ -450,10 +452,11 @@ fn panel_series(
         put!(
             page,
             "<path d=\"{}\" fill=\"{fill}\" stroke=\"{colour}\" stroke-width=\"1.5\">\
-             <title>{} · {} customers · {}{}</title></path>\n",
+             <title>{} · {} {} · {}{}</title></path>\n",
             marker(index, plot.x(c), plot.y(v)),
             esc(runner),
             group(c),
+            plural::noun(c, "customer"),
             (panel.show)(v),
             if complete { "" } else { " (incomplete)" }
         );
@@ -548,7 +551,7 @@ fn scale_table(page: &mut String, chart: &Chart) {
                     ratio(m.efficiency),
                     group(m.process.threads_peak as f64),
                     mib(m.process.max_rss_kib),
-                    ms(m.process.cpu_user_ms + m.process.cpu_sys_ms),
+                    ms(m.process.cpu_ms()),
                     if *complete { "ran" } else { "incomplete" }
                 );
             }
