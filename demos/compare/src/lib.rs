@@ -283,8 +283,8 @@ async fn trace_files(cli: &Cli, files: &[PathBuf]) -> ExitCode {
     let same = runs.windows(2).all(|w| w[0].0.scenario == w[1].0.scenario);
     let intro = vec![if same {
         format!(
-            "compare: {} trace file(s) of one scene: {}.",
-            runs.len(),
+            "compare: {} of one scene: {}.",
+            plural::count(runs.len(), "trace file"),
             scene_words(&runs[0].0.scenario)
         )
     } else {
