@@ -23,6 +23,12 @@
 //!   file as written (indentation may be shifted as a whole), in order,
 //!   with `// ...` standing for lines left out.
 //!
+//! An image can be a file a command wrote, kept true the same way: the
+//! comment `<!-- written by the command above: chart.svg -->` goes on the
+//! line before `![...](img/chart.svg)`. Blessing copies the file the
+//! command wrote into the page's `img/`; checking compares the words of the
+//! two images' text (titles, names, notes), whatever their numbers.
+//!
 //! Outputs are never typed by hand. To refresh them after changing a tool,
 //! run the commands for real (at the speed shown) and write what they print
 //! into the pages:
@@ -237,6 +243,25 @@ fn check_page(name: &str) {
             Some(output) => check_shape(name, &command, &page.blocks[output], &ran.text()),
             None => {}
         }
+        for image in &command.images {
+            let written = scratch.path().join(&image.written);
+            let kept = path
+                .parent()
+                .expect("a page lives in docs/")
+                .join(&image.shown);
+            if bless {
+                std::fs::create_dir_all(kept.parent().expect("an image lives in a directory"))
+                    .and_then(|()| std::fs::copy(&written, &kept))
+                    .unwrap_or_else(|err| {
+                        panic!(
+                            "{name}: cannot keep {} as {}: {err}",
+                            image.written, image.shown
+                        )
+                    });
+            } else if !refused_here(&ran.text()) {
+                check_image(name, &command, image, &read(&written), &read(&kept));
+            }
+        }
     }
     drop(servers);
 
@@ -288,6 +313,21 @@ struct Page {
     blocks: Vec<Block>,
     /// Every inline `cargo run ...` in the prose, with its line, in order.
     inline: Vec<(usize, String)>,
+    /// Every image a command writes, in order.
+    images: Vec<Image>,
+}
+
+/// An image on a page that is a file a command wrote: the comment
+/// `<!-- written by the command above: chart.svg -->` on the line before
+/// `![...](img/chart.svg)`.
+#[derive(Clone)]
+struct Image {
+    /// The line of the comment (0-based).
+    at: usize,
+    /// The file the command writes, in its scratch directory.
+    written: String,
+    /// Where the page keeps it, relative to the page.
+    shown: String,
 }
 
 /// One fenced block of a page.
@@ -315,6 +355,8 @@ struct Shown {
     background: bool,
     /// The block holding its output, if the page shows it.
     output: Option<usize>,
+    /// The images it writes that the page shows.
+    images: Vec<Image>,
 }
 
 impl Page {
@@ -322,9 +364,14 @@ impl Page {
     fn parse(text: &str) -> Page {
         let mut blocks = Vec::new();
         let mut inline = Vec::new();
+        let mut images = Vec::new();
         let mut open: Option<(usize, String, Vec<String>)> = None;
-        for (at, line) in text.lines().enumerate() {
+        let lines: Vec<&str> = text.lines().collect();
+        for (at, line) in lines.iter().copied().enumerate() {
             let trimmed = line.trim();
+            if open.is_none() {
+                images.extend(Image::parse(trimmed, lines.get(at + 1), at));
+            }
             match open.take() {
                 None if trimmed.starts_with("```") => {
                     let info = trimmed.trim_start_matches('`').trim().to_string();
@@ -344,7 +391,11 @@ impl Page {
             }
         }
         assert!(open.is_none(), "a fenced block is never closed");
-        Page { blocks, inline }
+        Page {
+            blocks,
+            inline,
+            images,
+        }
     }
 
     /// Every command of the page, in order: the fenced ones, then the
@@ -368,6 +419,17 @@ impl Page {
                 .collect();
             if let Some(last) = commands.last_mut() {
                 last.output = output;
+                // The images shown after this block, before the next one.
+                let next = self.blocks[index + 1..]
+                    .iter()
+                    .find(|b| b.info == "sh")
+                    .map_or(usize::MAX, |b| b.open);
+                last.images = self
+                    .images
+                    .iter()
+                    .filter(|image| image.at > block.close && image.at < next)
+                    .cloned()
+                    .collect();
             }
             fenced.extend(commands);
         }
@@ -432,6 +494,7 @@ impl Shown {
             exits_with,
             background: comment.contains("in another terminal"),
             output: None,
+            images: Vec::new(),
         };
         // The bank alone serves until stopped, wherever it is shown.
         shown.background |=
@@ -490,6 +553,27 @@ impl Shown {
                 )
         });
         runs_customers && !compares_files && !args.contains(&"--speed") && !args.contains(&"--help")
+    }
+}
+
+impl Image {
+    /// The image announced by `line`, if it is the comment that announces
+    /// one; `next` must then be the image's line.
+    fn parse(line: &str, next: Option<&&str>, at: usize) -> Option<Image> {
+        let written = line
+            .strip_prefix("<!-- written by the command above:")?
+            .strip_suffix("-->")?
+            .trim();
+        let shown = next
+            .and_then(|next| next.trim().strip_prefix("!["))
+            .and_then(|rest| rest.split_once("]("))
+            .and_then(|(_, rest)| rest.strip_suffix(')'))
+            .unwrap_or_else(|| panic!("line {}: an image ![..](path) follows the comment", at + 2));
+        Some(Image {
+            at,
+            written: written.to_string(),
+            shown: shown.to_string(),
+        })
     }
 }
 
@@ -656,6 +740,40 @@ fn check_shape(page: &str, command: &Shown, shown: &Block, today: &str) {
         command.shown,
         around(&expected),
         around(&actual),
+    );
+}
+
+/// Fails unless the image a command wrote today says what the one shown
+/// says: the same words in its text (titles, names, notes), whatever its
+/// numbers, ticks and lines.
+fn check_image(page: &str, command: &Shown, image: &Image, today: &str, shown: &str) {
+    let words = |svg: &str| -> BTreeSet<String> {
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in svg.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    text.push(' ');
+                }
+                _ if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        shape(&text).into_iter().filter(|w| w != "speed").collect()
+    };
+    let (today, shown) = (words(today), words(shown));
+    assert!(
+        today == shown,
+        "{page}:{}: {} written by `{}` no longer says what the one shown says.\n\
+         only shown: {:?}\nonly today: {:?}\n\
+         Refresh it with BANK_QUEUE_BLESS={page} cargo test -p bank-queue-tests --test docs",
+        image.at + 1,
+        image.shown,
+        command.shown,
+        shown.difference(&today).collect::<Vec<_>>(),
+        today.difference(&shown).collect::<Vec<_>>(),
     );
 }
 
