@@ -35,6 +35,7 @@ Examples:
   cargo run -p compare -- --chrome all.json --html report.html --trace-dir runs/
   cargo run -p compare -- runs/*.json           compare trace files (any style, any machine)
   cargo run --release -p compare -- --scale 100,1000,10000 --tellers 8 --service 10 --arrival-gap 0.1
+  cargo run --release -p compare -- --scale 100,1000,10000 --html scale.html --chart scale.svg
 
 The bank runs inside each style's process when the machine's open-file limit
 allows (its tellers are then recorded too), else in a process of its own;
@@ -102,6 +103,11 @@ pub struct Cli {
     /// and with --scale the scale chart.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+
+    /// With --scale: write the scale chart alone to FILE, as an SVG image
+    /// (for a page that shows images, such as the docs on GitHub).
+    #[arg(long, value_name = "FILE", requires = "scale")]
+    pub chart: Option<PathBuf>,
 
     /// Child process: what to run (`bank`, or a style's customers).
     #[arg(long, hide = true, value_name = "ROLE", value_parser = parse_role,
@@ -205,6 +211,7 @@ pub fn command() -> clap::Command {
         "python_exe",
         "trace_dir",
         "html",
+        "chart",
         "chrome",
         "width",
     ] {
@@ -257,6 +264,12 @@ impl Cli {
                     "--{} does not apply to trace files: each holds the scenario it ran",
                     flag.replace('_', "-")
                 )));
+            }
+            // clap waives `requires = "scale"` here, since files conflict with --scale.
+            if self.chart.is_some() {
+                return Err(refuse(
+                    "--chart draws the scale chart of a --scale run; trace files have none".into(),
+                ));
             }
             return Ok(Mode::Files(self.files.clone()));
         }
@@ -351,6 +364,8 @@ mod tests {
             (&["--repeat", "3"], "--scale"),
             (&["--scale", "10", "--repeat", "0"], "--repeat"),
             (&["--python"], "--scale"),
+            (&["--chart", "x.svg"], "--chart"),
+            (&["a.json", "--chart", "x.svg"], "--chart"),
             (&["--child", "nobody", "--child-scenario", "s"], "--child"),
         ];
         for (args, flag) in bad {
@@ -367,6 +382,7 @@ mod tests {
         for flag in [
             "--scale",
             "--html",
+            "--chart",
             "--trace-dir",
             "--customers",
             "--python",

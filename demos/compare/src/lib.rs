@@ -17,7 +17,8 @@
 //! A tour, in the order a run goes:
 //!
 //! - [`cli`]: the flags: the shared scene flags of every demo, trace files,
-//!   `--scale`, `--chrome`, `--html`, `--trace-dir`; and the hidden child mode;
+//!   `--scale`, `--chrome`, `--html`, `--chart`, `--trace-dir`; and the
+//!   hidden child mode;
 //! - [`runs`]: each style in a child process of its own (`compare` started
 //!   again in the hidden mode), one after another, never two at once, and a
 //!   bank in a process of its own when the customers need the room;
@@ -419,7 +420,8 @@ fn show(
     write_files(cli, runs, labels, points)
 }
 
-/// Writes `--chrome` and `--html` if asked for; says where, or what failed.
+/// Writes `--chrome`, `--html` and `--chart` if asked for; says where, or
+/// what failed.
 fn write_files(cli: &Cli, runs: &[(Trace, String)], labels: &[String], points: &[Point]) -> bool {
     let mut ok = true;
     if let Some(path) = &cli.shared.chrome {
@@ -435,6 +437,11 @@ fn write_files(cli: &Cli, runs: &[(Trace, String)], labels: &[String], points: &
         let page = html::report(&traces, points);
         let written = write_atomically(path, |out| out.write_all(page.as_bytes()));
         ok &= report(written, "HTML report", path);
+    }
+    if let Some(path) = &cli.chart {
+        let svg = html::scale_chart_svg(points);
+        let written = write_atomically(path, |out| out.write_all(svg.as_bytes()));
+        ok &= report(written, "scale chart", path);
     }
     ok
 }

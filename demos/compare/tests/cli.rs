@@ -1,6 +1,6 @@
 //! The `compare` binary: four styles on one axis, trace files read back,
-//! the Chrome file and the report, scale runs, refusals, bad flags, and no
-//! child process left behind.
+//! the Chrome file and the report, scale runs and their chart, refusals, bad
+//! flags, and no child process left behind.
 //!
 //! Every run here is sped up (`--speed`) or tiny, so each test takes a few
 //! seconds at most, even on a loaded machine.
@@ -362,6 +362,37 @@ fn scale_runs_every_style_and_refuses_what_cannot_fit() {
         8,
         "four rows, four reasons:\n{out}"
     );
+}
+
+#[test]
+fn the_scale_chart_is_written_alone_as_an_svg_image() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let chart = dir.path().join("x.svg");
+    let path = chart.to_str().expect("a UTF-8 path");
+    let (_, err) = compare(&["--scale", "4,8", "--speed", "10", "--chart", path], 0);
+    assert!(
+        err.contains(&format!("compare: wrote the scale chart to {path} (")),
+        "{err}"
+    );
+    let svg = std::fs::read_to_string(&chart).expect("the chart was written");
+    assert!(
+        svg.starts_with("<?xml") && svg.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{svg}"
+    );
+    assert!(svg.trim_end().ends_with("</svg>"));
+    // Each style's line through its two runs, in each of the four panels.
+    assert_eq!(svg.matches("<polyline class=\"series\"").count(), 4 * 4);
+    for style in STYLES {
+        let name = style.split(' ').next().expect("a style's name");
+        assert!(
+            svg.contains(&format!(">{name}</text>")),
+            "{name} in the key"
+        );
+    }
+
+    // Without --scale there is no chart to draw.
+    let (_, err) = compare(&["--chart", path], 2);
+    assert!(err.contains("--chart"), "{err}");
 }
 
 #[test]

@@ -24,5 +24,12 @@ pub(super) fn head(page: &mut String, traces: &[&Trace]) {
 }
 
 /// The style sheet. The state colours are the terminal's, on a white page.
-/// It lives in `report.css`, beside this file, to be read as CSS.
-const CSS: &str = include_str!("report.css");
+/// It lives beside this file, to be read as CSS, in three parts: what every
+/// drawing shares (`drawing.css`), the page's own rules (`report.css`), and
+/// the scale chart's (`chart.css`). The chart's file (`scale_chart_svg`)
+/// holds the first and the last: one source for both.
+const CSS: &str = concat!(
+    include_str!("drawing.css"),
+    include_str!("report.css"),
+    include_str!("chart.css")
+);

@@ -3,7 +3,8 @@
 //!
 //! The page, top to bottom (one module each, in this order below):
 //!
-//! 1. `head`: the title, and all the CSS in one `<style>` (`report.css`);
+//! 1. `head`: the title, and all the CSS in one `<style>` (`drawing.css`,
+//!    `report.css`, `chart.css`);
 //! 2. `header`: what was compared, and the scenario in one line;
 //! 3. `legend`: the colours and marks with the lecture's words (blocked
 //!    阻塞, running 运行, ready 就绪, ...): the same states, meanings and
@@ -34,7 +35,9 @@
 //! 6. `scale`, only when there are scale points: a chart in four panels
 //!    (efficiency, peak threads, peak RSS, CPU time) against the number of
 //!    customers on a log scale, one line per runner, refused and failed runs
-//!    marked and explained in numbered notes; then the table.
+//!    marked and explained in numbered notes; then the table. The same chart
+//!    also stands alone as an SVG file ([`scale_chart_svg`], `compare
+//!    --chart`), for a page that can show an image but not a report.
 //!
 //! This module puts them together ([`report`]) and holds what they share:
 //! the `Run` each of them draws, `esc`, and the numbers written for people.
@@ -82,6 +85,7 @@ use head::head;
 use header::header;
 use legend::legend;
 use metrics::metrics_table;
+pub use scale::scale_chart_svg;
 use scale::scale_section;
 use timelines::{Frame, timelines};
 

@@ -3,6 +3,10 @@
 //! time) against the number of customers on a log scale, one line per
 //! runner, refused and failed runs marked and explained in numbered notes;
 //! then the scale table.
+//!
+//! The chart also stands alone, as an SVG file (`compare --chart`): the same
+//! drawing, with its style sheet inside it and its notes under the panels, so
+//! that a page showing images (docs on GitHub) can show a real run's chart.
 
 use std::fmt::Write as _;
 
@@ -11,6 +15,7 @@ use super::{esc, fixed, group, mib, ms, ratio};
 use crate::plural;
 use crate::scale::{Outcome as Ending, Point};
 use crate::style::Style;
+use crate::timeline::swimlane::wrap;
 use crate::trace::Metrics;
 
 /// One panel of the scale chart.
@@ -65,6 +70,17 @@ const PANEL_TOP: f64 = 28.0;
 const PANEL_BOTTOM: f64 = 40.0;
 /// Height of the runners' key above the panels.
 const KEY_H: f64 = 30.0;
+/// Space between the panels and the notes, in the chart's own file.
+const NOTES_GAP: f64 = 16.0;
+/// Height of a line of the notes, in the chart's own file.
+const NOTE_LINE_H: f64 = 19.0;
+/// Display columns of a line of the notes: a conservative guess at how many
+/// characters of 13 px fit across the chart (the file cannot measure text).
+const NOTE_COLUMNS: usize = 160;
+
+/// The style sheet of the chart's own file: the rules the page's chart uses,
+/// from the same files as the page's style sheet (`head.rs`).
+const CHART_CSS: &str = concat!(include_str!("drawing.css"), include_str!("chart.css"));
 
 /// The scale points as the chart and the table draw them.
 struct Chart<'a> {
@@ -86,19 +102,7 @@ pub(super) fn scale_section(page: &mut String, points: &[Point]) {
          The number of customers is on a log scale; so are threads, memory and CPU time. \
          Hover a point for its value.</p>\n"
     );
-    // Customers on a log scale, with room on both sides so that the first
-    // and the last points are not on the frame.
-    let customers = points.iter().map(|p| f64::from(p.customers.max(1)));
-    let chart = Chart {
-        points,
-        runners: runners(points),
-        notes: scale_notes(points),
-        customers: Scale {
-            low: customers.clone().fold(f64::INFINITY, f64::min) / 1.6,
-            high: customers.fold(0.0, f64::max) * 1.6,
-            log: true,
-        },
-    };
+    let chart = Chart::new(points);
     scale_chart(page, &chart);
     if !chart.notes.is_empty() {
         put!(page, "<ol class=\"notes\">\n");
@@ -108,6 +112,83 @@ pub(super) fn scale_section(page: &mut String, points: &[Point]) {
         put!(page, "</ol>\n");
     }
     scale_table(page, &chart);
+}
+
+/// The scale chart alone, as a standalone SVG document (`compare --chart`):
+/// the page's drawing at its own size on a white ground, with its style
+/// sheet inside it (the page's rules for it, its variables defined on the
+/// root), the hover details of every point, and the numbered notes on the
+/// runs that did not run to the end as lines under the panels. Nothing in it
+/// refers outside (no script, no link, fonts by family name only), so it
+/// shows wherever an SVG image does, as an `<img>` on GitHub too.
+pub fn scale_chart_svg(points: &[Point]) -> String {
+    let chart = Chart::new(points);
+    let notes: Vec<Vec<String>> = chart
+        .notes
+        .iter()
+        .enumerate()
+        .map(|(n, (_, text))| wrap(&format!("{}. {text}", n + 1), NOTE_COLUMNS, 0))
+        .collect();
+    let lines = notes.iter().map(Vec::len).sum::<usize>();
+    let mut height = KEY_H + 2.0 * PANEL_H;
+    if lines > 0 {
+        height += NOTES_GAP + NOTE_LINE_H * lines as f64;
+    }
+    let mut svg = String::new();
+    put!(
+        svg,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <svg xmlns=\"http://www.w3.org/2000/svg\" class=\"scale-chart\" \
+         width=\"{WIDTH}\" height=\"{height:.0}\" viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"img\">\n\
+         <title>compare --scale: efficiency, peak threads, peak RSS and CPU time \
+         against the number of customers</title>\n\
+         <style>\n{CHART_CSS}</style>\n\
+         <rect width=\"{WIDTH}\" height=\"{height:.0}\" fill=\"#fff\"/>\n"
+    );
+    chart_drawing(&mut svg, &chart);
+    if lines > 0 {
+        put!(svg, "<g class=\"notes\">\n");
+        let mut y = KEY_H + 2.0 * PANEL_H + NOTES_GAP;
+        for note in &notes {
+            for (i, line) in note.iter().enumerate() {
+                // Lines after a note's first one start under its text, not its number.
+                let x = if i == 0 {
+                    PANEL_LEFT
+                } else {
+                    PANEL_LEFT + 18.0
+                };
+                put!(
+                    svg,
+                    "<text x=\"{x:.0}\" y=\"{:.0}\">{}</text>\n",
+                    y + 13.0,
+                    esc(line.trim())
+                );
+                y += NOTE_LINE_H;
+            }
+        }
+        put!(svg, "</g>\n");
+    }
+    put!(svg, "</svg>\n");
+    svg
+}
+
+impl<'a> Chart<'a> {
+    /// The chart of `points`: its runners, its notes, and the customers'
+    /// axis on a log scale, with room on both sides so that the first and
+    /// the last points are not on the frame.
+    fn new(points: &'a [Point]) -> Chart<'a> {
+        let customers = points.iter().map(|p| f64::from(p.customers.max(1)));
+        Chart {
+            points,
+            runners: runners(points),
+            notes: scale_notes(points),
+            customers: Scale {
+                low: customers.clone().fold(f64::INFINITY, f64::min) / 1.6,
+                high: customers.fold(0.0, f64::max) * 1.6,
+                log: true,
+            },
+        }
+    }
 }
 
 /// The runners in order of first appearance.
@@ -271,13 +352,20 @@ impl Scale {
     }
 }
 
-/// The chart: a key of runners, then four panels in a 2 × 2 grid.
+/// The chart in the page, styled by the page's style sheet.
 fn scale_chart(page: &mut String, chart: &Chart) {
     let height = KEY_H + 2.0 * PANEL_H;
     put!(
         page,
         "<svg class=\"scale-chart\" viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"img\">\n"
     );
+    chart_drawing(page, chart);
+    put!(page, "</svg>\n");
+}
+
+/// What the chart draws, in the page or in its own file: a key of runners,
+/// then four panels in a 2 × 2 grid.
+fn chart_drawing(page: &mut String, chart: &Chart) {
     let mut x = PANEL_LEFT;
     for (i, runner) in chart.runners.iter().enumerate() {
         let colour = runner_colour(&chart.runners, runner);
@@ -297,7 +385,6 @@ fn scale_chart(page: &mut String, chart: &Chart) {
         let top = KEY_H + (i / 2) as f64 * PANEL_H;
         scale_panel(page, chart, panel, left, top);
     }
-    put!(page, "</svg>\n");
 }
 
 /// Where a panel's plot lies, and its two scales.
@@ -577,8 +664,10 @@ fn scale_table(page: &mut String, chart: &Chart) {
 
 #[cfg(test)]
 mod tests {
+    use super::{CHART_CSS, NOTE_COLUMNS, runner_colour, scale_chart_svg};
+    use crate::scale::{Outcome as Ending, Point};
     use crate::timeline::html::report;
-    use crate::timeline::html::tests::points;
+    use crate::timeline::html::tests::{points, ran};
     use crate::timeline::swimlane::tests::small_scene;
 
     #[test]
@@ -627,6 +716,206 @@ mod tests {
         assert!(
             at("<td>100</td><td class=\"runner\">sync-blocking")
                 < at("<tr class=\"next\"><td>1,000</td>")
+        );
+    }
+
+    /// Checks that `svg` is one well-formed XML element, `<svg>`, after an
+    /// XML declaration: every tag closed in order, every attribute quoted,
+    /// every `&` an entity. Panics naming the first fault.
+    fn assert_well_formed(svg: &str) {
+        let body = svg
+            .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+            .expect("an XML declaration first");
+        let mut open: Vec<&str> = Vec::new();
+        let mut roots = 0;
+        let mut rest = body;
+        while let Some(at) = rest.find('<') {
+            assert_entities(&rest[..at]);
+            let tag_end = rest[at..].find('>').expect("every tag ends") + at;
+            let tag = &rest[at + 1..tag_end];
+            rest = &rest[tag_end + 1..];
+            if let Some(name) = tag.strip_prefix('/') {
+                assert_eq!(open.pop(), Some(name), "</{name}> closes the open tag");
+                continue;
+            }
+            assert!(!tag.contains('<'), "no < inside a tag: {tag}");
+            assert_eq!(tag.matches('"').count() % 2, 0, "quoted attributes: {tag}");
+            assert_entities(tag);
+            let name = tag
+                .split([' ', '/', '\n'])
+                .next()
+                .expect("split yields at least one part");
+            assert!(
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()),
+                "a tag name: {tag}"
+            );
+            if open.is_empty() {
+                roots += 1;
+                assert_eq!(name, "svg", "the root element");
+            }
+            if !tag.ends_with('/') {
+                open.push(name);
+            }
+        }
+        assert_eq!(rest.trim(), "", "nothing after the root");
+        assert!(open.is_empty(), "unclosed: {open:?}");
+        assert_eq!(roots, 1, "one root element");
+    }
+
+    /// Checks that every `&` in `text` starts an entity.
+    fn assert_entities(text: &str) {
+        for (at, _) in text.match_indices('&') {
+            let entity = text[at + 1..].split(';').next().unwrap_or("");
+            assert!(
+                ["amp", "lt", "gt", "quot", "#39"].contains(&entity),
+                "an entity at {}",
+                &text[at..]
+            );
+        }
+    }
+
+    #[test]
+    fn the_well_formedness_check_finds_faults() {
+        let head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+        assert_well_formed(&format!(
+            "{head}<svg a=\"1\"><g><text>&amp;</text></g><path/></svg>"
+        ));
+        for bad in [
+            "<svg><g></svg>",
+            "<svg><g></text></g></svg>",
+            "<svg a=\"1></svg>",
+            "<svg>AT&T</svg>",
+            "<svg/><svg/>",
+            "<g></g>",
+        ] {
+            let svg = format!("{head}{bad}");
+            let caught = std::panic::catch_unwind(|| assert_well_formed(&svg));
+            assert!(caught.is_err(), "{bad} passed");
+        }
+    }
+
+    #[test]
+    fn the_chart_alone_is_a_well_formed_svg_file_that_refers_nowhere() {
+        let svg = scale_chart_svg(&points());
+        assert_well_formed(&svg);
+        let root = svg.lines().nth(1).expect("the root tag on the second line");
+        assert!(
+            root.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+            "{root}"
+        );
+        assert!(root.contains(" width=\"1280\" height=\""), "{root}");
+        assert_eq!(svg.matches("http").count(), 1, "only the namespace");
+        for outside in ["<script", "href", "url(", "@import", "src="] {
+            assert!(!svg.contains(outside), "{outside} in the chart");
+        }
+        assert_eq!(svg.matches("<style>").count(), 1);
+        assert!(svg.contains("<rect width=\"1280\""), "a white ground");
+        // An empty chart is still a file.
+        assert_well_formed(&scale_chart_svg(&[]));
+    }
+
+    #[test]
+    fn the_chart_alone_has_its_style_sheet_and_its_variables() {
+        // The style sheet stays text in XML, and the page's chart rules are in it.
+        assert!(!CHART_CSS.contains(['<', '&']), "{CHART_CSS}");
+        for rule in [
+            "svg text {",
+            "svg .grid",
+            "svg .caption",
+            "svg.scale-chart .series",
+        ] {
+            assert!(CHART_CSS.contains(rule), "{rule}");
+        }
+        // From the same files as the page's style sheet.
+        let page = report(&[], &points());
+        assert!(page.contains(include_str!("drawing.css")));
+        assert!(page.contains(include_str!("chart.css")));
+        // Every variable it uses is defined in it: nothing comes from the page.
+        for (at, _) in CHART_CSS.match_indices("var(--") {
+            let name = CHART_CSS[at + 4..]
+                .split(')')
+                .next()
+                .expect("split yields at least one part");
+            assert!(CHART_CSS.contains(&format!("{name}:")), "{name} is defined");
+        }
+    }
+
+    #[test]
+    fn the_chart_alone_has_a_line_per_runner_and_every_note() {
+        let points = points();
+        let svg = scale_chart_svg(&points);
+        let runners = ["async-nonblocking", "python-asyncio", "sync-blocking"];
+        assert_eq!(svg.matches("<polyline class=\"series\"").count(), 3 * 4);
+        for runner in runners {
+            let colour = runner_colour(&runners, runner);
+            let series = format!("<polyline class=\"series\" stroke=\"{colour}\"");
+            assert_eq!(
+                svg.matches(&series).count(),
+                4,
+                "{runner}: one line per panel"
+            );
+            assert!(
+                svg.contains(&format!("\">{runner}</text>")),
+                "{runner} in the key"
+            );
+        }
+        // The hover details of every point that ran, in each panel.
+        let ran = points
+            .iter()
+            .filter(|p| matches!(p.result, Ending::Ran { .. }))
+            .count();
+        assert!(svg.matches("<title>").count() > ran * 4);
+        let notes = svg
+            .split("<g class=\"notes\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</g>").next())
+            .expect("the notes under the panels");
+        assert!(notes.contains(
+            ">2. sync-blocking at 10,000 customers — refused: needs about 10016 threads</text>"
+        ));
+        assert!(notes.contains(">3. python-asyncio at 100,000 customers — failed:"));
+        assert!(notes.contains(">1. sync-blocking at 1,000 customers — incomplete"));
+        // Without notes, no room for them.
+        let all_ran = scale_chart_svg(&points[..6]);
+        assert!(!all_ran.contains("class=\"notes\""));
+        assert!(
+            all_ran.contains(" height=\"570\""),
+            "the key and two rows of panels"
+        );
+    }
+
+    #[test]
+    fn a_long_note_wraps_within_the_chart() {
+        let reason = "sync-blocking with 30000 customers needs about 30016 threads (one per \
+                      customer), but this process may have about 15000 (kernel.threads-max). \
+                      The largest run that fits is --customers 14984; async-blocking and \
+                      async-nonblocking need no thread per customer.";
+        let points = vec![
+            ran("sync-blocking", 100, 0.9, 104),
+            Point {
+                runner: "sync-blocking".to_owned(),
+                customers: 30_000,
+                result: Ending::Refused {
+                    reason: reason.to_owned(),
+                },
+            },
+        ];
+        let svg = scale_chart_svg(&points);
+        assert_well_formed(&svg);
+        let notes = svg
+            .split("<g class=\"notes\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</g>").next())
+            .expect("the note under the panels");
+        let lines: Vec<&str> = notes
+            .lines()
+            .filter_map(|l| l.split('>').nth(1)?.strip_suffix("</text"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{notes}");
+        assert!(lines.iter().all(|l| l.chars().count() <= NOTE_COLUMNS));
+        assert_eq!(
+            lines.join(" "),
+            format!("1. sync-blocking at 30,000 customers — refused: {reason}")
         );
     }
 }
