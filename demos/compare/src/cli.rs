@@ -169,6 +169,9 @@ pub struct ChildTask {
     pub brief: bool,
 }
 
+/// The flags that only a `--scale` run takes.
+const SCALE_FLAGS: [&str; 5] = ["chart", "repeat", "python", "python_script", "python_exe"];
+
 /// The scene flags: with trace files they would mean nothing, since every
 /// file holds its own scenario.
 const SCENE_FLAGS: [&str; 10] = [
@@ -265,11 +268,13 @@ impl Cli {
                     flag.replace('_', "-")
                 )));
             }
-            // clap waives `requires = "scale"` here, since files conflict with --scale.
-            if self.chart.is_some() {
-                return Err(refuse(
-                    "--chart draws the scale chart of a --scale run; trace files have none".into(),
-                ));
+            // clap waives `requires = "scale"` here, since files conflict
+            // with --scale: the flags of a --scale run are refused by name.
+            if let Some(flag) = SCALE_FLAGS.iter().find(|id| given(id)) {
+                return Err(refuse(format!(
+                    "--{} belongs to a --scale run; trace files hold runs already made",
+                    flag.replace('_', "-")
+                )));
             }
             return Ok(Mode::Files(self.files.clone()));
         }
@@ -366,6 +371,9 @@ mod tests {
             (&["--python"], "--scale"),
             (&["--chart", "x.svg"], "--chart"),
             (&["a.json", "--chart", "x.svg"], "--chart"),
+            (&["a.json", "--repeat", "3"], "--repeat"),
+            (&["a.json", "--python"], "--python"),
+            (&["a.json", "--python-exe", "python3.12"], "--python-exe"),
             (&["--child", "nobody", "--child-scenario", "s"], "--child"),
         ];
         for (args, flag) in bad {
