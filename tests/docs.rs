@@ -6,7 +6,8 @@
 //! - ` ```sh `: commands a reader types, one per line. Each one runs here,
 //!   in order, from a scratch directory inside the workspace, and must
 //!   succeed. The demos and `compare` get `--speed 8` added (unless the
-//!   command sets its own) so the whole page runs in seconds. A comment
+//!   command sets its own) so the whole page runs in seconds; a `--scale`
+//!   run is not sped up (see `Shown::takes_speed`). A comment
 //!   after the command may say `# exits with N` (the command is meant to
 //!   fail, with that code) or `# in another terminal` (it is a server: it
 //!   runs in the background until the page is done, and the next command
@@ -528,7 +529,7 @@ impl Shown {
 
     /// Whether this command runs customers and can be sped up: a demo or
     /// `compare` running styles (not comparing trace files, which hold the
-    /// speed they ran at).
+    /// speed they ran at, nor a `--scale` run).
     fn takes_speed(&self) -> bool {
         let words: Vec<&str> = self.shown.split_whitespace().collect();
         let runs_customers = matches!(
@@ -552,7 +553,15 @@ impl Shown {
                     Some("--trace" | "--chrome" | "--html" | "--trace-dir")
                 )
         });
-        runs_customers && !compares_files && !args.contains(&"--speed") && !args.contains(&"--help")
+        // A --scale run asks how rates hold up (arrivals, looks per second):
+        // sped up, ten thousand looking threads outrun two cores, and the
+        // run measures an overload instead of the lesson. It runs as shown.
+        let scale = args.contains(&"--scale");
+        runs_customers
+            && !compares_files
+            && !scale
+            && !args.contains(&"--speed")
+            && !args.contains(&"--help")
     }
 }
 
