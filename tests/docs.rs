@@ -787,11 +787,13 @@ fn check_image(page: &str, command: &Shown, image: &Image, today: &str, shown: &
 }
 
 /// The words of an output, without what changes from run to run: numbers,
-/// the bars of a swimlane, spacing and line breaks.
+/// the bars of a swimlane, spacing and line breaks, and the number of the
+/// nouns counted (`1 thread` or `2 threads`: how many runtime workers
+/// happened to record the customers can differ from run to run).
 fn shape(text: &str) -> Vec<String> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .filter(|word| !word.is_empty() && !word.chars().any(|c| c.is_ascii_digit()))
-        .map(String::from)
+        .map(|word| word.strip_suffix('s').unwrap_or(word).to_string())
         .collect()
 }
 
