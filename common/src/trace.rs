@@ -10,6 +10,7 @@
 //! printable, so no escape sequence travels in a trace file either.
 
 use std::io::{BufWriter, Write};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -254,7 +255,11 @@ pub fn write_atomically(
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    // The mode a plain `File::create` gives (0666 less the umask), not
+    // tempfile's private 0600: a trace or a report is for sharing.
+    let mut temp = tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)?;
     {
         let mut out = BufWriter::new(temp.as_file_mut());
         fill(&mut out)?;
@@ -268,6 +273,20 @@ pub fn write_atomically(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_written_atomically_has_the_mode_a_plain_file_gets() {
+        let dir = tempfile::tempdir().expect("a scratch directory can be made");
+        let plain = dir.path().join("plain.json");
+        std::fs::File::create(&plain).expect("a plain file can be made");
+        let atomic = dir.path().join("atomic.json");
+        write_atomically(&atomic, |out| out.write_all(b"{}")).expect("the file is written");
+        let mode = |path: &Path| {
+            let meta = std::fs::metadata(path).expect("the file exists");
+            meta.permissions().mode() & 0o777
+        };
+        assert_eq!(mode(&atomic), mode(&plain), "0666 less the umask, not 0600");
+    }
     use crate::scenario::Generate;
     use crate::timeline::Lane;
 
