@@ -236,9 +236,11 @@ async fn four_styles(cli: &Cli) -> ExitCode {
         match finished {
             Ok(finished) => {
                 if !(finished.all_served && finished.trace.complete) {
+                    // Served is what counts: an incomplete trace may not
+                    // have marked every customer it lost as abandoned.
                     trouble.push(format!(
                         "{style}: {} of {} were not served",
-                        finished.trace.metrics.abandoned,
+                        customers.saturating_sub(finished.trace.metrics.served),
                         plural::count(customers, "customer")
                     ));
                 }
