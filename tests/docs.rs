@@ -124,12 +124,7 @@ fn every_page_in_docs_is_checked() {
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .filter(|name| name.ends_with(".md"))
         .collect();
-    let checked: BTreeSet<String> = WALKTHROUGHS
-        .iter()
-        .map(|(page, _)| *page)
-        .chain(OTHER_PAGES)
-        .map(String::from)
-        .collect();
+    let checked: BTreeSet<String> = pages().map(String::from).collect();
     assert_eq!(on_disk, checked, "every page in docs/ has its test here");
 }
 
@@ -165,14 +160,8 @@ fn every_demo_help_names_its_walkthrough() {
 
 #[test]
 fn every_relative_link_leads_to_a_file() {
-    let mut pages = vec![root().join("README.md")];
-    for (page, _) in WALKTHROUGHS {
-        pages.push(root().join("docs").join(page));
-    }
-    for page in OTHER_PAGES {
-        pages.push(root().join("docs").join(page));
-    }
-    for page in pages {
+    let docs = pages().map(|page| root().join("docs").join(page));
+    for page in std::iter::once(root().join("README.md")).chain(docs) {
         let text = read(&page);
         for target in links(&text) {
             let file = target.split('#').next().unwrap_or_default();
@@ -202,7 +191,8 @@ fn check_page(name: &str) {
         check_excerpt(name, excerpt);
     }
 
-    let _turn = page.commands().any(|c| c.background).then(|| {
+    let commands: Vec<Shown> = page.commands().collect();
+    let _turn = commands.iter().any(|c| c.background).then(|| {
         SERVERS
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -214,7 +204,7 @@ fn check_page(name: &str) {
     let mut servers = Servers::default();
     let mut blessed: Vec<(usize, Vec<String>)> = Vec::new();
 
-    for command in page.commands() {
+    for command in commands {
         if let Some(why) = cannot_run_here(&command) {
             bank_queue_tests::skipped(&format!("{name}: `{}`: {why}", command.shown));
             continue;
@@ -723,12 +713,8 @@ fn kill_group(child: &mut Child) {
 /// Fails unless the output shown has the shape of the output today: the
 /// same words in the same order.
 fn check_shape(page: &str, command: &Shown, shown: &Block, today: &str) {
-    // compare says "8× speed" in its header when it ran sped up, or read
-    // trace files of a sped-up run: the one word the speed adds.
-    let words =
-        |text: &str| -> Vec<String> { shape(text).into_iter().filter(|w| w != "speed").collect() };
-    let expected = words(&shown.lines.join("\n"));
-    let actual = words(today);
+    let expected = shape(&shown.lines.join("\n"));
+    let actual = shape(today);
     if expected == actual {
         return;
     }
@@ -770,7 +756,7 @@ fn check_image(page: &str, command: &Shown, image: &Image, today: &str, shown: &
                 _ => {}
             }
         }
-        shape(&text).into_iter().filter(|w| w != "speed").collect()
+        shape(&text).into_iter().collect()
     };
     let (today, shown) = (words(today), words(shown));
     assert!(
@@ -787,12 +773,15 @@ fn check_image(page: &str, command: &Shown, image: &Image, today: &str, shown: &
 }
 
 /// The words of an output, without what changes from run to run: numbers,
-/// the bars of a swimlane, spacing and line breaks, and the number of the
-/// nouns counted (`1 thread` or `2 threads`: how many runtime workers
-/// happened to record the customers can differ from run to run).
+/// the bars of a swimlane, spacing and line breaks, the number of the nouns
+/// counted (`1 thread` or `2 threads`: how many runtime workers happened to
+/// record the customers can differ from run to run), and the word "speed"
+/// (compare says "8× speed" in its header when it ran sped up, or read the
+/// trace files of a sped-up run).
 fn shape(text: &str) -> Vec<String> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .filter(|word| !word.is_empty() && !word.chars().any(|c| c.is_ascii_digit()))
+        .filter(|word| *word != "speed")
         .map(|word| word.strip_suffix('s').unwrap_or(word).to_string())
         .collect()
 }
@@ -873,6 +862,14 @@ fn links(text: &str) -> Vec<String> {
         }
     }
     targets
+}
+
+/// Every page in `docs/`: the walkthroughs in order, then the others.
+fn pages() -> impl Iterator<Item = &'static str> {
+    WALKTHROUGHS
+        .iter()
+        .map(|(page, _)| *page)
+        .chain(OTHER_PAGES)
 }
 
 /// The workspace's root directory.

@@ -38,7 +38,7 @@ use crate::progress::Progress;
 use crate::protocol::TicketNo;
 use crate::scenario::{Customer, Scenario};
 use crate::style::Style;
-use crate::timeline::{Event, Kind, Lane, Recorder, chrome, model, swimlane};
+use crate::timeline::{Event, Kind, Lane, Recorder, chrome, model, record, swimlane};
 use crate::trace::{CustomerRecord, Outcome, SCHEMA, Trace};
 use crate::{metrics, plural, process, sim};
 
@@ -212,7 +212,7 @@ pub fn run_watched(
     let figures = process::figures(before, &helpers, threads_peak, helper_threads);
     let mut events = recorder.take(setup.origin);
     if interrupted.is_some() {
-        end_visits_at(micros(cut), &mut events);
+        end_visits_at(record::micros(cut), &mut events);
     }
     let customers = model::customers(&setup.scenario, &events);
     let tellers = model::tellers(&setup.scenario, &customers, &events);
@@ -323,11 +323,6 @@ fn served_part(scenario: &Scenario, records: &[CustomerRecord]) -> Scenario {
         customers: scenario.customers.iter().filter(served).cloned().collect(),
         ..scenario.clone()
     }
-}
-
-/// `d` in whole microseconds.
-fn micros(d: Duration) -> u64 {
-    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
 /// [`run`] with a fresh recorder installed for this thread only: for tests

@@ -212,19 +212,15 @@ pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
             // the customer's notice, less the time the line sat unread in
             // their socket (it cannot have reached it before they arrived).
             let called = b.called.or_else(|| {
-                s.noticed.map(|(noticed, teller)| {
-                    let sent = noticed - s.unread.unwrap_or(0.0);
-                    (s.arrive.map_or(sent, |arrive| sent.max(arrive)), teller)
-                })
+                s.noticed
+                    .map(|(noticed, teller)| (reached(noticed, s.unread, s.arrive), teller))
             });
             let at_counter = b.at_counter.or(s.at_counter);
             // The same for `DONE`: when it reached the socket, not when the
             // customer looked (it cannot have come before their `HERE`).
             let done = b.served.or_else(|| {
-                s.served.map(|read| {
-                    let sent = read - s.done_unread.unwrap_or(0.0);
-                    s.at_counter.map_or(sent, |here| sent.max(here))
-                })
+                s.served
+                    .map(|read| reached(read, s.done_unread, s.at_counter))
             });
             let served = s.served.is_some() && s.abandoned.is_none();
             let waiting = match (s.ticket, called) {
@@ -526,6 +522,14 @@ fn split(seg: Segment, errands: &[(f64, f64)]) -> Vec<Segment> {
         });
     }
     out
+}
+
+/// When a line reached the customer's socket: when they read it, less the
+/// time it sat there unread (if the kernel said), and not before
+/// `not_before` (a line cannot come before what it answers).
+fn reached(read: f64, unread: Option<f64>, not_before: Option<f64>) -> f64 {
+    let sent = read - unread.unwrap_or(0.0);
+    not_before.map_or(sent, |floor| sent.max(floor))
 }
 
 #[cfg(test)]

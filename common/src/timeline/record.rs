@@ -65,7 +65,7 @@ pub fn poll(found: bool) {
 
 /// A stretch of the customer's errand that lasted `took` ended now.
 pub fn errand(took: Duration) {
-    let dur_us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+    let dur_us = micros(took);
     event!(name: "errand", target: TARGET, Level::DEBUG, dur_us);
 }
 
@@ -79,13 +79,8 @@ pub fn called(ticket: TicketNo, teller: TellerNo) {
 /// (see [`Lines::next_reply`](crate::customer::Lines::next_reply)),
 /// when the kernel said; recorded as `unread_us`. Same event as [`called`].
 pub fn noticed_call(ticket: TicketNo, teller: TellerNo, unread: Option<Duration>) {
-    match unread {
-        Some(unread) => {
-            let unread_us = u64::try_from(unread.as_micros()).unwrap_or(u64::MAX);
-            event!(name: "called", target: TARGET, Level::DEBUG, ticket, teller, unread_us);
-        }
-        None => event!(name: "called", target: TARGET, Level::DEBUG, ticket, teller),
-    }
+    let unread_us = unread.map(micros);
+    event!(name: "called", target: TARGET, Level::DEBUG, ticket, teller, unread_us);
 }
 
 /// The customer is at the counter: `HERE` sent (customer) or received (teller).
@@ -103,13 +98,14 @@ pub fn served(ticket: TicketNo) {
 /// socket, when the kernel said; recorded as `unread_us`, as for
 /// [`noticed_call`]. Same event as [`served`].
 pub fn noticed_done(ticket: TicketNo, unread: Option<Duration>) {
-    match unread {
-        Some(unread) => {
-            let unread_us = u64::try_from(unread.as_micros()).unwrap_or(u64::MAX);
-            event!(name: "served", target: TARGET, Level::DEBUG, ticket, unread_us);
-        }
-        None => event!(name: "served", target: TARGET, Level::DEBUG, ticket),
-    }
+    let unread_us = unread.map(micros);
+    event!(name: "served", target: TARGET, Level::DEBUG, ticket, unread_us);
+}
+
+/// A duration as the whole microseconds the timeline counts in. (A `None`
+/// field records nothing, so an unknown `unread_us` is left out of an event.)
+pub(crate) fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
 /// A ticket (or a visit that never got one) was given up before `DONE`.

@@ -40,7 +40,7 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
-use super::record::TARGET;
+use super::record::{self, TARGET};
 use super::{Event, Kind, Lane, WaitHow};
 
 /// Records the timeline of a run. Cheap to clone: clones share one recording.
@@ -210,8 +210,7 @@ impl Recorder {
                         let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
                         *numbers.entry(thread).or_insert(next)
                     },
-                    t_us: u64::try_from(at.saturating_duration_since(origin).as_micros())
-                        .unwrap_or(u64::MAX),
+                    t_us: record::micros(at.saturating_duration_since(origin)),
                     lane,
                     kind,
                 },
