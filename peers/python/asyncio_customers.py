@@ -9,12 +9,12 @@ cigarette, an asyncio.sleep) runs as a task of its own. The peer of
 `cargo run -p async-nonblocking`: same protocol, same bank, same scenario.
 
 By hand (Python 3.11, standard library only; s.json is a serialised
-`common::scenario::Scenario`, times already sped up, as `compare` writes it):
+`timeline::Scenario`, times already sped up, as `compare` writes it):
 
     cargo run -p bank -- --listen 127.0.0.1:7878 --tellers 8
     python3 peers/python/asyncio_customers.py --bank 127.0.0.1:7878 --scenario s.json
 
-It prints one JSON object, a `common::trace::Metrics`, times in ms from the
+It prints one JSON object, a `timeline::trace::Metrics`, times in ms from the
 opening of the doors. It sees the bank only from outside: wait = CALL read −
 walked in, reaction = HERE sent − CALL read; neither counts the time a line sat
 unread before the loop got to it (the tellers pay for that: it is in the

@@ -38,14 +38,14 @@ use std::io::{self, ErrorKind, Write};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-use common::customer::{self, Lines, VisitError};
-use common::demo::{self, Failure, Setup};
-use common::protocol::{Reply, TicketNo};
-use common::scenario::Customer;
-use common::style::Style;
-use common::timeline::record;
+use bank::protocol::{Reply, TicketNo};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
+use scene::customer::{self, Lines, VisitError};
+use scene::demo::{self, Failure, Setup};
+use timeline::record;
+use timeline::scenario::Customer;
+use timeline::style::Style;
 use tracing::Span;
 
 /// This demo's style.

@@ -3,13 +3,12 @@
 
 use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
 
-#[path = "../../cli_support.rs"]
-mod cli_support;
+use testkit::cli;
 
 #[test]
 fn threads_do_not_grow_with_customers() {
-    let few = cli_support::threads_peak(cargo_bin_cmd!("async-blocking"), 4);
-    let many = cli_support::threads_peak(cargo_bin_cmd!("async-blocking"), 60);
+    let few = cli::threads_peak(cargo_bin_cmd!("async-blocking"), 4);
+    let many = cli::threads_peak(cargo_bin_cmd!("async-blocking"), 60);
     assert_eq!(
         few, many,
         "4 customers: {few} threads; 60 customers: {many} threads"
@@ -43,6 +42,6 @@ fn a_bad_scenario_file_names_line_and_column() {
 
 #[test]
 fn ctrl_c_stops_the_run_and_keeps_what_it_recorded() {
-    let took = cli_support::ctrl_c_midway(cargo_bin!("async-blocking"));
+    let took = cli::ctrl_c_midway(cargo_bin!("async-blocking"));
     eprintln!("async-blocking: {took:?} from Ctrl-C to exit");
 }

@@ -33,12 +33,12 @@ use std::net::SocketAddr;
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-use common::customer::{self, Lines, VisitError};
-use common::demo::{self, Failure, Setup};
-use common::protocol::{Reply, TicketNo};
-use common::scenario::Customer;
-use common::style::Style;
-use common::timeline::record;
+use bank::protocol::{Reply, TicketNo};
+use scene::customer::{self, Lines, VisitError};
+use scene::demo::{self, Failure, Setup};
+use timeline::record;
+use timeline::scenario::Customer;
+use timeline::style::Style;
 use tokio::io::{AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;

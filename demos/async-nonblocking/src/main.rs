@@ -4,5 +4,5 @@
 //! which parses the flags, installs tracing, runs the scene and prints it.
 
 fn main() -> std::process::ExitCode {
-    common::demo::main(async_nonblocking::STYLE, async_nonblocking::customers)
+    scene::demo::main(async_nonblocking::STYLE, async_nonblocking::customers)
 }

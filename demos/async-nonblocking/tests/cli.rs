@@ -4,8 +4,7 @@
 use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
 use unicode_width::UnicodeWidthStr;
 
-#[path = "../../cli_support.rs"]
-mod cli_support;
+use testkit::cli;
 
 #[test]
 fn with_no_flags_it_shows_the_lesson() {
@@ -56,8 +55,8 @@ fn with_no_flags_it_shows_the_lesson() {
 
 #[test]
 fn threads_do_not_grow_with_customers() {
-    let few = cli_support::threads_peak(cargo_bin_cmd!("async-nonblocking"), 4);
-    let many = cli_support::threads_peak(cargo_bin_cmd!("async-nonblocking"), 60);
+    let few = cli::threads_peak(cargo_bin_cmd!("async-nonblocking"), 4);
+    let many = cli::threads_peak(cargo_bin_cmd!("async-nonblocking"), 60);
     assert_eq!(
         few, many,
         "4 customers: {few} threads; 60 customers: {many} threads"
@@ -75,6 +74,6 @@ fn a_bad_speed_exits_2_and_names_it() {
 
 #[test]
 fn ctrl_c_stops_the_run_and_keeps_what_it_recorded() {
-    let took = cli_support::ctrl_c_midway(cargo_bin!("async-nonblocking"));
+    let took = cli::ctrl_c_midway(cargo_bin!("async-nonblocking"));
     eprintln!("async-nonblocking: {took:?} from Ctrl-C to exit");
 }

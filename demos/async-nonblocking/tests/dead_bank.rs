@@ -5,14 +5,14 @@
 //! The bank runs in this test's process (`--bank` points the demo at it) and
 //! is closed once the first customer has been served: every connection it
 //! holds closes at once, as when a bank process is killed
-//! (`demos/bank/tests/killed.rs` kills a real `bank` process under each style).
+//! (`common/bank/tests/killed.rs` kills a real `bank` process under each style).
 
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::bank::{Config, Embedded};
-use common::timeline::{Kind, Lane, Recorder};
+use bank::{Config, Embedded};
+use timeline::{Kind, Lane, Recorder};
 
 /// How long anything here may take before the test fails.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -48,7 +48,7 @@ fn a_run_whose_bank_dies_exits_non_zero_and_keeps_its_trace() {
     // Once the teller calls the second ticket, the first has been served.
     let deadline = Instant::now() + PATIENCE;
     let mut events = Vec::new();
-    while !events.iter().any(|e: &common::timeline::Event| {
+    while !events.iter().any(|e: &timeline::Event| {
         e.lane == Lane::Teller(1) && matches!(e.kind, Kind::Called { ticket: 2, .. })
     }) {
         assert!(Instant::now() < deadline, "the second call never came");

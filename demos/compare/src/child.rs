@@ -14,14 +14,14 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::process::ExitCode;
 
-use common::bank::{self, Config};
-use common::demo::{self, Customers, Watch};
-use common::progress::Progress;
-use common::scenario::Scenario;
-use common::style::Style;
-use common::timeline::Recorder;
+use bank::{self, Config};
 use nix::sys::prctl;
 use nix::sys::signal::Signal;
+use scene::demo::{self, Customers, Watch};
+use scene::progress::Progress;
+use timeline::Recorder;
+use timeline::Scenario;
+use timeline::style::Style;
 
 use crate::cli::{ChildTask, Role};
 
@@ -147,7 +147,7 @@ fn run_customers(style: Style, scenario: Scenario, task: &ChildTask) -> ExitCode
 /// serves until it is killed.
 fn serve_bank(scenario: &Scenario) -> ExitCode {
     // Its end of every customer's socket is here.
-    let _ = common::limits::raise_open_files();
+    let _ = scene::limits::raise_open_files();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -18,8 +18,8 @@ use std::path::PathBuf;
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
-use common::flags::SharedArgs;
-use common::style::Style;
+use scene::flags::SharedArgs;
+use timeline::style::Style;
 
 /// What `--help` says first.
 const ABOUT: &str = "The four ways to wait, side by side: sync-blocking 同步阻塞, \

@@ -53,14 +53,14 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use common::limits::{self, Limits, Needs};
-use common::plural;
-use common::scale::{Outcome, Point};
-use common::scenario::Scenario;
-use common::sim;
-use common::style::Style;
-use common::timeline::{chrome, html};
-use common::trace::{Trace, write_atomically};
+use bank::ideal;
+use pictures::scale_data::{Outcome, Point};
+use pictures::{chrome, html};
+use scene::limits::{self, Limits, Needs};
+use timeline::Scenario;
+use timeline::plural;
+use timeline::style::Style;
+use timeline::trace::{Trace, write_atomically};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::{Cli, Mode};
@@ -409,8 +409,8 @@ fn show(
     out.push('\n');
     let scenario = runs.first().map(|(t, _)| &t.scenario);
     let same = runs.windows(2).all(|w| w[0].0.scenario == w[1].0.scenario);
-    let schedule = scenario.filter(|_| same).map(|s| (s, sim::ideal(s)));
-    let rows: Vec<(String, &common::trace::Metrics)> = runs
+    let schedule = scenario.filter(|_| same).map(|s| (s, ideal::schedule(s)));
+    let rows: Vec<(String, &timeline::trace::Metrics)> = runs
         .iter()
         .zip(labels)
         .map(|((t, _), label)| (label.clone(), &t.metrics))
@@ -436,7 +436,9 @@ fn write_files(cli: &Cli, runs: &[(Trace, String)], labels: &[String], points: &
     }
     if let Some(path) = &cli.html {
         let traces: Vec<&Trace> = runs.iter().map(|(t, _)| t).collect();
-        let page = html::report(&traces, points);
+        // The ideal schedule of the first run's scene, above every run.
+        let schedule = traces.first().map(|t| ideal::schedule(&t.scenario));
+        let page = html::report(&traces, schedule.as_ref(), points);
         let written = write_atomically(path, |out| out.write_all(page.as_bytes()));
         ok &= report(written, "HTML report", path);
     }

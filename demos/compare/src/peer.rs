@@ -11,9 +11,9 @@ use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use common::scenario::Scenario;
-use common::sim;
-use common::trace::Metrics;
+use bank::ideal;
+use timeline::Scenario;
+use timeline::trace::Metrics;
 use tokio::process::Command;
 
 use crate::runs::Launcher;
@@ -99,7 +99,7 @@ impl Peer {
         let mut metrics: Metrics = serde_json::from_str(json).map_err(|err| {
             format!("{RUNNER} printed no metrics ({status}; {err}): {stdout:.200}")
         })?;
-        metrics.ideal_makespan_ms = sim::ideal(scenario).makespan_ms;
+        metrics.ideal_makespan_ms = ideal::schedule(scenario).makespan_ms;
         metrics.efficiency = if metrics.makespan_ms > 0.0 {
             metrics.ideal_makespan_ms / metrics.makespan_ms
         } else {

@@ -24,12 +24,12 @@
 
 use std::fmt::Write as _;
 
-use common::scenario::Scenario;
-use common::sim::{self, Schedule};
-use common::timeline::Lane;
-use common::timeline::model::{self, LaneView, Segment, State};
-use common::timeline::swimlane::{self, Axis, MIN_WIDTH};
-use common::trace::{Outcome, Trace};
+use bank::ideal::{self, Schedule};
+use pictures::swimlane::{self, Axis, MIN_WIDTH};
+use timeline::Lane;
+use timeline::Scenario;
+use timeline::model::{self, LaneView, Segment, State};
+use timeline::trace::{Outcome, Trace};
 use unicode_width::UnicodeWidthStr as _;
 
 /// One run in the picture.
@@ -133,7 +133,7 @@ pub fn render(intro: &[String], panels: &[Panel], width: usize) -> String {
     let mut summarised = false;
 
     if let Some(scenario) = common_scenario(panels) {
-        let schedule = sim::ideal(scenario);
+        let schedule = ideal::schedule(scenario);
         end = end.max(schedule.makespan_ms);
         let tellers = ideal_tellers(scenario, &schedule);
         legend_lanes.extend(tellers.iter().cloned());
@@ -235,7 +235,7 @@ fn common_scenario<'a>(panels: &[Panel<'a>]) -> Option<&'a Scenario> {
 /// simulator says, with the ticket number at the start of each service.
 pub fn ideal_tellers(scenario: &Scenario, schedule: &Schedule) -> Vec<LaneView> {
     // Tickets follow arrival order, as in the simulator.
-    let mut order: Vec<&common::scenario::Customer> = scenario.customers.iter().collect();
+    let mut order: Vec<&timeline::scenario::Customer> = scenario.customers.iter().collect();
     order.sort_by(|a, b| a.arrive_ms.total_cmp(&b.arrive_ms).then(a.id.cmp(&b.id)));
     let mut ticket = vec![0u64; scenario.customers.len()];
     for (n, c) in (1u64..).zip(&order) {

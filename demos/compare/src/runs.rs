@@ -17,10 +17,10 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use common::scenario::Scenario;
-use common::style::Style;
-use common::trace::Trace;
 use tempfile::TempDir;
+use timeline::Scenario;
+use timeline::style::Style;
+use timeline::trace::Trace;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 

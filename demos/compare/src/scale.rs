@@ -20,13 +20,13 @@
 use std::collections::BTreeSet;
 use std::io::IsTerminal as _;
 
-use common::flags::SharedArgs;
-use common::limits::{Limits, Needs};
-use common::plural;
-use common::scale::{Outcome, Point};
-use common::scenario::Scenario;
-use common::style::Style;
-use common::trace::{Metrics, ProcessFigures, Trace};
+use pictures::scale_data::{Outcome, Point};
+use scene::flags::SharedArgs;
+use scene::limits::{Limits, Needs};
+use timeline::Scenario;
+use timeline::plural;
+use timeline::style::Style;
+use timeline::trace::{Metrics, ProcessFigures, Trace};
 
 use crate::peer::{self, Peer};
 use crate::runs::Launcher;
@@ -337,8 +337,8 @@ pub fn table(points: &[Point], repeat: u32) -> Table {
                     };
                     cells.extend([
                         served,
-                        common::timeline::swimlane::number(m.makespan_ms),
-                        common::timeline::swimlane::number(m.ideal_makespan_ms),
+                        pictures::swimlane::number(m.makespan_ms),
+                        pictures::swimlane::number(m.ideal_makespan_ms),
                         format!("{:.2}", m.efficiency),
                         m.process.threads_peak.to_string(),
                         table::mib(m.process.max_rss_kib),

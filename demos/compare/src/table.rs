@@ -15,10 +15,10 @@
 
 use std::fmt::Write as _;
 
-use common::scenario::Scenario;
-use common::sim::Schedule;
-use common::timeline::swimlane::{self, number};
-use common::trace::Metrics;
+use bank::ideal::Schedule;
+use pictures::swimlane::{self, number};
+use timeline::Scenario;
+use timeline::trace::Metrics;
 use unicode_width::UnicodeWidthStr as _;
 
 /// A column of numbers: its heading and its unit.

@@ -27,12 +27,12 @@
 use std::io::Write;
 use std::os::fd::AsFd;
 
-use common::customer::{self, Directions, Errand, VisitError};
-use common::demo::{Failure, Setup};
-use common::protocol::TicketNo;
-use common::scenario::Customer;
-use common::style::Style;
-use common::timeline::record;
+use bank::protocol::TicketNo;
+use scene::customer::{self, Directions, Errand, VisitError};
+use scene::demo::{Failure, Setup};
+use timeline::record;
+use timeline::scenario::Customer;
+use timeline::style::Style;
 
 /// This demo's style.
 pub const STYLE: Style = Style::SyncBlocking;

@@ -3,12 +3,11 @@
 
 use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
 
-#[path = "../../cli_support.rs"]
-mod cli_support;
+use testkit::cli;
 
 #[test]
 fn the_process_holds_a_thread_per_customer() {
-    let (_, json) = cli_support::traced_run(
+    let (_, json) = cli::traced_run(
         cargo_bin_cmd!("sync-blocking"),
         &[
             "--customers",
@@ -40,13 +39,13 @@ fn a_bad_flag_exits_2_and_names_it() {
 
 #[test]
 fn ctrl_c_stops_the_run_and_keeps_what_it_recorded() {
-    let took = cli_support::ctrl_c_midway(cargo_bin!("sync-blocking"));
+    let took = cli::ctrl_c_midway(cargo_bin!("sync-blocking"));
     eprintln!("sync-blocking: {took:?} from Ctrl-C to exit");
 }
 
 #[test]
 fn sigterm_stops_the_run_like_ctrl_c_with_its_own_exit_code() {
-    cli_support::stopped_midway(
+    cli::stopped_midway(
         cargo_bin!("sync-blocking"),
         nix::sys::signal::Signal::SIGTERM,
     );

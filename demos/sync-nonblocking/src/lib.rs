@@ -34,12 +34,12 @@ use std::net::TcpStream;
 use std::os::fd::AsFd;
 use std::time::Duration;
 
-use common::customer::{self, Directions, Errand, Lines, VisitError};
-use common::demo::{Failure, Setup};
-use common::protocol::{Reply, TicketNo};
-use common::scenario::Customer;
-use common::style::Style;
-use common::timeline::record;
+use bank::protocol::{Reply, TicketNo};
+use scene::customer::{self, Directions, Errand, Lines, VisitError};
+use scene::demo::{Failure, Setup};
+use timeline::record;
+use timeline::scenario::Customer;
+use timeline::style::Style;
 
 /// This demo's style.
 pub const STYLE: Style = Style::SyncNonblocking;

@@ -3,13 +3,11 @@
 
 use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
 
-#[path = "../../cli_support.rs"]
-mod cli_support;
+use testkit::cli;
 
 #[test]
 fn the_swimlane_and_the_trace_show_the_looks() {
-    let (stdout, json) =
-        cli_support::traced_run(cargo_bin_cmd!("sync-nonblocking"), &["--speed", "5"]);
+    let (stdout, json) = cli::traced_run(cargo_bin_cmd!("sync-nonblocking"), &["--speed", "5"]);
     assert!(stdout.contains('?'), "empty looks are marked:\n{stdout}");
     assert!(stdout.contains("同步非阻塞"));
     assert!(
@@ -34,14 +32,14 @@ fn a_bad_slice_exits_2_and_names_it() {
 
 #[test]
 fn ctrl_c_stops_the_run_and_keeps_what_it_recorded() {
-    let took = cli_support::ctrl_c_midway(cargo_bin!("sync-nonblocking"));
+    let took = cli::ctrl_c_midway(cargo_bin!("sync-nonblocking"));
     eprintln!("sync-nonblocking: {took:?} from Ctrl-C to exit");
 }
 
 #[test]
 fn piped_stderr_gets_no_progress_bar() {
     let out = cargo_bin_cmd!("sync-nonblocking")
-        .args(cli_support::LONG_ENOUGH_FOR_A_BAR)
+        .args(cli::LONG_ENOUGH_FOR_A_BAR)
         .env_remove("RUST_LOG")
         .assert()
         .success();
@@ -54,10 +52,8 @@ fn piped_stderr_gets_no_progress_bar() {
 
 #[test]
 fn a_terminal_gets_a_progress_bar_that_is_cleared_at_the_end() {
-    let (screen, stdout) = cli_support::stderr_on_a_terminal(
-        cargo_bin!("sync-nonblocking"),
-        &cli_support::LONG_ENOUGH_FOR_A_BAR,
-    );
+    let (screen, stdout) =
+        cli::stderr_on_a_terminal(cargo_bin!("sync-nonblocking"), &cli::LONG_ENOUGH_FOR_A_BAR);
     assert!(
         screen.contains("/12 finished · ") && screen.contains(" served · "),
         "{screen:?}"

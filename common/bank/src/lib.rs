@@ -1,0 +1,373 @@
+//! # bank: the bank (银行), a real TCP server on tokio, where customers take a ticket
+//! and wait to be called.
+//!
+//! This is the scene of the lecture, section 5. The bank is always the same,
+//! whatever the style of the customers waiting in it; only the customers
+//! change from demo to demo. It speaks the [`protocol`](crate::protocol):
+//!
+//! ```text
+//! C: TICKET 张三 3000      B: TICKET 1       the slip (小纸条): the bank will call
+//!                          B: CALL 1 2       your turn, at teller 2
+//! C: HERE 1                                  reached the counter; service starts
+//!                          B: DONE 1         service finished; the bank hangs up
+//! ```
+//!
+//! Its parts, by role (the layout follows tokio's `mini-redis`):
+//!
+//! - `listener`: the doors: accepts connections, one task per customer;
+//! - `handler`: the front door: reads the request, issues the ticket, and
+//!   watches the waiting customer until they are called (or leave);
+//! - `lobby`: the queue, the ticket machine and the bell; the lobby manager
+//!   (大堂经理) who brings a called customer to the counter;
+//! - `teller`: the tellers (柜台), one task each: call, wait for `HERE`,
+//!   serve, say `DONE`;
+//! - [`deadline`]: the teller's stopwatch, a `timerfd` in tokio's reactor;
+//! - `connection`: lines in, lines out, refusals, a polite hang-up.
+//!
+//! Two ways to run it: [`serve`] on a runtime you already have (the `bank`
+//! binary does), or [`Embedded`], a bank on a thread of its own inside a demo.
+//!
+//! It survives its customers (`docs/bank-guarantees.md` lists each promise
+//! and the test that holds the bank to it): a bad line gets `ERR` and only
+//! that connection closes; at most [`Config::max_customers`] connections are
+//! open at once, and the next hears `ERR busy`; a connection that never sends
+//! a whole first line is dropped after [`Config::idle_timeout`]; a called
+//! customer who never says `HERE` is abandoned after [`Config::here_timeout`]
+//! and the teller calls the next ticket. Every ticket ends served or
+//! abandoned, once.
+//!
+//! Every moment is recorded with the [timeline](crate::timeline)'s `record` helpers: the
+//! front door on the bank's lane (`ticket`, `reject`, `abandon` of a waiting
+//! customer), each teller on its own (`called`, `at_counter`, `served`,
+//! `abandon` of a called customer).
+
+pub mod cli;
+mod connection;
+pub mod deadline;
+mod embedded;
+mod handler;
+pub mod ideal;
+mod listener;
+mod lobby;
+pub mod log;
+pub mod policy;
+pub mod protocol;
+pub mod room;
+mod teller;
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tracing::Instrument;
+use tracing::instrument::WithSubscriber;
+
+pub use embedded::Embedded;
+pub use room::max_customers_within;
+
+use crate::policy::{Policy, PolicyKind};
+use listener::Doors;
+use lobby::Lobby;
+use teller::Teller;
+use timeline::Scenario;
+use timeline::record;
+
+/// How a bank is set up. Build one with struct-update syntax,
+/// `Config { tellers: 3, ..Config::default() }`, so new settings keep old code working.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// How many tellers serve at once (at least 1).
+    pub tellers: u32,
+    /// How a free teller chooses the next ticket.
+    pub policy: PolicyKind,
+    /// How many connections may be open at once (at least 1), counted from
+    /// accept to the end of the closing handshake. Every connection holds a
+    /// socket, and a process may open only so many files: past the cap a
+    /// newcomer hears `ERR busy` and is closed, rather than the bank running
+    /// out of files and failing everyone.
+    pub max_customers: u32,
+    /// How long a new connection may take to send its first complete line
+    /// (above zero). A client that connects and says nothing, or half a
+    /// line, would otherwise hold its place in the bank for ever. Only the
+    /// first line is timed: waiting in the queue is not idleness.
+    pub idle_timeout: Duration,
+    /// How long a teller waits for `HERE` after `CALL` (above zero). A
+    /// customer who never comes to the counter would otherwise hold the
+    /// teller, and everyone behind them, for ever; past it the ticket is
+    /// abandoned and the teller calls the next one.
+    pub here_timeout: Duration,
+}
+
+impl Config {
+    /// [`Config::max_customers`] by default: more connections than any machine
+    /// this runs on can open (20,000 files at most), so that a run sized by
+    /// [`limits`](scene::limits) is never turned away by a default cap. The
+    /// `bank` binary sets a cap from its own open-file limit instead.
+    pub const DEFAULT_MAX_CUSTOMERS: u32 = 100_000;
+
+    /// [`Config::idle_timeout`] by default: a person with `nc` has a minute to
+    /// type their `TICKET` line; a program sends it at once.
+    pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+    /// [`Config::here_timeout`] by default: twice the longest `--poll-every`
+    /// (60 s), so that no demo customer who reacts as its style allows is
+    /// ever given up.
+    pub const DEFAULT_HERE_TIMEOUT: Duration = Duration::from_secs(120);
+
+    /// The bank a demo runs for `scenario`: its tellers and policy, room for
+    /// every one of its customers at once, and patience with the slowest
+    /// well-behaved reaction, however slowly the scenario is played.
+    pub fn for_scenario(scenario: &Scenario) -> Config {
+        let customers = u32::try_from(scenario.customers.len()).unwrap_or(u32::MAX);
+        // A sync-nonblocking customer notices the call within one errand slice.
+        let slowest_look = Duration::try_from_secs_f64(scenario.poll_every_ms.max(0.0) / 1000.0)
+            .unwrap_or(Duration::MAX);
+        Config {
+            tellers: scenario.tellers,
+            policy: scenario.policy,
+            max_customers: customers.max(1),
+            idle_timeout: Config::DEFAULT_IDLE_TIMEOUT,
+            here_timeout: Config::DEFAULT_HERE_TIMEOUT.max(slowest_look.saturating_mul(2)),
+        }
+    }
+}
+
+impl Default for Config {
+    /// The lecture's bank: two tellers, first come first served, and the
+    /// default limits above.
+    fn default() -> Config {
+        Config {
+            tellers: 2,
+            policy: PolicyKind::Fcfs,
+            max_customers: Config::DEFAULT_MAX_CUSTOMERS,
+            idle_timeout: Config::DEFAULT_IDLE_TIMEOUT,
+            here_timeout: Config::DEFAULT_HERE_TIMEOUT,
+        }
+    }
+}
+
+impl Config {
+    /// Refuses a bank that could never serve anyone.
+    fn check(&self) -> io::Result<()> {
+        let refuse = |why: &str| Err(io::Error::new(io::ErrorKind::InvalidInput, why));
+        if self.tellers == 0 {
+            return refuse("a bank needs at least one teller");
+        }
+        if self.max_customers == 0 {
+            return refuse("a bank must let at least one customer in");
+        }
+        if self.idle_timeout.is_zero() || self.here_timeout.is_zero() {
+            return refuse("a bank's timeouts must be above zero");
+        }
+        Ok(())
+    }
+}
+
+/// Serves on `listener` until `shutdown` resolves. (Used by the bank binary.)
+///
+/// Spawns the tellers and the customers' tasks on the current tokio runtime,
+/// carrying the current `tracing` dispatcher into each; when `shutdown`
+/// resolves, they are all stopped and every connection is closed.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    config.check()?;
+    serve_with(listener, &config, policy::queue(config.policy), shutdown).await
+}
+
+/// [`serve`] with any policy, also one that is not (yet) a [`PolicyKind`]
+/// (`config.policy` is not used).
+async fn serve_with(
+    listener: TcpListener,
+    config: &Config,
+    policy: Box<dyn Policy>,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let front_door = record::bank();
+    let lobby = Arc::new(Lobby::new(policy));
+    let mut staff = JoinSet::new();
+    for id in 1..=config.tellers {
+        let teller = Teller::new(id, lobby.clone(), front_door.clone(), config.here_timeout);
+        staff.spawn(
+            teller
+                .work()
+                .instrument(record::teller(id))
+                .with_current_subscriber(),
+        );
+    }
+    let doors = Doors::new(listener, config);
+    doors.open(lobby, front_door, staff, shutdown).await
+}
+
+/// A current-thread runtime for the bank's unit tests.
+#[cfg(test)]
+pub(crate) fn test_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime can be built in a test")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::policy::{Turn, Waiting};
+    use crate::protocol::TicketNo;
+
+    /// A round robin in miniature: turns of at most `slice`, then to the back
+    /// of the queue. Enough to show that the bank is ready for preemption.
+    struct Slices {
+        /// Waiting tickets, in order.
+        queue: VecDeque<Waiting>,
+        /// The longest turn.
+        slice: Duration,
+    }
+
+    impl Policy for Slices {
+        fn name(&self) -> &'static str {
+            "slices"
+        }
+        fn enqueue(&mut self, waiting: Waiting) {
+            self.queue.push_back(waiting);
+        }
+        fn next(&mut self) -> Option<Turn> {
+            self.queue.pop_front().map(|w| Turn {
+                ticket: w.ticket,
+                serve_for: w.remaining.min(self.slice),
+            })
+        }
+        fn remove(&mut self, ticket: TicketNo) -> bool {
+            let before = self.queue.len();
+            self.queue.retain(|w| w.ticket != ticket);
+            self.queue.len() < before
+        }
+        fn len(&self) -> usize {
+            self.queue.len()
+        }
+    }
+
+    /// A customer on a blocking socket, with a timeout so a bug cannot hang the test.
+    struct Client(BufReader<TcpStream>);
+
+    impl Client {
+        fn enter(addr: std::net::SocketAddr) -> Client {
+            let stream = TcpStream::connect(addr).expect("the bank listens");
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .expect("a fresh socket takes a timeout");
+            Client(BufReader::new(stream))
+        }
+        fn say(&mut self, line: &str) {
+            writeln!(self.0.get_mut(), "{line}").expect("the bank takes our line");
+        }
+        fn hear(&mut self) -> String {
+            let mut line = String::new();
+            self.0
+                .read_line(&mut line)
+                .expect("the bank answers in time");
+            line.trim_end().to_owned()
+        }
+    }
+
+    #[test]
+    fn a_demo_bank_has_room_for_everyone_and_patience_for_the_slowest_look() {
+        let scenario = timeline::scenario::Generate {
+            customers: 300,
+            poll_every_ms: 60_000.0,
+            ..timeline::scenario::Generate::default()
+        }
+        .scenario()
+        // Played twice as slowly: a look every two minutes.
+        .speed_up(0.5);
+        let config = Config::for_scenario(&scenario);
+        assert_eq!(config.max_customers, 300);
+        assert_eq!(config.tellers, scenario.tellers);
+        assert!(
+            config.here_timeout >= Duration::from_secs(240),
+            "{config:?}"
+        );
+        assert!(config.check().is_ok());
+        let quick = Config::for_scenario(&timeline::scenario::Generate::default().scenario());
+        assert_eq!(quick.here_timeout, Config::DEFAULT_HERE_TIMEOUT);
+    }
+
+    #[test]
+    fn a_bank_that_could_let_no_one_in_or_wait_for_no_one_is_refused() {
+        let zero = [
+            Config {
+                max_customers: 0,
+                ..Config::default()
+            },
+            Config {
+                idle_timeout: Duration::ZERO,
+                ..Config::default()
+            },
+            Config {
+                here_timeout: Duration::ZERO,
+                ..Config::default()
+            },
+        ];
+        for config in zero {
+            assert!(config.check().is_err(), "{config:?}");
+        }
+        assert!(Config::default().check().is_ok());
+    }
+
+    #[test]
+    fn a_preemptive_policy_pauses_and_calls_again() {
+        let runtime = test_runtime();
+        let listener = runtime
+            .block_on(TcpListener::bind("127.0.0.1:0"))
+            .expect("a free loopback port");
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
+        let (close, closed) = tokio::sync::oneshot::channel::<()>();
+        let policy = Box::new(Slices {
+            queue: VecDeque::new(),
+            slice: Duration::from_millis(20),
+        });
+        let bank = std::thread::spawn(move || {
+            let config = Config {
+                tellers: 1,
+                ..Config::default()
+            };
+            runtime.block_on(serve_with(listener, &config, policy, async {
+                let _ = closed.await;
+            }))
+        });
+
+        let mut long = Client::enter(addr);
+        long.say("TICKET long 50");
+        assert_eq!(long.hear(), "TICKET 1");
+        assert_eq!(long.hear(), "CALL 1 1");
+        let mut short = Client::enter(addr);
+        short.say("TICKET short 10");
+        assert_eq!(short.hear(), "TICKET 2");
+
+        long.say("HERE 1");
+        assert_eq!(long.hear(), "PAUSE 1", "20 of 50 ms served");
+        assert_eq!(short.hear(), "CALL 2 1", "the other ticket's turn");
+        short.say("HERE 2");
+        assert_eq!(short.hear(), "DONE 2");
+        for (turn, end) in [(2, "PAUSE 1"), (3, "DONE 1")] {
+            assert_eq!(long.hear(), "CALL 1 1", "turn {turn}");
+            long.say("HERE 1");
+            assert_eq!(long.hear(), end, "turn {turn}");
+        }
+
+        close.send(()).expect("the bank is still open");
+        let served = bank.join().expect("the bank thread does not panic");
+        assert!(served.is_ok(), "{served:?}");
+    }
+}

@@ -1,0 +1,197 @@
+//! A teller (柜台): one task that calls the next ticket, waits for the
+//! customer to reach the counter, serves them, and starts over.
+//!
+//! The teller's day has three waits, and only the last is its own work:
+//!
+//! 1. for someone to be in the queue (the lobby's bell);
+//! 2. after `CALL`, for the customer's `HERE`: the customer's reaction time.
+//!    This is the teller time a slow style of waiting wastes, and the
+//!    difference between the four demos reaches the makespan through it.
+//!    It has a limit, the bank's `here_timeout`: a customer who never comes
+//!    is told `ERR timeout`, their ticket is abandoned, and the teller calls
+//!    the next one at once;
+//! 3. the service itself, timed to a precise [`deadline`](super::deadline).
+//!
+//! A customer who hangs up or speaks out of turn at the counter is given up
+//! at once, and the teller calls the next ticket.
+//!
+//! `called` and `served` are recorded as the line is sent (just before the
+//! write), so that on the timeline they always come before the customer's
+//! own record of hearing it, even across threads. Everything recorded here
+//! lands on this teller's lane (the task runs inside a [`record::teller`]
+//! span), except refusals, which go on the bank's lane like all others.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tracing::instrument::WithSubscriber;
+use tracing::{Instrument, Span};
+
+use super::connection::{Heard, Refusal};
+use super::deadline;
+use super::handler;
+use super::lobby::{Call, Customer, Lobby, Next, SeatCall};
+use crate::policy::Turn;
+use crate::protocol::{Reply, Request, TellerNo};
+use timeline::record;
+
+/// One teller of the bank.
+pub(crate) struct Teller {
+    /// The teller's number, from 1, as on the sign above the counter.
+    id: TellerNo,
+    /// Where the customers wait.
+    lobby: Arc<Lobby>,
+    /// The bank's own lane, where refusals are recorded.
+    front_door: Span,
+    /// How long to wait for a called customer's `HERE` before giving up.
+    here_timeout: Duration,
+}
+
+/// Why a visit ended before its service was done.
+enum Trouble {
+    /// The customer hung up.
+    Gone,
+    /// The customer said something the bank refuses.
+    Refused(Refusal),
+}
+
+impl Teller {
+    /// Teller `id`, serving the customers of `lobby`, waiting at most
+    /// `here_timeout` for each to come to the counter.
+    pub(crate) fn new(
+        id: TellerNo,
+        lobby: Arc<Lobby>,
+        front_door: Span,
+        here_timeout: Duration,
+    ) -> Teller {
+        Teller {
+            id,
+            lobby,
+            front_door,
+            here_timeout,
+        }
+    }
+
+    /// The teller's working day: call, serve, repeat. It never ends by
+    /// itself; the bank's closing stops it.
+    pub(crate) async fn work(self) {
+        loop {
+            let Next { turn, seat } = self.lobby.next().await;
+            match self.call_over(seat).await {
+                Some(customer) => self.serve(customer, turn).await,
+                // They hung up just as the call went out.
+                None => record::abandon(Some(turn.ticket)),
+            }
+        }
+    }
+
+    /// Sends the call to a waiting customer's seat; they come to the counter
+    /// with their connection, unless they have just left.
+    async fn call_over(&self, seat: SeatCall) -> Option<Customer> {
+        let (counter, arrival): (Call, _) = oneshot::channel();
+        seat.send(counter).ok()?;
+        arrival.await.ok()
+    }
+
+    /// One turn at the counter: `CALL`, wait for `HERE`, serve, then `DONE`
+    /// (or `PAUSE` when the policy's turn is shorter than what is owed).
+    async fn serve(&self, mut customer: Customer, turn: Turn) {
+        let ticket = customer.ticket;
+        // For log readers only (the timeline ignores this span).
+        let visit = tracing::debug_span!("visit", ticket, name = %customer.name);
+        async move {
+            record::called(ticket, self.id);
+            if customer
+                .conn
+                .say(&Reply::Call(ticket, self.id))
+                .await
+                .is_err()
+            {
+                return record::abandon(Some(ticket));
+            }
+            let waited = self.here_timeout;
+            let here = match tokio::time::timeout(waited, wait_for_here(&mut customer)).await {
+                Ok(here) => here,
+                Err(_) => Err(Trouble::Refused(Refusal::NoHere { ticket, waited })),
+            };
+            if let Err(trouble) = here {
+                return self.give_up(customer, trouble);
+            }
+            record::at_counter(ticket);
+            if let Err(trouble) = attend(&mut customer, turn.serve_for).await {
+                return self.give_up(customer, trouble);
+            }
+            self.end_turn(customer, turn.serve_for).await;
+        }
+        .instrument(visit)
+        .await;
+    }
+
+    /// The turn is over: `DONE` and goodbye when nothing more is owed;
+    /// otherwise `PAUSE`, and back to the queue (preemptive policies only).
+    async fn end_turn(&self, mut customer: Customer, served: Duration) {
+        let ticket = customer.ticket;
+        customer.owed = customer.owed.saturating_sub(served);
+        if customer.owed.is_zero() {
+            record::served(ticket);
+            // The service is done whether or not they are still there to hear it.
+            let _ = customer.conn.say(&Reply::Done(ticket)).await;
+            return customer.conn.close();
+        }
+        if customer.conn.say(&Reply::Pause(ticket)).await.is_err() {
+            return record::abandon(Some(ticket));
+        }
+        let seat = self.lobby.requeue(ticket, customer.owed);
+        let waiting = handler::wait_for_call(customer, seat, self.lobby.clone());
+        tokio::spawn(
+            waiting
+                .instrument(self.front_door.clone())
+                .with_current_subscriber(),
+        );
+    }
+
+    /// Gives up on a customer: refuses them if they said something wrong
+    /// or never came (the refusal is recorded on the bank's lane, its reason
+    /// just before the abandon), and records the abandoned ticket. The
+    /// teller does not wait for the `ERR` to be sent.
+    fn give_up(&self, customer: Customer, trouble: Trouble) {
+        let Customer { ticket, conn, .. } = customer;
+        match trouble {
+            Trouble::Refused(why) => self.front_door.in_scope(|| conn.refuse(&why)),
+            Trouble::Gone => drop(conn),
+        }
+        record::abandon(Some(ticket));
+    }
+}
+
+/// Waits for the called customer's `HERE` with their own ticket number.
+async fn wait_for_here(customer: &mut Customer) -> Result<(), Trouble> {
+    let holds = customer.ticket;
+    match customer.conn.hear().await {
+        Heard::Request(Request::Here(said)) if said == holds => Ok(()),
+        Heard::Request(Request::Here(said)) => {
+            Err(Trouble::Refused(Refusal::WrongTicket { said, holds }))
+        }
+        Heard::Request(Request::Ticket { .. }) => {
+            Err(Trouble::Refused(Refusal::SecondTicket(holds)))
+        }
+        Heard::Refused(why) => Err(Trouble::Refused(why)),
+        Heard::Gone => Err(Trouble::Gone),
+    }
+}
+
+/// The service: `serve_for` of the teller's time, to a precise deadline,
+/// while keeping an ear on the customer (who may hang up meanwhile).
+async fn attend(customer: &mut Customer, serve_for: Duration) -> Result<(), Trouble> {
+    let ticket = customer.ticket;
+    tokio::select! {
+        biased;
+        () = deadline::sleep(serve_for) => Ok(()),
+        heard = customer.conn.hear() => Err(match heard {
+            Heard::Gone => Trouble::Gone,
+            Heard::Refused(why) => Trouble::Refused(why),
+            Heard::Request(_) => Trouble::Refused(Refusal::BeingServed(ticket)),
+        }),
+    }
+}

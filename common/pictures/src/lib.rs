@@ -1,0 +1,19 @@
+//! # pictures: every timeline, drawn
+//!
+//! A run recorded by the [`timeline`] crate becomes lanes of states; this
+//! crate draws them, for any lanes, in every form a class uses:
+//!
+//! - [`swimlane`]: the terminal picture, a row per lane and a column per
+//!   step of time, with a legend in English and Chinese;
+//! - [`html`]: one self-contained HTML page of several runs: SVG swimlanes,
+//!   the metrics table, the scale chart;
+//! - [`chrome`]: a Chrome trace-event file that opens in Perfetto;
+//! - [`scale_data`]: the rows of the scale table that `compare --scale`
+//!   fills and the pictures draw.
+//!
+//! It knows nothing of the bank's server or of tokio: it reads traces.
+
+pub mod chrome;
+pub mod html;
+pub mod scale_data;
+pub mod swimlane;

@@ -1,0 +1,1193 @@
+//! The terminal swimlane: a recorded run drawn as text.
+//!
+//! Time runs from left to right, one column per time step (the header says
+//! how long a step is: `one column = 50 ms`), with an axis in milliseconds
+//! above the rows. Below it comes one row per customer, then one per teller.
+//! Each column of a row shows what that lane was doing then:
+//!
+//! ```text
+//! glyph  state          the lecture's word
+//!   -    blocked        阻塞  waits for the call and does nothing else
+//!   =    running        运行  does their own errand (the phone call, the cigarette)
+//!   !    ready          就绪  was called, has not reached the counter yet
+//!   #    at the counter 办理  being served (on a teller's row: serving)
+//!   ~    calling        叫号  a teller called a ticket and waits for HERE
+//!   ?    poll           查看  looked at the socket and found nothing (over - or =)
+//!   x    abandoned            the customer left before DONE (end of the row)
+//! ```
+//!
+//! A small scene at 20 ms a column (李四 is a sync-nonblocking customer):
+//!
+//! ```text
+//!                   ms 0         200       400       600       800
+//!                      |.........|.........|.........|.........|....
+//! 张三 #1              ---------------###############==========
+//! 李四 #2                   =====?====?====?=!!!!!!!!###############
+//! Alice #3 (abandoned)           ----------x
+//!
+//! teller 1                            ###############
+//! teller 2                                   ~~~~~~~~###############
+//! ```
+//!
+//! How to read it: a long run of `-` is a customer (a thread, in sync-blocking)
+//! that could have done something else. A run of `=` before the `#` is errand
+//! done while waiting: that is what the asynchronous styles win. A run of `!`
+//! (and on the teller's row, `~`) is the reaction time: the customer was called
+//! but had not noticed yet, and the teller stood idle. Every `?` is a look at
+//! the socket that found nothing: the "keeps looking up" of sync-nonblocking.
+//!
+//! One column stands for a whole step, in which a lane can change state. The
+//! column shows the state that covered most of that step; a tie goes to the
+//! state later in the visit (blocked < running < ready < counter; calling <
+//! serving). A column is blank only when nothing at all covered it, so even a
+//! visit shorter than a step shows up. A `?` replaces a `-` or `=` in the
+//! column where a poll happened, and the `x` of an abandoned customer replaces
+//! whatever was in the column where they left.
+//!
+//! The legend always names the three basic process states (blocked 阻塞,
+//! running 运行, ready 就绪), then whichever other marks the picture uses.
+//! Below it, a short summary of the run's metrics.
+//!
+//! Colour comes from [`anstyle`] escapes in the returned string. Whether they
+//! reach the screen is decided by the printer (`anstream::stdout()` strips them
+//! when stdout is not a terminal or `NO_COLOR` is set), never here: the glyphs
+//! alone must tell the story.
+//!
+//! Widths are display widths ([`unicode_width`]): 张三 takes four columns,
+//! not two, and the tracks of all rows start in the same column.
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Effects, Style as Look};
+use clap::ValueEnum as _;
+use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
+
+use timeline::Lane;
+use timeline::model::{self, LaneView, State};
+use timeline::plural;
+use timeline::trace::{Outcome, Trace};
+
+/// How to draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Total columns the picture may use (default 100). Widths below
+    /// [`MIN_WIDTH`] are drawn at [`MIN_WIDTH`].
+    pub width: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { width: 100 }
+    }
+}
+
+/// The narrowest picture drawn: a narrower `width` is raised to this.
+pub const MIN_WIDTH: usize = 30;
+
+/// With more customers than this, only the first [`HEAD`] and the last
+/// [`TAIL`] get a row.
+const MANY: usize = 40;
+/// Rows shown before the elision line.
+const HEAD: usize = 20;
+/// Rows shown after the elision line.
+const TAIL: usize = 10;
+
+/// The glyph of a poll that found nothing.
+pub const POLL: char = '?';
+/// The glyph where an abandoned customer left.
+pub const ABANDON: char = 'x';
+
+/// The glyph drawn for a state: readable without colour, and ASCII, so any
+/// terminal shows it.
+pub fn glyph(state: State) -> char {
+    match state {
+        State::Blocked => '-',
+        State::Errand => '=',
+        State::Ready => '!',
+        State::Counter | State::Serving => '#',
+        State::Calling => '~',
+    }
+}
+
+/// The colour of a state.
+pub fn look(state: State) -> Look {
+    let colour = |c: AnsiColor| Look::new().fg_color(Some(c.into()));
+    match state {
+        State::Blocked => colour(AnsiColor::Red),
+        State::Errand => colour(AnsiColor::Green),
+        State::Ready => colour(AnsiColor::Yellow).effects(Effects::BOLD),
+        State::Counter | State::Serving => colour(AnsiColor::Blue).effects(Effects::BOLD),
+        State::Calling => colour(AnsiColor::Magenta),
+    }
+}
+
+/// The colour of a poll mark.
+fn poll_look() -> Look {
+    Look::new()
+        .fg_color(Some(AnsiColor::Yellow.into()))
+        .effects(Effects::BOLD)
+}
+
+/// The colour of an abandon mark.
+fn abandon_look() -> Look {
+    Look::new()
+        .fg_color(Some(AnsiColor::BrightRed.into()))
+        .effects(Effects::BOLD)
+}
+
+/// Headings and names.
+pub fn bold() -> Look {
+    Look::new().effects(Effects::BOLD)
+}
+
+/// Secondary text: the axis, the mechanism line.
+pub fn dim() -> Look {
+    Look::new().effects(Effects::DIMMED)
+}
+
+/// `text` in `look`, reset afterwards.
+pub fn paint(look: Look, text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!("{look}{text}{look:#}")
+    }
+}
+
+/// The time axis: how long one column is, and how many columns the run takes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Axis {
+    /// Milliseconds per column: a "nice" number (1, 2, 5, 10, 20, 25, 50, 100, ...).
+    pub step_ms: f64,
+    /// Columns the run takes (at least 1): column `c` covers
+    /// `[c × step_ms, (c + 1) × step_ms)`.
+    pub columns: usize,
+}
+
+impl Axis {
+    /// The smallest nice step that fits `[0, end_ms]` into at most `room`
+    /// columns. An empty or zero-length run gets one column of 1 ms.
+    pub fn fit(end_ms: f64, room: usize) -> Axis {
+        let room = room.max(1);
+        if !(end_ms.is_finite() && end_ms > 0.0) {
+            return Axis {
+                step_ms: 1.0,
+                columns: 1,
+            };
+        }
+        let needs = |step: f64| (end_ms / step).ceil().max(1.0);
+        for exponent in -3..=300 {
+            // 25, 250, 2500, ...: but below 10 ms, only 1, 2 and 5.
+            let mantissas: &[f64] = if exponent >= 1 {
+                &[1.0, 2.0, 2.5, 5.0]
+            } else {
+                &[1.0, 2.0, 5.0]
+            };
+            for &m in mantissas {
+                // Divide for the small ones: 5.0 / 100.0 is exactly the double 0.05.
+                let step = if exponent < 0 {
+                    m / 10f64.powi(-exponent)
+                } else {
+                    m * 10f64.powi(exponent)
+                };
+                if needs(step) <= room as f64 {
+                    return Axis {
+                        step_ms: step,
+                        columns: needs(step) as usize,
+                    };
+                }
+            }
+        }
+        // Beyond any nice number (an absurd time): an exact, un-nice step.
+        Axis {
+            step_ms: end_ms / room as f64,
+            columns: room,
+        }
+    }
+
+    /// The column holding the instant `t_ms` (clamped into the axis).
+    pub fn column_of(&self, t_ms: f64) -> usize {
+        let c = (t_ms / self.step_ms).floor();
+        if c.is_nan() || c < 0.0 {
+            0
+        } else {
+            // `as` saturates: a huge time lands in the last column.
+            (c as usize).min(self.columns - 1)
+        }
+    }
+}
+
+/// Where a run ends: the last segment end, poll, recorded moment or
+/// customer/teller time, in ms (0 for an empty run). Times that are not
+/// finite are ignored.
+pub fn end_ms(trace: &Trace, lanes: &[LaneView]) -> f64 {
+    let segments = lanes.iter().flat_map(|l| {
+        l.segments
+            .iter()
+            .map(|s| s.end_ms)
+            .chain(l.polls.iter().copied())
+    });
+    let events = trace.events.iter().map(|e| e.t_us as f64 / 1000.0);
+    let customers = trace.customers.iter().flat_map(|c| {
+        [
+            c.arrive_ms,
+            c.called_ms,
+            c.noticed_ms,
+            c.at_counter_ms,
+            c.done_ms,
+            c.leave_ms,
+        ]
+        .into_iter()
+        .flatten()
+    });
+    let tellers = trace
+        .tellers
+        .iter()
+        .flat_map(|t| t.busy.iter().chain(&t.calling).map(|s| s[1]));
+    segments
+        .chain(events)
+        .chain(customers)
+        .chain(tellers)
+        .filter(|t| t.is_finite())
+        .fold(0.0, f64::max)
+}
+
+/// One cell of a track: a glyph and its colour.
+#[derive(Clone, Copy)]
+struct Cell {
+    /// What the column shows.
+    glyph: char,
+    /// Its colour (`None`: plain, for blanks).
+    look: Option<Look>,
+}
+
+/// A column nothing covered.
+const BLANK: Cell = Cell {
+    glyph: ' ',
+    look: None,
+};
+
+/// The cells of one lane along `axis` (see the module header for the rules).
+fn cells(lane: &LaneView, axis: &Axis) -> Vec<Cell> {
+    // Time each state covers in each column, indexed like `State::ALL`.
+    let mut cover = vec![[0.0f64; State::ALL.len()]; axis.columns];
+    for seg in &lane.segments {
+        if !(seg.start_ms.is_finite() && seg.end_ms.is_finite()) || seg.end_ms < seg.start_ms {
+            continue;
+        }
+        let index = State::ALL
+            .iter()
+            .position(|&s| s == seg.state)
+            .expect("State::ALL lists every state");
+        for (c, column) in cover
+            .iter_mut()
+            .enumerate()
+            .take(axis.column_of(seg.end_ms) + 1)
+            .skip(axis.column_of(seg.start_ms))
+        {
+            let from = seg.start_ms.max(c as f64 * axis.step_ms);
+            let to = seg.end_ms.min((c + 1) as f64 * axis.step_ms);
+            if to > from {
+                column[index] += to - from;
+            } else if seg.start_ms == seg.end_ms {
+                // A zero-length stretch still counts a little: it was there.
+                column[index] += f64::MIN_POSITIVE;
+            }
+        }
+    }
+    let mut out: Vec<Cell> = cover
+        .iter()
+        .map(|column| {
+            let mut best: Option<(usize, f64)> = None;
+            for (i, &time) in column.iter().enumerate() {
+                // `>=`: a tie goes to the later state.
+                if time > 0.0 && best.is_none_or(|(_, b)| time >= b) {
+                    best = Some((i, time));
+                }
+            }
+            match best {
+                Some((i, _)) => Cell {
+                    glyph: glyph(State::ALL[i]),
+                    look: Some(look(State::ALL[i])),
+                },
+                None => BLANK,
+            }
+        })
+        .collect();
+    for &t in lane.polls.iter().filter(|t| t.is_finite()) {
+        let cell = &mut out[axis.column_of(t)];
+        if cell.glyph == glyph(State::Blocked) || cell.glyph == glyph(State::Errand) {
+            *cell = Cell {
+                glyph: POLL,
+                look: Some(poll_look()),
+            };
+        }
+    }
+    for (start, end, text) in &lane.tags {
+        // A ticket number is written over the start of its service, when the
+        // service is wide enough to show it and at least one `#` after it.
+        if !(start.is_finite() && end.is_finite()) {
+            continue;
+        }
+        let serving = glyph(State::Serving);
+        let mut from = axis.column_of(*start);
+        if out[from].glyph != serving && from + 1 < out.len() {
+            // The service began late in a column that the call still fills.
+            from += 1;
+        }
+        let width = text.chars().count();
+        let columns = (end - start) / axis.step_ms;
+        let fits = columns >= (width + 1) as f64
+            && out[from..]
+                .iter()
+                .take(width + 1)
+                .all(|c| c.glyph == serving);
+        if fits {
+            for (cell, ch) in out[from..].iter_mut().zip(text.chars()) {
+                cell.glyph = ch;
+            }
+        }
+    }
+    if let Some(t) = lane.abandoned_ms {
+        out[axis.column_of(t)] = Cell {
+            glyph: ABANDON,
+            look: Some(abandon_look()),
+        };
+    }
+    out
+}
+
+/// One lane's track along `axis`: `axis.columns` columns of glyphs with their
+/// colours; an `x` where an abandoned customer left.
+/// (`compare` draws its rows with this, so all pictures read alike.)
+pub fn track(lane: &LaneView, axis: &Axis) -> String {
+    let mut out = String::new();
+    let cells = cells(lane, axis);
+    let mut run = String::new();
+    let mut run_look = None;
+    for cell in cells {
+        if cell.look != run_look && !run.is_empty() {
+            out.push_str(&styled(run_look, &run));
+            run.clear();
+        }
+        run_look = cell.look;
+        run.push(cell.glyph);
+    }
+    out.push_str(&styled(run_look, &run));
+    out
+}
+
+fn styled(look: Option<Look>, text: &str) -> String {
+    match look {
+        Some(look) => paint(look, text),
+        None => text.to_owned(),
+    }
+}
+
+/// A time for people: whole numbers when they are, else up to three decimals.
+pub fn number(value: f64) -> String {
+    if !value.is_finite() {
+        return "-".to_owned();
+    }
+    let text = if value.abs() >= 100.0 || value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else if value.abs() >= 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.3}")
+    };
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+/// The two axis lines, for a label column `label_width` wide: the tick
+/// labels in ms every 10 columns, and a ruler with `|` at each tick. Tick
+/// labels never run past `room` track columns.
+pub fn axis_lines(axis: &Axis, label_width: usize, room: usize) -> [String; 2] {
+    let mut labels = String::new();
+    let mut at = 0; // display columns used in `labels`
+    for c in (0..axis.columns).step_by(10) {
+        let text = number(c as f64 * axis.step_ms);
+        let fits_before_next = at == 0 || c > at;
+        if fits_before_next && c + text.len() <= room {
+            labels.push_str(&" ".repeat(c - at));
+            labels.push_str(&text);
+            at = c + text.len();
+        }
+    }
+    let ruler: String = (0..axis.columns)
+        .map(|c| if c % 10 == 0 { '|' } else { '.' })
+        .collect();
+    let unit = fit_label("ms", label_width);
+    let unit = format!("{}{unit}", " ".repeat(label_width - unit.width()));
+    [
+        format!("{unit} {}", paint(dim(), &labels)),
+        format!("{} {}", " ".repeat(label_width), paint(dim(), &ruler)),
+    ]
+}
+
+/// `text` cut to at most `width` display columns (ending in `..` when cut).
+pub fn fit_label(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_owned();
+    }
+    let keep = width.saturating_sub(2);
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in text.chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w > keep {
+            break;
+        }
+        used += w;
+        out.push(ch);
+    }
+    out.push_str(&"..".chars().take(width - used).collect::<String>());
+    out
+}
+
+/// `text` padded with spaces to `width` display columns.
+pub fn pad(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
+}
+
+/// Splits `text` into lines of at most `width` display columns, breaking at
+/// spaces (and inside a word only when it alone is too wide); lines after
+/// the first start with `indent` spaces.
+pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+    let indent = indent.min(width / 2);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    // Where this line's own text starts: 0 on the first line, `indent` after.
+    let mut start = 0;
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            if used + 1 + word.width() <= width || used == start {
+                line.push(' ');
+                used += 1;
+            } else {
+                lines.push(std::mem::take(&mut line));
+                line.push_str(&" ".repeat(indent));
+                used = indent;
+                start = indent;
+            }
+        }
+        for ch in word.chars() {
+            let w = ch.width().unwrap_or(0);
+            if used + w > width && used > start {
+                lines.push(std::mem::take(&mut line));
+                line.push_str(&" ".repeat(indent));
+                used = indent;
+                start = indent;
+            }
+            line.push(ch);
+            used += w;
+        }
+    }
+    lines.push(line);
+    lines
+}
+
+/// Pushes `text` wrapped to `width`, each line in `look`.
+fn push_text(out: &mut String, text: &str, width: usize, indent: usize, look: Option<Look>) {
+    for line in wrap(text, width, indent) {
+        out.push_str(&styled(look, &line));
+        out.push('\n');
+    }
+}
+
+/// Which rows to draw: all of them, or with many, the first [`HEAD`], a
+/// count of the hidden ones, and the last [`TAIL`].
+enum Row<'a> {
+    /// A lane drawn in full.
+    Lane(&'a LaneView),
+    /// "... N more customers ...": how many rows were left out, and of what.
+    Hidden(usize, &'static str),
+}
+
+fn rows<'a>(lanes: &[&'a LaneView], what: &'static str) -> Vec<Row<'a>> {
+    if lanes.len() > MANY {
+        let hidden = lanes.len() - HEAD - TAIL;
+        lanes[..HEAD]
+            .iter()
+            .map(|&l| Row::Lane(l))
+            .chain([Row::Hidden(hidden, what)])
+            .chain(lanes[lanes.len() - TAIL..].iter().map(|&l| Row::Lane(l)))
+            .collect()
+    } else {
+        lanes.iter().map(|&l| Row::Lane(l)).collect()
+    }
+}
+
+/// What an abandoned customer's label ends with.
+const ABANDONED: &str = " (abandoned)";
+
+/// A row's label, fitted into `width` columns; an abandoned customer's
+/// label keeps its " (abandoned)" (or, when too narrow, " x").
+fn label(lane: &LaneView, width: usize) -> String {
+    if lane.outcome == Some(Outcome::Abandoned) {
+        let suffix = if width >= lane.label.width().min(6) + ABANDONED.len() {
+            ABANDONED.to_owned()
+        } else {
+            format!(" {ABANDON}")
+        };
+        let name = fit_label(&lane.label, width.saturating_sub(suffix.len()));
+        format!("{name}{suffix}")
+    } else {
+        fit_label(&lane.label, width)
+    }
+}
+
+/// The legend: the three basic states always, then every other mark the
+/// picture uses. (`compare` passes the lanes of all its runs.)
+pub fn legend(lanes: &[LaneView], any_abandoned: bool, width: usize) -> String {
+    let used = |state: State| {
+        lanes
+            .iter()
+            .any(|l| l.segments.iter().any(|s| s.state == state))
+    };
+    let basic = [State::Blocked, State::Errand, State::Ready];
+    let mut entries: Vec<(char, Look, &str, &str)> = Vec::new();
+    for state in State::ALL {
+        if !(basic.contains(&state) || used(state)) {
+            continue;
+        }
+        let (mut english, chinese) = state.label();
+        if state == State::Serving && used(State::Counter) {
+            // Same glyph, same word: one line for both sides of the counter.
+            continue;
+        }
+        if state == State::Counter && used(State::Serving) {
+            english = "served at the counter (teller's row: serves)";
+        }
+        entries.push((glyph(state), look(state), chinese, english));
+    }
+    if lanes.iter().any(|l| !l.polls.is_empty()) {
+        entries.push((
+            POLL,
+            poll_look(),
+            "查看",
+            "poll: looked at the socket, nothing yet",
+        ));
+    }
+    if any_abandoned {
+        entries.push((
+            ABANDON,
+            abandon_look(),
+            "放弃",
+            "abandoned: left before DONE",
+        ));
+    }
+    let mut out = String::new();
+    let head = "legend";
+    for (i, (glyph, look, chinese, english)) in entries.into_iter().enumerate() {
+        let lead = if i == 0 { head } else { "" };
+        let first = format!(
+            "{} {glyph}  {} {english}",
+            pad(lead, head.len()),
+            pad(chinese, 4)
+        );
+        for (j, line) in wrap(&first, width, head.len() + 9).into_iter().enumerate() {
+            if j == 0 {
+                // Colour the glyph only: it is the sample of the picture.
+                let (before, after) = line.split_at(head.len() + 1);
+                let mut chars = after.chars();
+                let g = chars.next().map(String::from).unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "{}{}{}",
+                    paint(bold(), before),
+                    paint(look, &g),
+                    chars.as_str()
+                );
+            } else {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+    out
+}
+
+/// How many OS threads recorded customers' moments: one per customer, or one for all.
+fn customer_threads(trace: &Trace) -> usize {
+    let threads: std::collections::BTreeSet<u32> = trace
+        .events
+        .iter()
+        .filter(|e| matches!(e.lane, Lane::Customer(_)))
+        .map(|e| e.thread)
+        .collect();
+    threads.len()
+}
+
+/// The metrics, one short aligned line each.
+fn summary(trace: &Trace, width: usize) -> String {
+    let m = &trace.metrics;
+    let p = &m.process;
+    let ms = |v: f64| format!("{} ms", number(v));
+    let rss = if p.max_rss_kib >= 1024 {
+        format!(
+            "{} MiB",
+            number((p.max_rss_kib as f64 / 1024.0 * 10.0).round() / 10.0)
+        )
+    } else {
+        format!("{} KiB", p.max_rss_kib)
+    };
+    let efficiency = if m.efficiency.is_finite() {
+        format!("{:.2}", m.efficiency)
+    } else {
+        "-".to_owned()
+    };
+    let lines = [
+        (
+            "makespan",
+            format!(
+                "{}   ideal {}   efficiency {efficiency} (1.00 is the limit)",
+                ms(m.makespan_ms),
+                ms(m.ideal_makespan_ms)
+            ),
+        ),
+        (
+            "customers",
+            format!("{} served, {} abandoned", m.served, m.abandoned),
+        ),
+        ("wait", format!("mean {}", ms(m.mean_wait_ms))),
+        (
+            "reaction",
+            format!(
+                "mean {}   max {}",
+                ms(m.mean_reaction_ms),
+                ms(m.max_reaction_ms)
+            ),
+        ),
+        (
+            "errand",
+            format!(
+                "{} done while waiting, per customer",
+                ms(m.errand_while_waiting_ms)
+            ),
+        ),
+        (
+            "turnaround",
+            format!(
+                "mean {}: arrival to finished, errand included",
+                ms(m.mean_turnaround_ms)
+            ),
+        ),
+        ("polls", format!("{} found nothing", m.polls)),
+        (
+            "threads",
+            format!(
+                "peak {}   customers' moments came from {}",
+                p.threads_peak,
+                plural::count(customer_threads(trace), "thread")
+            ),
+        ),
+        (
+            "CPU",
+            // The total is the customers'; its split is the process's ratio.
+            format!(
+                "{} (user {} + sys {})",
+                ms(p.cpu_ms()),
+                number(p.cpu_user_ms),
+                number(p.cpu_sys_ms)
+            ),
+        ),
+        (
+            "switches",
+            format!(
+                "{} voluntary   {} involuntary",
+                p.ctx_switches_voluntary, p.ctx_switches_involuntary
+            ),
+        ),
+        ("memory", format!("peak RSS {rss}")),
+    ];
+    lines
+        .into_iter()
+        .map(|(key, value)| summary_line(key, &value, width))
+        .collect()
+}
+
+/// The summary's key column: its widest key, `turnaround`, and two spaces.
+const KEY_WIDTH: usize = "turnaround".len() + 2;
+
+/// One line of the summary, `key` in bold and `value` in the summary's
+/// column, wrapped to `width`; ends with a newline. The driver adds its own
+/// lines after the picture with it (`trace       written to run.json`).
+/// Widths below [`MIN_WIDTH`] are taken as [`MIN_WIDTH`], as in [`render`].
+pub fn summary_line(key: &str, value: &str, width: usize) -> String {
+    debug_assert!(
+        key.len() + 2 <= KEY_WIDTH,
+        "{key:?} is wider than KEY_WIDTH"
+    );
+    let width = width.max(MIN_WIDTH);
+    let text = format!("{}{value}", pad(key, KEY_WIDTH));
+    let mut out = String::new();
+    for (i, line) in wrap(&text, width, KEY_WIDTH).into_iter().enumerate() {
+        if i == 0 {
+            let (k, rest) = line.split_at(key.len().min(line.len()));
+            let _ = writeln!(out, "{}{rest}", paint(bold(), k));
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    out
+}
+
+/// Draws the run: header, time axis, one row per customer then per teller,
+/// legend, and a short metrics summary. Every line fits in `options.width`
+/// display columns (at least [`MIN_WIDTH`]); the string ends with a newline.
+pub fn render(trace: &Trace, options: &Options) -> String {
+    let width = options.width.max(MIN_WIDTH);
+    let lanes = model::lanes(trace);
+    let customers: Vec<&LaneView> = lanes
+        .iter()
+        .filter(|l| matches!(l.lane, Lane::Customer(_)))
+        .collect();
+    let tellers: Vec<&LaneView> = lanes
+        .iter()
+        .filter(|l| !matches!(l.lane, Lane::Customer(_)))
+        .collect();
+    let mut shown = rows(&customers, "customers");
+    shown.extend(rows(&tellers, "tellers"));
+
+    // The label column: as wide as the widest shown label, within limits.
+    let cap = (width * 2 / 5).max(8);
+    let wanted = shown
+        .iter()
+        .filter_map(|row| match row {
+            Row::Lane(l) => Some(
+                l.label.width()
+                    + if l.outcome == Some(Outcome::Abandoned) {
+                        ABANDONED.len()
+                    } else {
+                        0
+                    },
+            ),
+            Row::Hidden(..) => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let label_width = wanted.clamp("ms".len(), cap);
+    let room = width - label_width - 1;
+    let axis = Axis::fit(end_ms(trace, &lanes), room);
+
+    let mut out = String::new();
+    // Header: what this style is, in the lecture's words and the machine's.
+    let style = trace.style;
+    let title = format!("{} {} — {}", style.name(), style.chinese(), style.scene());
+    push_text(&mut out, &title, width, 2, Some(bold()));
+    push_text(
+        &mut out,
+        &format!("  {}", style.mechanism()),
+        width,
+        4,
+        Some(dim()),
+    );
+    let policy = trace.scenario.policy.to_possible_value().map_or_else(
+        || format!("{:?}", trace.scenario.policy),
+        |v| v.get_name().to_owned(),
+    );
+    let mut facts = format!(
+        "  one column = {} ms; {}, {}, {policy}",
+        number(axis.step_ms),
+        plural::count(trace.customers.len(), "customer"),
+        plural::count(trace.tellers.len(), "teller"),
+    );
+    if !trace.complete {
+        facts.push_str(" (interrupted run: what was recorded)");
+    }
+    push_text(&mut out, &facts, width, 4, None);
+    out.push('\n');
+
+    for line in axis_lines(&axis, label_width, room) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    let mut last_was_customer = !customers.is_empty();
+    for row in shown {
+        match row {
+            Row::Lane(lane) => {
+                let is_customer = matches!(lane.lane, Lane::Customer(_));
+                if last_was_customer && !is_customer {
+                    // A thin gap between the customers and the tellers.
+                    out.push('\n');
+                }
+                last_was_customer = is_customer;
+                let name = pad(&label(lane, label_width), label_width);
+                let track = track(lane, &axis);
+                // Blank columns at the end of a row are plain spaces: drop them.
+                let _ = writeln!(out, "{}", format!("{name} {track}").trim_end());
+            }
+            Row::Hidden(n, what) => {
+                let line = fit_label(&format!("... {n} more {what} ..."), width);
+                let _ = writeln!(out, "{}", paint(dim(), &line));
+            }
+        }
+    }
+    out.push('\n');
+    let any_abandoned = lanes.iter().any(|l| l.outcome == Some(Outcome::Abandoned));
+    out.push_str(&legend(&lanes, any_abandoned, width));
+    out.push('\n');
+    out.push_str(&summary(trace, width));
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use timeline::scenario::Generate;
+    use timeline::style::Style;
+    use timeline::trace::{Metrics, SCHEMA};
+    use timeline::{Event, Kind, WaitHow};
+
+    fn at(t_ms: u64, lane: Lane, kind: Kind) -> Event {
+        Event {
+            t_us: t_ms * 1000,
+            lane,
+            kind,
+            thread: 0,
+        }
+    }
+
+    fn trace_of(customers: u32, tellers: u32, events: Vec<Event>) -> Trace {
+        let scenario = Generate {
+            customers,
+            tellers,
+            ..Generate::default()
+        }
+        .scenario();
+        let records = model::customers(&scenario, &events);
+        let teller_records = model::tellers(&scenario, &records, &events);
+        Trace {
+            schema: SCHEMA.to_owned(),
+            complete: true,
+            style: Style::SyncNonblocking,
+            scenario,
+            metrics: Metrics::default(),
+            customers: records,
+            tellers: teller_records,
+            events,
+        }
+    }
+
+    /// 张三 waits blocked, 李四 polls between errand slices, Alice gives up.
+    pub(crate) fn small_scene() -> Trace {
+        let (zhang, li, alice) = (Lane::Customer(0), Lane::Customer(1), Lane::Customer(2));
+        let (t1, t2) = (Lane::Teller(1), Lane::Teller(2));
+        let mut events = vec![
+            at(0, zhang, Kind::Arrive),
+            at(0, zhang, Kind::Ticket { ticket: 1 }),
+            at(0, zhang, Kind::Wait { how: WaitHow::Read }),
+            at(100, li, Kind::Arrive),
+            at(100, li, Kind::Ticket { ticket: 2 }),
+            at(100, li, Kind::Wait { how: WaitHow::Poll }),
+            at(200, alice, Kind::Arrive),
+            at(200, alice, Kind::Ticket { ticket: 3 }),
+            at(
+                300,
+                t1,
+                Kind::Called {
+                    ticket: 1,
+                    teller: 1,
+                    unread_us: None,
+                },
+            ),
+            at(
+                300,
+                zhang,
+                Kind::Called {
+                    ticket: 1,
+                    teller: 1,
+                    unread_us: None,
+                },
+            ),
+            at(300, zhang, Kind::AtCounter { ticket: 1 }),
+            at(300, t1, Kind::AtCounter { ticket: 1 }),
+            at(400, alice, Kind::Abandon { ticket: Some(3) }),
+            at(400, Lane::Bank, Kind::Abandon { ticket: Some(3) }),
+            at(400, alice, Kind::Leave),
+            at(
+                450,
+                t2,
+                Kind::Called {
+                    ticket: 2,
+                    teller: 2,
+                    unread_us: None,
+                },
+            ),
+            at(
+                600,
+                t1,
+                Kind::Served {
+                    ticket: 1,
+                    unread_us: None,
+                },
+            ),
+            at(
+                600,
+                zhang,
+                Kind::Served {
+                    ticket: 1,
+                    unread_us: None,
+                },
+            ),
+            at(
+                600,
+                li,
+                Kind::Called {
+                    ticket: 2,
+                    teller: 2,
+                    unread_us: None,
+                },
+            ),
+            at(600, li, Kind::AtCounter { ticket: 2 }),
+            at(600, t2, Kind::AtCounter { ticket: 2 }),
+            at(800, zhang, Kind::Errand { dur_us: 200_000 }),
+            at(800, zhang, Kind::Leave),
+            at(
+                900,
+                t2,
+                Kind::Served {
+                    ticket: 2,
+                    unread_us: None,
+                },
+            ),
+            at(
+                900,
+                li,
+                Kind::Served {
+                    ticket: 2,
+                    unread_us: None,
+                },
+            ),
+            at(900, li, Kind::Leave),
+        ];
+        for end in [200, 300, 400, 500, 600] {
+            events.push(at(end, li, Kind::Errand { dur_us: 100_000 }));
+            events.push(at(end, li, Kind::Poll { found: end == 600 }));
+        }
+        events.sort_by_key(|e| e.t_us);
+        trace_of(3, 2, events)
+    }
+
+    fn plain(s: &str) -> String {
+        anstream::adapter::strip_str(s).to_string()
+    }
+
+    /// The picture's track start (display column) and step, read back from it.
+    fn geometry(text: &str) -> (usize, f64) {
+        let ruler = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("|....."))
+            .expect("an axis ruler");
+        let start = ruler.len() - ruler.trim_start().len();
+        let step = text
+            .split("one column = ")
+            .nth(1)
+            .and_then(|rest| rest.split(" ms").next())
+            .and_then(|s| s.parse().ok())
+            .expect("the header gives the step");
+        (start, step)
+    }
+
+    /// The label and the track of the row whose label starts with `name`.
+    fn row<'a>(text: &'a str, name: &str, start: usize) -> (&'a str, Vec<char>) {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("a row for {name} in\n{text}"));
+        let mut used = 0;
+        for (i, ch) in line.char_indices() {
+            if used == start {
+                return (&line[..i], line[i..].chars().collect());
+            }
+            used += ch.width().unwrap_or(0);
+        }
+        (line, Vec::new())
+    }
+
+    /// Columns lying wholly inside `[from, to)` ms.
+    fn inside(from: f64, to: f64, step: f64) -> Vec<usize> {
+        (0..1000)
+            .filter(|&c| c as f64 * step >= from && (c + 1) as f64 * step <= to)
+            .collect()
+    }
+
+    #[test]
+    fn fits_the_width_and_aligns_wide_names() {
+        let trace = small_scene();
+        for width in [100, 60] {
+            let text = plain(&render(&trace, &Options { width }));
+            for line in text.lines() {
+                assert!(line.width() <= width, "{line:?} is wider than {width}");
+            }
+            let (start, _) = geometry(&text);
+            for name in ["张三 #1", "李四 #2", "Alice #3", "teller 1", "teller 2"] {
+                let (label, track) = row(&text, name, start);
+                assert_eq!(
+                    label.width(),
+                    start,
+                    "{name}: track starts at the same column"
+                );
+                assert!(
+                    label.ends_with(' '),
+                    "{name}: label does not run into the track"
+                );
+                assert!(!track.is_empty());
+            }
+            assert!(row(&text, "Alice #3", start).0.contains("(abandoned)"));
+            assert_eq!(text.lines().filter(|l| l.starts_with("teller ")).count(), 2);
+            for word in ["阻塞", "就绪", "运行", "查看", "叫号", "放弃"] {
+                assert!(text.contains(word), "legend names {word}");
+            }
+            assert!(text.contains("sync-nonblocking 同步非阻塞"));
+            assert!(text.ends_with('\n'));
+        }
+    }
+
+    #[test]
+    fn states_land_in_their_columns() {
+        let trace = small_scene();
+        for width in [100, 60] {
+            let text = plain(&render(&trace, &Options { width }));
+            let (start, step) = geometry(&text);
+            let col = |t: f64| (t / step).floor() as usize;
+            let (_, zhang) = row(&text, "张三", start);
+            for c in inside(0.0, 300.0, step) {
+                assert_eq!(zhang[c], '-', "张三 blocked in column {c} ({width})");
+            }
+            for c in inside(300.0, 600.0, step) {
+                assert_eq!(zhang[c], '#', "张三 at the counter in column {c}");
+            }
+            for c in inside(600.0, 800.0, step) {
+                assert_eq!(zhang[c], '=', "张三 on the errand afterwards, column {c}");
+            }
+            let (_, li) = row(&text, "李四", start);
+            let polls = [200.0, 300.0, 400.0, 500.0].map(col);
+            for c in inside(100.0, 450.0, step) {
+                let want = if polls.contains(&c) { '?' } else { '=' };
+                assert_eq!(li[c], want, "李四 column {c}");
+            }
+            for t in [200.0, 300.0, 400.0] {
+                assert_eq!(li[col(t)], '?', "a poll at {t} ms");
+            }
+            // The poll at 500 came while already called: ready wins, no `?`.
+            assert_eq!(li[col(500.0)], '!');
+            for c in inside(450.0, 600.0, step) {
+                assert_eq!(li[c], '!', "李四 ready in column {c}");
+            }
+            let (_, t2) = row(&text, "teller 2", start);
+            for c in inside(450.0, 600.0, step) {
+                assert_eq!(t2[c], '~', "teller 2 calling in column {c}");
+            }
+            // The service starts with the number of the ticket served.
+            assert_eq!(t2[col(600.0)], '2', "teller 2 serves ticket 2");
+            for c in inside(600.0, 900.0, step)
+                .into_iter()
+                .filter(|&c| c > col(600.0))
+            {
+                assert_eq!(t2[c], '#', "teller 2 serving in column {c}");
+            }
+            let (_, alice) = row(&text, "Alice", start);
+            assert_eq!(alice[col(400.0)], 'x');
+            assert!(
+                alice[..col(200.0)].iter().all(|&c| c == ' '),
+                "not there before arriving"
+            );
+        }
+    }
+
+    #[test]
+    fn nice_steps() {
+        assert_eq!(Axis::fit(900.0, 79).step_ms, 20.0);
+        assert_eq!(Axis::fit(900.0, 39).step_ms, 25.0);
+        assert_eq!(Axis::fit(1000.0, 100).step_ms, 10.0);
+        assert_eq!(Axis::fit(1001.0, 100).step_ms, 20.0);
+        assert_eq!(Axis::fit(3.0, 80).step_ms, 0.05);
+        assert_eq!(
+            Axis::fit(0.0, 80),
+            Axis {
+                step_ms: 1.0,
+                columns: 1
+            }
+        );
+        assert_eq!(
+            Axis::fit(f64::NAN, 80),
+            Axis {
+                step_ms: 1.0,
+                columns: 1
+            }
+        );
+        let axis = Axis::fit(1e300, 50);
+        assert!(axis.columns <= 50 && axis.column_of(1e300) == axis.columns - 1);
+    }
+
+    #[test]
+    fn many_customers_are_elided() {
+        let events = (0..50)
+            .map(|i| at(u64::from(i) * 10, Lane::Customer(i), Kind::Arrive))
+            .collect();
+        let trace = trace_of(50, 2, events);
+        let text = plain(&render(&trace, &Options::default()));
+        assert!(text.contains("... 20 more customers ..."), "{text}");
+        assert!(text.lines().any(|l| l.starts_with("c20 ")));
+        assert!(!text.lines().any(|l| l.starts_with("c21 ")));
+        assert!(text.lines().any(|l| l.starts_with("c41 ")));
+        assert!(text.lines().any(|l| l.starts_with("c50 ")));
+    }
+
+    #[test]
+    fn odd_traces_do_not_panic() {
+        let empty = trace_of(0, 0, Vec::new());
+        let huge = trace_of(
+            2,
+            1,
+            vec![
+                at(0, Lane::Customer(0), Kind::Arrive),
+                Event {
+                    t_us: u64::MAX,
+                    lane: Lane::Customer(0),
+                    kind: Kind::Leave,
+                    thread: 0,
+                },
+            ],
+        );
+        // Abandoned without a single time: nothing recorded for them at all.
+        let silent = trace_of(3, 1, Vec::new());
+        let instant = trace_of(
+            1,
+            1,
+            vec![
+                at(5, Lane::Customer(0), Kind::Arrive),
+                at(5, Lane::Customer(0), Kind::Abandon { ticket: None }),
+            ],
+        );
+        for trace in [&empty, &huge, &silent, &instant] {
+            for width in [0, 10, 40, 60, 100, 400] {
+                let text = plain(&render(trace, &Options { width }));
+                let limit = width.max(MIN_WIDTH);
+                for line in text.lines() {
+                    assert!(line.width() <= limit, "{line:?} wider than {limit}");
+                }
+            }
+        }
+        let text = plain(&render(&silent, &Options::default()));
+        assert_eq!(text.matches("(abandoned)").count(), 3);
+    }
+
+    #[test]
+    fn wrapping_keeps_words_and_width() {
+        let lines = wrap("one two three four five six seven", 10, 2);
+        assert_eq!(
+            lines,
+            ["one two", "  three", "  four", "  five six", "  seven"]
+        );
+        for line in wrap("张三张三张三张三张三张三 and more", 7, 2) {
+            assert!(line.width() <= 7, "{line:?}");
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! The shared flags: one `clap::Args` that every demo flattens into its own
+//! command line, so `--customers 20 --tellers 3` means the same everywhere.
+//!
+//! Every value is checked while parsing; a bad one stops the program with a
+//! message that names the flag and exit code 2 (clap's usage error).
+
+use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::scenario::ScenarioError;
+use bank::protocol::MAX_SERVICE_MS;
+use timeline::scenario::{Generate, Scenario, ServiceTime, defaults};
+
+/// The flags every demo understands.
+#[derive(Args, Clone, Debug, PartialEq)]
+pub struct SharedArgs {
+    /// Number of customers in a generated scenario.
+    #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = defaults::CUSTOMERS,
+          value_parser = count(1..=100_000))]
+    pub customers: u32,
+
+    /// Tellers serving at once [default: 2, or the scenario file's].
+    #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = count(1..=1000))]
+    pub tellers: Option<u32>,
+
+    /// Service time at the counter: fixed (400) or a uniform range (200..600), in ms.
+    #[arg(long, allow_negative_numbers = true, value_name = "MS|A..B", default_value = "400", value_parser = parse_service)]
+    pub service: ServiceTime,
+
+    /// Time between two arrivals, in ms (fractions allowed: 0.1).
+    #[arg(long, allow_negative_numbers = true, value_name = "MS", default_value_t = defaults::ARRIVAL_GAP_MS,
+          value_parser = millis(0.0, 60_000.0))]
+    pub arrival_gap: f64,
+
+    /// Each customer's own work (the phone call, the cigarette), in ms.
+    #[arg(long, allow_negative_numbers = true, value_name = "MS", default_value_t = defaults::ERRAND_MS,
+          value_parser = millis(0.0, MAX_SERVICE_MS))]
+    pub errand: f64,
+
+    /// sync-nonblocking: errand slice between two looks at the socket, in ms [default: 150].
+    #[arg(long, allow_negative_numbers = true, value_name = "MS", value_parser = positive_millis(60_000.0))]
+    pub poll_every: Option<f64>,
+
+    /// Seed for a generated scenario, so a run can be repeated.
+    #[arg(long, allow_negative_numbers = true, value_name = "S", default_value_t = defaults::SEED)]
+    pub seed: u64,
+
+    /// A TOML scenario with named customers, instead of a generated one.
+    #[arg(long, allow_negative_numbers = true, value_name = "FILE",
+          conflicts_with_all = ["customers", "service", "arrival_gap", "errand", "seed"])]
+    pub scenario: Option<PathBuf>,
+
+    /// Run X times faster than the scenario's clock.
+    #[arg(long, allow_negative_numbers = true, value_name = "X", default_value_t = 1.0, value_parser = positive(10_000.0))]
+    pub speed: f64,
+
+    /// Use a bank already running at ADDR instead of starting one in this process.
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "ADDR",
+        env = "BANK_QUEUE_BANK"
+    )]
+    pub bank: Option<SocketAddr>,
+
+    /// Write the trace file (JSON) to FILE.
+    #[arg(long, allow_negative_numbers = true, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+
+    /// Write a Chrome trace-event file to FILE, to open in Perfetto.
+    #[arg(long, allow_negative_numbers = true, value_name = "FILE")]
+    pub chrome: Option<PathBuf>,
+
+    /// Width of the swimlane in columns [default: the terminal's, or 100].
+    #[arg(long, allow_negative_numbers = true, value_name = "COLS", value_parser = count(40..=1000))]
+    pub width: Option<u32>,
+}
+
+impl SharedArgs {
+    /// The scenario these flags describe, sped up by `--speed`.
+    pub fn scenario(&self) -> Result<Scenario, ScenarioError> {
+        let tellers = self.tellers.unwrap_or(defaults::TELLERS);
+        let poll_every = self.poll_every.unwrap_or(defaults::POLL_EVERY_MS);
+        let mut scenario = match &self.scenario {
+            Some(path) => crate::scenario::from_file(path, tellers, poll_every)?,
+            None => Generate {
+                customers: self.customers,
+                tellers,
+                service: self.service,
+                arrival_gap_ms: self.arrival_gap,
+                errand_ms: self.errand,
+                poll_every_ms: poll_every,
+                seed: self.seed,
+            }
+            .scenario(),
+        };
+        // Flags given on the command line win over the file.
+        if let Some(tellers) = self.tellers {
+            scenario.tellers = tellers;
+        }
+        if let Some(poll_every) = self.poll_every {
+            scenario.poll_every_ms = poll_every;
+        }
+        Ok(scenario.speed_up(self.speed))
+    }
+}
+
+/// A whole number within `range`.
+fn count(range: RangeInclusive<u32>) -> impl Fn(&str) -> Result<u32, String> + Clone {
+    move |s| match s.trim().parse::<u32>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number from {} to {}",
+            range.start(),
+            range.end()
+        )),
+    }
+}
+
+/// A number of milliseconds within `low..=high`.
+fn millis(low: f64, high: f64) -> impl Fn(&str) -> Result<f64, String> + Clone {
+    move |s| match s.trim().parse::<f64>() {
+        Ok(ms) if ms.is_finite() && (low..=high).contains(&ms) => Ok(ms),
+        _ => Err(format!("expected milliseconds from {low} to {high}")),
+    }
+}
+
+/// A number of milliseconds above 0 and at most `high`.
+fn positive_millis(high: f64) -> impl Fn(&str) -> Result<f64, String> + Clone {
+    move |s| match s.trim().parse::<f64>() {
+        Ok(ms) if ms.is_finite() && ms > 0.0 && ms <= high => Ok(ms),
+        _ => Err(format!("expected milliseconds above 0 and at most {high}")),
+    }
+}
+
+/// A factor above 0 and at most `high`.
+fn positive(high: f64) -> impl Fn(&str) -> Result<f64, String> + Clone {
+    move |s| match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x <= high => Ok(x),
+        _ => Err(format!("expected a number above 0 and at most {high}")),
+    }
+}
+
+/// `400` or `200..600`: milliseconds above 0, at most an hour.
+fn parse_service(s: &str) -> Result<ServiceTime, String> {
+    let one = positive_millis(MAX_SERVICE_MS);
+    match s.split_once("..") {
+        None => one(s).map(ServiceTime::Fixed),
+        Some((low, high)) => {
+            let (low, high) = (one(low)?, one(high)?);
+            if low > high {
+                return Err(format!("the range {s} runs backwards: write LOW..HIGH"));
+            }
+            Ok(ServiceTime::Range(low, high))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser, Debug)]
+    struct Cli {
+        #[command(flatten)]
+        shared: SharedArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<SharedArgs, clap::Error> {
+        Cli::try_parse_from(std::iter::once("demo").chain(args.iter().copied())).map(|c| c.shared)
+    }
+
+    #[test]
+    fn defaults_make_the_lecture_scene() {
+        let s = parse(&[])
+            .expect("no flags is fine")
+            .scenario()
+            .expect("a scenario");
+        assert_eq!(s.customers.len(), 6);
+        assert_eq!(s.tellers, 2);
+        assert_eq!(s.poll_every_ms, 150.0);
+    }
+
+    #[test]
+    fn every_flag_is_checked_and_named() {
+        let bad: &[(&[&str], &str)] = &[
+            (&["--customers", "0"], "--customers"),
+            (&["--customers", "many"], "--customers"),
+            (&["--tellers", "0"], "--tellers"),
+            (&["--tellers", "-1"], "--tellers"),
+            (&["--service", "0"], "--service"),
+            (&["--service", "9..3"], "--service"),
+            (&["--service", "a..b"], "--service"),
+            (&["--arrival-gap", "-1"], "--arrival-gap"),
+            (&["--arrival-gap", "inf"], "--arrival-gap"),
+            (&["--errand", "NaN"], "--errand"),
+            (&["--poll-every", "0"], "--poll-every"),
+            (&["--seed", "-3"], "--seed"),
+            (&["--speed", "0"], "--speed"),
+            (&["--bank", "nowhere"], "--bank"),
+            (&["--width", "5"], "--width"),
+            (&["--scenario", "x.toml", "--customers", "3"], "--customers"),
+        ];
+        for (args, flag) in bad {
+            let err = parse(args).expect_err(&format!("{args:?} should be refused"));
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            assert!(err.to_string().contains(flag), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn ranges_fractions_and_speed() {
+        let a = parse(&[
+            "--service",
+            "200..600",
+            "--arrival-gap",
+            "0.1",
+            "--speed",
+            "10",
+        ])
+        .expect("valid flags");
+        assert_eq!(a.service, ServiceTime::Range(200.0, 600.0));
+        let s = a.scenario().expect("a scenario");
+        assert!((s.customers[1].arrive_ms - 0.01).abs() < 1e-9);
+        assert!(
+            s.customers
+                .iter()
+                .all(|c| (20.0..=60.0).contains(&c.service_ms))
+        );
+    }
+}

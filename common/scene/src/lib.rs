@@ -1,0 +1,31 @@
+//! # scene: the bank scene, as every demo runs it
+//!
+//! The lecture (section 5 of the course notes on processes) explains
+//! synchronous/asynchronous and blocking/non-blocking with a customer waiting
+//! for their turn at a bank. The [`bank`] crate is the bank; the
+//! [`timeline`] crate records what happens and [`pictures`] draws it. This
+//! crate is everything else a demo of the scene needs, so that the four
+//! demos hold only their way of waiting:
+//!
+//! - [`flags`]: the shared command-line flags, one `clap::Args` for every demo;
+//! - [`scenario`]: who comes, when, for how long, with what errand: made
+//!   from the flags or read from a TOML file;
+//! - [`customer`]: what every customer sends and reads, whatever its style;
+//! - [`demo`]: the driver every demo binary runs: scenario, bank, customers,
+//!   recording, then the picture and the files;
+//! - [`limits`]: what the machine lets one process hold, and whether a run fits;
+//! - [`process`]: what a run costs the machine (CPU, memory, threads, switches);
+//! - [`progress`]: the progress bar of a long run, on a terminal only;
+//! - [`interrupt`]: Ctrl-C, which cuts a run short but keeps what it recorded.
+//!
+//! A demo crate supplies one function, its customers' way of waiting, and
+//! calls [`demo::main`] from its binary.
+
+pub mod customer;
+pub mod demo;
+pub mod flags;
+pub mod interrupt;
+pub mod limits;
+pub mod process;
+pub mod progress;
+pub mod scenario;

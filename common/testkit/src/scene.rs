@@ -1,0 +1,192 @@
+//! A style run in this process on a small, sped-up scene, and the checks
+//! every style must pass.
+//!
+//! Every run records with its own recorder (installed with `with_default`,
+//! never globally), so tests can run side by side. Bounds on times carry
+//! generous slack: these tests run on loaded 2-core machines.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+use scene::demo::{self, Customers, Run};
+use timeline::scenario::{Generate, Scenario, ServiceTime};
+use timeline::style::Style;
+use timeline::trace::{Outcome, Trace};
+use timeline::{Kind, Lane};
+
+/// The lecture scene (6 customers, 2 tellers, 400 ms service, 100 ms apart,
+/// 1 s errands, looks every 150 ms), run 4 times faster: about half a second.
+pub fn lecture_scene() -> Scenario {
+    Generate::default().scenario().speed_up(4.0)
+}
+
+/// A scene of `customers` arriving 5 ms apart, 2 tellers, 30 ms service,
+/// 100 ms errands.
+pub fn crowd(customers: u32) -> Scenario {
+    Generate {
+        customers,
+        tellers: 2,
+        service: ServiceTime::Fixed(30.0),
+        arrival_gap_ms: 5.0,
+        errand_ms: 100.0,
+        poll_every_ms: 20.0,
+        seed: 1,
+    }
+    .scenario()
+}
+
+/// Longest a test run may take before the whole test process gives up: a
+/// lost ticket must fail the suite, not hang it.
+const WATCHDOG: Duration = Duration::from_secs(120);
+
+/// Runs `customers` (the way `style` waits) on `scenario` against a bank
+/// started in this process.
+pub fn run(style: Style, customers: Customers, scenario: Scenario) -> Run {
+    run_at(style, customers, scenario, None)
+}
+
+/// Runs `style` on `scenario` against the bank at `bank`, which the run does
+/// not record: it sees the customers' side only, as against a bank in
+/// another process.
+pub fn run_against(
+    style: Style,
+    customers: Customers,
+    scenario: Scenario,
+    bank: SocketAddr,
+) -> Run {
+    run_at(style, customers, scenario, Some(bank))
+}
+
+/// Runs `style` on `scenario`, against `bank` or one of its own; the
+/// watchdog ends the test process if the run never ends.
+fn run_at(style: Style, customers: Customers, scenario: Scenario, bank: Option<SocketAddr>) -> Run {
+    let (finished, watch) = mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if let Err(RecvTimeoutError::Timeout) = watch.recv_timeout(WATCHDOG) {
+            eprintln!("{style}: the run did not finish within {WATCHDOG:?}; giving up");
+            std::process::exit(101);
+        }
+    });
+    let run = demo::run_recorded(style, customers, scenario, bank)
+        .expect("the bank and the customers can start on loopback");
+    drop(finished);
+    assert!(
+        run.failures.is_empty(),
+        "{style}: visits failed: {:?}",
+        run.failures
+    );
+    run
+}
+
+/// What every style must get right, whatever its way of waiting.
+pub fn check_every_visit(trace: &Trace) {
+    let style = trace.style;
+    assert!(trace.complete, "{style}: the run is complete");
+    assert_eq!(trace.customers.len(), trace.scenario.customers.len());
+
+    // Served exactly once each.
+    let mut served: HashMap<u32, u32> = HashMap::new();
+    for e in &trace.events {
+        if let (Lane::Customer(id), Kind::Served { .. }) = (e.lane, &e.kind) {
+            *served.entry(id).or_default() += 1;
+        }
+    }
+    for c in &trace.customers {
+        assert_eq!(c.outcome, Outcome::Served, "{style}: {} is served", c.name);
+        assert_eq!(
+            served.get(&c.id),
+            Some(&1),
+            "{style}: {} served once",
+            c.name
+        );
+    }
+
+    // arrive ≤ called ≤ at_counter ≤ done ≤ leave.
+    for c in &trace.customers {
+        let times = [
+            c.arrive_ms,
+            c.called_ms,
+            c.at_counter_ms,
+            c.done_ms,
+            c.leave_ms,
+        ];
+        let times: Vec<f64> = times
+            .iter()
+            .map(|t| t.unwrap_or_else(|| panic!("{style}: {} has every time: {times:?}", c.name)))
+            .collect();
+        assert!(
+            times.windows(2).all(|w| w[0] <= w[1]),
+            "{style}: {} arrive ≤ called ≤ at_counter ≤ done ≤ leave: {times:?}",
+            c.name
+        );
+        // The teller waits for HERE, then serves the whole service.
+        let service = c.done_ms.unwrap_or(0.0) - c.at_counter_ms.unwrap_or(0.0);
+        let asked = trace.scenario.customers[c.id as usize].service_ms;
+        assert!(
+            service >= asked * 0.99,
+            "{style}: {} served {service} of {asked} ms",
+            c.name
+        );
+    }
+
+    // FCFS: the calls go out in ticket order.
+    let mut by_call: Vec<_> = trace
+        .customers
+        .iter()
+        .map(|c| (c.called_ms.unwrap_or(f64::NAN), c.ticket.unwrap_or(0)))
+        .collect();
+    by_call.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let tickets: Vec<u64> = by_call.iter().map(|(_, t)| *t).collect();
+    assert!(
+        tickets.windows(2).all(|w| w[0] < w[1]),
+        "{style}: calls in ticket order, got {tickets:?}"
+    );
+
+    // The figures agree with the records.
+    let m = &trace.metrics;
+    assert_eq!(m.served as usize, trace.customers.len());
+    assert_eq!(m.abandoned, 0);
+    assert!(m.ideal_makespan_ms > 0.0 && m.makespan_ms >= m.ideal_makespan_ms * 0.99);
+    assert!(
+        m.efficiency > 0.0 && m.efficiency <= 1.01,
+        "{style}: efficiency {}",
+        m.efficiency
+    );
+    assert!(m.process.threads_peak >= 1);
+}
+
+/// The OS threads (as numbered in the trace) that recorded each customer's moments.
+pub fn threads_per_customer(trace: &Trace) -> HashMap<u32, BTreeSet<u32>> {
+    let mut threads: HashMap<u32, BTreeSet<u32>> = HashMap::new();
+    for e in &trace.events {
+        if let Lane::Customer(id) = e.lane {
+            threads.entry(id).or_default().insert(e.thread);
+        }
+    }
+    threads
+}
+
+/// All OS threads that recorded any customer's moments.
+pub fn customer_threads(trace: &Trace) -> BTreeSet<u32> {
+    threads_per_customer(trace)
+        .into_values()
+        .flatten()
+        .collect()
+}
+
+/// Time each customer spent between ticket and call, from the raw events.
+pub fn ticket_to_call_ms(trace: &Trace) -> HashMap<u32, f64> {
+    let mut ticket_at = HashMap::new();
+    for e in &trace.events {
+        if let (Lane::Customer(id), Kind::Ticket { .. }) = (e.lane, &e.kind) {
+            ticket_at.insert(id, e.t_us as f64 / 1000.0);
+        }
+    }
+    trace
+        .customers
+        .iter()
+        .filter_map(|c| Some((c.id, c.called_ms? - ticket_at.get(&c.id)?)))
+        .collect()
+}

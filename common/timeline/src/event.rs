@@ -1,0 +1,279 @@
+//! One recorded moment: when, on which lane, what happened.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A ticket number, as printed on the slip (the bank's `TICKET <n>`).
+pub type TicketNo = u64;
+
+/// A teller's number, counted from 1 as a bank counts its windows.
+pub type TellerNo = u32;
+
+/// A row of the timeline: one customer, one teller, or the bank's front door.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lane {
+    /// The bank itself: tickets issued, lines refused, customers who left the queue.
+    Bank,
+    /// A teller (柜台), numbered from 1.
+    Teller(TellerNo),
+    /// A customer, by index in the scenario (from 0).
+    Customer(u32),
+}
+
+impl fmt::Display for Lane {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Lane::Bank => f.write_str("bank"),
+            Lane::Teller(n) => write!(f, "teller-{n}"),
+            Lane::Customer(n) => write!(f, "customer-{n}"),
+        }
+    }
+}
+
+impl FromStr for Lane {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Lane, String> {
+        let bad = || format!("not a lane: {s:?} (bank, teller-N or customer-N)");
+        if s == "bank" {
+            return Ok(Lane::Bank);
+        }
+        if let Some(n) = s.strip_prefix("teller-") {
+            return n.parse().map(Lane::Teller).map_err(|_| bad());
+        }
+        if let Some(n) = s.strip_prefix("customer-") {
+            return n.parse().map(Lane::Customer).map_err(|_| bad());
+        }
+        Err(bad())
+    }
+}
+
+impl Serialize for Lane {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Lane {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Lane, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// How a customer waits for the call: the four styles' mechanisms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitHow {
+    /// Blocked in `read()` on its own socket (sync-blocking).
+    Read,
+    /// Looks at its non-blocking socket between errand slices (sync-nonblocking).
+    Poll,
+    /// Its socket is registered with one `epoll` that a thread blocks in (async-blocking).
+    Epoll,
+    /// A task awaits the call while the errand runs (async-nonblocking).
+    Await,
+}
+
+impl WaitHow {
+    /// The word recorded in the timeline.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitHow::Read => "read",
+            WaitHow::Poll => "poll",
+            WaitHow::Epoll => "epoll",
+            WaitHow::Await => "await",
+        }
+    }
+
+    /// Reads back [`WaitHow::as_str`].
+    pub fn from_word(word: &str) -> Option<WaitHow> {
+        Some(match word {
+            "read" => WaitHow::Read,
+            "poll" => WaitHow::Poll,
+            "epoll" => WaitHow::Epoll,
+            "await" => WaitHow::Await,
+            _ => return None,
+        })
+    }
+}
+
+/// What happened. The same word means the same thing on every lane, seen
+/// from that lane: `called` on a customer's lane is the moment the customer
+/// learned of the call; on a teller's lane, the moment the teller sent it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Kind {
+    /// A customer walks in (connects to the bank).
+    Arrive,
+    /// A ticket: taken by a customer, or issued by the bank.
+    Ticket {
+        /// The ticket number.
+        ticket: TicketNo,
+    },
+    /// A customer starts waiting for the call, in its style's way.
+    Wait {
+        /// The mechanism it waits with.
+        how: WaitHow,
+    },
+    /// A customer looked at its socket once (sync-nonblocking).
+    Poll {
+        /// Whether the look found the call (`false`: the read said `WouldBlock`).
+        found: bool,
+    },
+    /// A stretch of the customer's own errand has been done; it ended now.
+    Errand {
+        /// How long the stretch lasted, in microseconds.
+        dur_us: u64,
+    },
+    /// The call: sent by a teller, or received by a customer.
+    Called {
+        /// The ticket called.
+        ticket: TicketNo,
+        /// The teller who calls.
+        teller: TellerNo,
+        /// Customer lane only: how long the `CALL` line had sat unread in the
+        /// customer's socket when they took it, in microseconds (the kernel's
+        /// arrival stamp to the moment of reading), when known. The call was
+        /// sent about this long before the customer noticed it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unread_us: Option<u64>,
+    },
+    /// The customer reached the counter: `HERE` sent, or received by the teller.
+    AtCounter {
+        /// The ticket served.
+        ticket: TicketNo,
+    },
+    /// The service finished: `DONE` sent by the teller, or received by the customer.
+    Served {
+        /// The ticket served.
+        ticket: TicketNo,
+        /// Customer lane only: how long the `DONE` line had sat unread in the
+        /// customer's socket when they took it, in microseconds, when known
+        /// (as `unread_us` on `called`). The service ended about this long
+        /// before the customer noticed it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unread_us: Option<u64>,
+    },
+    /// A ticket was given up: the customer left before `DONE`.
+    Abandon {
+        /// The ticket, when one had been issued.
+        ticket: Option<TicketNo>,
+    },
+    /// A customer is finished: served (or gave up) and their errand done.
+    Leave,
+    /// The bank refused a line with `ERR`.
+    Reject {
+        /// The reason sent after `ERR`.
+        reason: String,
+    },
+}
+
+impl Kind {
+    /// The ticket this moment concerns, if any.
+    pub fn ticket(&self) -> Option<TicketNo> {
+        match *self {
+            Kind::Ticket { ticket }
+            | Kind::Called { ticket, .. }
+            | Kind::AtCounter { ticket }
+            | Kind::Served { ticket, .. } => Some(ticket),
+            Kind::Abandon { ticket } => ticket,
+            _ => None,
+        }
+    }
+
+    /// The word written as `kind` in the trace file.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Kind::Arrive => "arrive",
+            Kind::Ticket { .. } => "ticket",
+            Kind::Wait { .. } => "wait",
+            Kind::Poll { .. } => "poll",
+            Kind::Errand { .. } => "errand",
+            Kind::Called { .. } => "called",
+            Kind::AtCounter { .. } => "at_counter",
+            Kind::Served { .. } => "served",
+            Kind::Abandon { .. } => "abandon",
+            Kind::Leave => "leave",
+            Kind::Reject { .. } => "reject",
+        }
+    }
+}
+
+/// One recorded moment of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Microseconds since the run started.
+    pub t_us: u64,
+    /// The row it belongs to.
+    pub lane: Lane,
+    /// What happened, with its details.
+    #[serde(flatten)]
+    pub kind: Kind,
+    /// Which OS thread recorded it, numbered from 0 in order of first use:
+    /// shows who did the waiting (one thread per customer, or one for all).
+    pub thread: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_unread_is_written_only_when_known() {
+        let event = |unread_us| Event {
+            t_us: 5,
+            lane: Lane::Customer(0),
+            kind: Kind::Called {
+                ticket: 1,
+                teller: 2,
+                unread_us,
+            },
+            thread: 0,
+        };
+        let old =
+            r#"{"t_us":5,"lane":"customer-0","kind":"called","ticket":1,"teller":2,"thread":0}"#;
+        unread_is_written_only_when_known(event, old, 750);
+    }
+
+    #[test]
+    fn the_time_done_sat_unread_is_written_only_when_known() {
+        let event = |unread_us| Event {
+            t_us: 9,
+            lane: Lane::Customer(0),
+            kind: Kind::Served {
+                ticket: 1,
+                unread_us,
+            },
+            thread: 0,
+        };
+        let old = r#"{"t_us":9,"lane":"customer-0","kind":"served","ticket":1,"thread":0}"#;
+        unread_is_written_only_when_known(event, old, 40_000);
+    }
+
+    /// An event's `unread_us`: left out when unknown, so `old` (a trace
+    /// written before the field) is what it writes and still reads; written
+    /// and read back when `known`.
+    fn unread_is_written_only_when_known(
+        event: impl Fn(Option<u64>) -> Event,
+        old: &str,
+        known: u64,
+    ) {
+        assert_eq!(
+            serde_json::to_string(&event(None)).ok().as_deref(),
+            Some(old)
+        );
+        assert_eq!(
+            serde_json::from_str::<Event>(old).ok(),
+            Some(event(None)),
+            "traces written before the field still read"
+        );
+        let new = serde_json::to_string(&event(Some(known))).unwrap_or_default();
+        assert!(new.contains(&format!(r#""unread_us":{known}"#)), "{new}");
+        assert_eq!(
+            serde_json::from_str::<Event>(&new).ok(),
+            Some(event(Some(known)))
+        );
+    }
+}

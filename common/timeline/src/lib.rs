@@ -1,0 +1,41 @@
+//! # timeline: what happened, on which lane, and when
+//!
+//! Every lesson of bank-queue is told as a timeline: rows ("lanes") that
+//! are each in one state at a time, and moments on them. A customer waits,
+//! runs an errand, is called, is served; a teller calls and serves. This
+//! crate records such moments, keeps them in a trace file, and turns them
+//! into stretches of states that any picture can draw. It knows nothing of
+//! the bank's server or of tokio: a lesson that has no bank can use it too.
+//!
+//! A tour, in the order a run uses it:
+//!
+//! - [`record`]: the vocabulary, one function per [`Kind`] of moment, and
+//!   the spans that say which [`Lane`] a moment belongs to;
+//! - [`Recorder`]: the `tracing` layer (or the standalone subscriber) that
+//!   keeps the moments, per thread, without a lock on the way;
+//! - [`model`]: from raw moments to each customer's visit, each teller's
+//!   day, and the stretches of states of every lane ([`model::LaneView`]);
+//! - [`trace`]: the trace file (schema `bank-queue/trace/1`), written and
+//!   read back; [`metrics`]: its figures;
+//! - [`scenario`] and [`style`]: the run as asked for, as plain data;
+//!   [`schedule`]: the tellers' turns, as the ideal schedule has them;
+//! - [`name`]: the only text a timeline lets reach a screen;
+//! - [`plural`]: counts said in words, "1 teller", "3 tellers".
+
+mod event;
+pub mod metrics;
+pub mod model;
+pub mod name;
+pub mod plural;
+pub mod record;
+mod recorder;
+pub mod scenario;
+pub mod schedule;
+pub mod style;
+pub mod trace;
+
+pub use event::{Event, Kind, Lane, TellerNo, TicketNo, WaitHow};
+pub use recorder::{Recorder, Standalone, Tally};
+pub use scenario::Scenario;
+pub use style::Style;
+pub use trace::Trace;

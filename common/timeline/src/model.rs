@@ -1,0 +1,755 @@
+//! From raw moments to what a person reads: each customer's visit, each
+//! teller's day, and the state of every lane over time.
+//!
+//! A customer's lane is in one of these states (the lecture's process states
+//! in brackets):
+//!
+//! | state     | meaning                                               |
+//! |-----------|-------------------------------------------------------|
+//! | `Blocked` | waiting for the call, doing nothing else (阻塞)        |
+//! | `Errand`  | doing their own work (运行)                            |
+//! | `Ready`   | called, but not at the counter yet (就绪)              |
+//! | `Counter` | at the counter, being served (办理)                    |
+//!
+//! and a teller's in `Calling` (sent `CALL`, waits for `HERE`) or `Serving`.
+
+use std::collections::HashMap;
+
+use super::{Event, Kind, Lane};
+use crate::scenario::Scenario;
+use crate::trace::{CustomerRecord, Outcome, TellerRecord, Trace};
+use crate::{TellerNo, TicketNo};
+
+/// The state of a lane over a stretch of time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Customer: waiting for the call, doing nothing else (阻塞 blocked).
+    Blocked,
+    /// Customer: doing their own errand (运行 running).
+    Errand,
+    /// Customer: called, not at the counter yet (就绪 ready).
+    Ready,
+    /// Customer: at the counter, being served (办理).
+    Counter,
+    /// Teller: called a ticket and waits for `HERE` (叫号).
+    Calling,
+    /// Teller: serving a customer (办理).
+    Serving,
+}
+
+impl State {
+    /// Every state, in legend order.
+    pub const ALL: [State; 6] = [
+        State::Blocked,
+        State::Errand,
+        State::Ready,
+        State::Counter,
+        State::Calling,
+        State::Serving,
+    ];
+
+    /// The short English name: what a viewer shows on a slice or a tooltip.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Blocked => "blocked",
+            State::Errand => "running (errand)",
+            State::Ready => "ready",
+            State::Counter => "at the counter",
+            State::Calling => "calling",
+            State::Serving => "serving",
+        }
+    }
+
+    /// English and Chinese, for legends.
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            State::Blocked => ("blocked: waits, does nothing else", "阻塞"),
+            State::Errand => ("running: does own errand", "运行"),
+            State::Ready => ("ready: called, not at the counter yet", "就绪"),
+            State::Counter => ("served at the counter", "办理"),
+            State::Calling => ("teller calls, waits for HERE", "叫号"),
+            State::Serving => ("teller serves", "办理"),
+        }
+    }
+}
+
+/// A stretch of one state, in milliseconds from the run's start.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Segment {
+    /// Start (inclusive).
+    pub start_ms: f64,
+    /// End (exclusive).
+    pub end_ms: f64,
+    /// What the lane was doing.
+    pub state: State,
+}
+
+/// One row of a picture: its label, its states, and its instant marks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LaneView {
+    /// Which lane.
+    pub lane: Lane,
+    /// What to print before the row: "张三 #3" or "teller 1".
+    pub label: String,
+    /// States over time, in order, not overlapping.
+    pub segments: Vec<Segment>,
+    /// Looks at the socket that found nothing (ms).
+    pub polls: Vec<f64>,
+    /// The customer's ticket, if any.
+    pub ticket: Option<TicketNo>,
+    /// How the visit ended, for customers.
+    pub outcome: Option<Outcome>,
+    /// Where an abandoned customer left (ms): their `abandon`, else their
+    /// `leave`, else the end of their last stretch. `None` for the served.
+    pub abandoned_ms: Option<f64>,
+    /// Short texts to write over a stretch, from its start: on a teller's
+    /// row, the ticket it serves (start ms, end ms, text).
+    pub tags: Vec<(f64, f64, String)>,
+}
+
+fn ms(t_us: u64) -> f64 {
+    t_us as f64 / 1000.0
+}
+
+/// What one customer's lane recorded.
+#[derive(Default)]
+struct Seen {
+    /// Walked in.
+    arrive: Option<f64>,
+    /// The ticket taken, and when.
+    ticket: Option<(TicketNo, f64)>,
+    /// When the customer read the call, and from which teller.
+    noticed: Option<(f64, TellerNo)>,
+    /// How long the `CALL` had sat unread in the socket when noticed (ms).
+    unread: Option<f64>,
+    /// `HERE` sent.
+    at_counter: Option<f64>,
+    /// `DONE` read.
+    served: Option<f64>,
+    /// How long the `DONE` had sat unread in the socket when read (ms).
+    done_unread: Option<f64>,
+    /// Gave the ticket up.
+    abandoned: Option<f64>,
+    /// Finished, errand included.
+    leave: Option<f64>,
+    /// Looks at the socket that found nothing.
+    polls: u64,
+    /// Errand stretches, `(start, end)`.
+    errands: Vec<(f64, f64)>,
+}
+
+/// What the tellers recorded about one ticket.
+#[derive(Default, Clone, Copy)]
+struct AtBank {
+    /// When a teller sent `CALL`, and which teller.
+    called: Option<(f64, TellerNo)>,
+    /// When the teller got `HERE`.
+    at_counter: Option<f64>,
+    /// When the teller sent `DONE`.
+    served: Option<f64>,
+    /// When the teller gave the ticket up.
+    abandoned: Option<f64>,
+}
+
+/// Builds one record per scenario customer from the recorded moments.
+pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
+    let mut seen: Vec<Seen> = scenario.customers.iter().map(|_| Seen::default()).collect();
+    let mut bank: HashMap<TicketNo, AtBank> = HashMap::new();
+    for e in events {
+        let t = ms(e.t_us);
+        match e.lane {
+            Lane::Customer(id) => {
+                let Some(s) = seen.get_mut(id as usize) else {
+                    continue;
+                };
+                match e.kind {
+                    Kind::Arrive => s.arrive = Some(t),
+                    Kind::Ticket { ticket } => s.ticket = Some((ticket, t)),
+                    Kind::Called {
+                        teller, unread_us, ..
+                    } => {
+                        s.noticed = Some((t, teller));
+                        s.unread = unread_us.map(ms);
+                    }
+                    Kind::AtCounter { .. } => s.at_counter = Some(t),
+                    Kind::Served { unread_us, .. } => {
+                        s.served = Some(t);
+                        s.done_unread = unread_us.map(ms);
+                    }
+                    Kind::Abandon { .. } => s.abandoned = Some(t),
+                    Kind::Leave => s.leave = Some(t),
+                    Kind::Poll { found: false } => s.polls += 1,
+                    Kind::Errand { dur_us } => s.errands.push((t - ms(dur_us), t)),
+                    _ => {}
+                }
+            }
+            Lane::Teller(_) => {
+                let Some(ticket) = e.kind.ticket() else {
+                    continue;
+                };
+                let b = bank.entry(ticket).or_default();
+                match e.kind {
+                    Kind::Called { teller, .. } => b.called = Some((t, teller)),
+                    Kind::AtCounter { .. } => b.at_counter = Some(t),
+                    Kind::Served { .. } => b.served = Some(t),
+                    Kind::Abandon { .. } => b.abandoned = Some(t),
+                    _ => {}
+                }
+            }
+            Lane::Bank => {}
+        }
+    }
+    scenario
+        .customers
+        .iter()
+        .zip(seen)
+        .map(|(c, s)| {
+            let b = s
+                .ticket
+                .and_then(|(n, _)| bank.get(&n).copied())
+                .unwrap_or_default();
+            // The bank's own record of the call when it ran here; otherwise
+            // the customer's notice, less the time the line sat unread in
+            // their socket (it cannot have reached it before they arrived).
+            let called = b.called.or_else(|| {
+                s.noticed
+                    .map(|(noticed, teller)| (reached(noticed, s.unread, s.arrive), teller))
+            });
+            let at_counter = b.at_counter.or(s.at_counter);
+            // The same for `DONE`: when it reached the socket, not when the
+            // customer looked (it cannot have come before their `HERE`).
+            let done = b.served.or_else(|| {
+                s.served
+                    .map(|read| reached(read, s.done_unread, s.at_counter))
+            });
+            let served = s.served.is_some() && s.abandoned.is_none();
+            let waiting = match (s.ticket, called) {
+                (Some((_, from)), Some((to, _))) => Some((from, to)),
+                (Some((_, from)), None) => Some((from, s.leave.unwrap_or(f64::INFINITY))),
+                _ => None,
+            };
+            let errand_while_waiting = waiting.map_or(0.0, |(from, to)| {
+                s.errands
+                    .iter()
+                    .map(|&(a, b)| (b.min(to) - a.max(from)).max(0.0))
+                    .sum()
+            });
+            CustomerRecord {
+                id: c.id,
+                name: c.name.to_string(),
+                ticket: s.ticket.map(|(n, _)| n),
+                arrive_ms: s.arrive,
+                called_ms: called.map(|(t, _)| t),
+                noticed_ms: s.noticed.map(|(t, _)| t),
+                at_counter_ms: at_counter,
+                done_ms: if served { done } else { None },
+                leave_ms: s.leave,
+                teller: called.map(|(_, teller)| teller),
+                polls: s.polls,
+                errand_ms: s.errands.iter().map(|(a, b)| b - a).sum(),
+                errand_while_waiting_ms: errand_while_waiting,
+                outcome: if served {
+                    Outcome::Served
+                } else {
+                    Outcome::Abandoned
+                },
+            }
+        })
+        .collect()
+}
+
+/// Builds one record per teller: from the tellers' own lanes when the bank
+/// ran in this process, otherwise from what the customers saw.
+pub fn tellers(
+    scenario: &Scenario,
+    customers: &[CustomerRecord],
+    events: &[Event],
+) -> Vec<TellerRecord> {
+    let mut open: HashMap<TellerNo, (f64, Option<f64>)> = HashMap::new();
+    let mut records: HashMap<TellerNo, TellerRecord> = HashMap::new();
+    fn record(records: &mut HashMap<TellerNo, TellerRecord>, id: TellerNo) -> &mut TellerRecord {
+        records.entry(id).or_insert_with(|| TellerRecord {
+            id,
+            busy: Vec::new(),
+            calling: Vec::new(),
+        })
+    }
+    for e in events {
+        let Lane::Teller(id) = e.lane else { continue };
+        let t = ms(e.t_us);
+        match e.kind {
+            Kind::Called { .. } => {
+                open.insert(id, (t, None));
+            }
+            Kind::AtCounter { .. } => {
+                if let Some((called, here)) = open.get_mut(&id) {
+                    *here = Some(t);
+                    record(&mut records, id).calling.push([*called, t]);
+                }
+            }
+            Kind::Served { .. } => {
+                if let Some((_, Some(here))) = open.remove(&id) {
+                    record(&mut records, id).busy.push([here, t]);
+                }
+            }
+            Kind::Abandon { .. } => {
+                if let Some((called, here)) = open.remove(&id) {
+                    let r = record(&mut records, id);
+                    match here {
+                        Some(here) => r.busy.push([here, t]),
+                        None => r.calling.push([called, t]),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if records.is_empty() {
+        // The bank ran elsewhere: rebuild the tellers' days from the customers.
+        for c in customers {
+            let (Some(teller), Some(called), Some(here)) = (c.teller, c.called_ms, c.at_counter_ms)
+            else {
+                continue;
+            };
+            let r = record(&mut records, teller);
+            r.calling.push([called, here]);
+            if let Some(done) = c.done_ms {
+                r.busy.push([here, done]);
+            }
+        }
+    }
+    let count = records
+        .keys()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(scenario.tellers);
+    (1..=count)
+        .map(|id| {
+            let mut r = records.remove(&id).unwrap_or(TellerRecord {
+                id,
+                busy: Vec::new(),
+                calling: Vec::new(),
+            });
+            r.busy.sort_by(|a, b| a[0].total_cmp(&b[0]));
+            r.calling.sort_by(|a, b| a[0].total_cmp(&b[0]));
+            r
+        })
+        .collect()
+}
+
+/// The rows of a picture of `trace`: every customer, then every teller.
+pub fn lanes(trace: &Trace) -> Vec<LaneView> {
+    let mut errands: HashMap<u32, Vec<(f64, f64)>> = HashMap::new();
+    let mut polls: HashMap<u32, Vec<f64>> = HashMap::new();
+    let mut abandoned_at: HashMap<u32, f64> = HashMap::new();
+    for e in &trace.events {
+        let Lane::Customer(id) = e.lane else { continue };
+        let t = ms(e.t_us);
+        match e.kind {
+            Kind::Errand { dur_us } => errands.entry(id).or_default().push((t - ms(dur_us), t)),
+            Kind::Poll { found: false } => polls.entry(id).or_default().push(t),
+            Kind::Abandon { .. } => {
+                abandoned_at.entry(id).or_insert(t);
+            }
+            _ => {}
+        }
+    }
+    let mut views: Vec<LaneView> = trace
+        .customers
+        .iter()
+        .map(|c| {
+            let errands = errands.remove(&c.id).unwrap_or_default();
+            let abandoned = abandoned_at.get(&c.id).copied();
+            let segments = customer_segments(c, &errands, abandoned);
+            let abandoned_ms = (c.outcome == Outcome::Abandoned)
+                .then(|| {
+                    abandoned
+                        .or(c.leave_ms)
+                        .or_else(|| segments.last().map(|s| s.end_ms))
+                })
+                .flatten()
+                .filter(|t| t.is_finite());
+            LaneView {
+                lane: Lane::Customer(c.id),
+                label: match c.ticket {
+                    Some(n) => format!("{} #{n}", c.name),
+                    None => c.name.clone(),
+                },
+                segments,
+                polls: polls.remove(&c.id).unwrap_or_default(),
+                ticket: c.ticket,
+                outcome: Some(c.outcome),
+                abandoned_ms,
+                tags: Vec::new(),
+            }
+        })
+        .collect();
+    views.extend(trace.tellers.iter().map(|t| {
+        let mut segments: Vec<Segment> = t
+            .calling
+            .iter()
+            .map(|&[s, e]| (s, e, State::Calling))
+            .chain(t.busy.iter().map(|&[s, e]| (s, e, State::Serving)))
+            .map(|(start_ms, end_ms, state)| Segment {
+                start_ms,
+                end_ms,
+                state,
+            })
+            .collect();
+        segments.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+        LaneView {
+            lane: Lane::Teller(t.id),
+            label: format!("teller {}", t.id),
+            segments,
+            polls: Vec::new(),
+            ticket: None,
+            outcome: None,
+            abandoned_ms: None,
+            tags: trace
+                .customers
+                .iter()
+                .filter(|c| c.teller == Some(t.id))
+                .filter_map(|c| Some((c.at_counter_ms?, c.done_ms?, c.ticket?.to_string())))
+                .collect(),
+        }
+    }));
+    views
+}
+
+/// A customer's states: blocked from arrival to the call, ready until the
+/// counter, served until `DONE`; errands painted over the blocked stretches
+/// and after `DONE`.
+fn customer_segments(
+    c: &CustomerRecord,
+    errands: &[(f64, f64)],
+    abandoned: Option<f64>,
+) -> Vec<Segment> {
+    let Some(arrive) = c.arrive_ms else {
+        return Vec::new();
+    };
+    let last = [
+        c.leave_ms,
+        c.done_ms,
+        abandoned,
+        c.at_counter_ms,
+        c.called_ms,
+    ]
+    .into_iter()
+    .flatten()
+    .chain(errands.iter().map(|e| e.1))
+    .fold(arrive, f64::max);
+    let stop = |t: Option<f64>| t.unwrap_or(abandoned.unwrap_or(last));
+    let called = stop(c.called_ms);
+    let mut base = vec![Segment {
+        start_ms: arrive,
+        end_ms: called,
+        state: State::Blocked,
+    }];
+    if let Some(called) = c.called_ms {
+        let here = stop(c.at_counter_ms);
+        base.push(Segment {
+            start_ms: called,
+            end_ms: here,
+            state: State::Ready,
+        });
+        if let Some(here) = c.at_counter_ms {
+            base.push(Segment {
+                start_ms: here,
+                end_ms: stop(c.done_ms),
+                state: State::Counter,
+            });
+        }
+    }
+    let bank_end = base.last().map_or(arrive, |s| s.end_ms);
+    // Paint the errands: over the blocked stretch, and after the bank.
+    let mut out = Vec::new();
+    for seg in base {
+        if seg.state == State::Blocked {
+            out.extend(split(seg, errands));
+        } else {
+            out.push(seg);
+        }
+    }
+    for &(a, b) in errands {
+        let a = a.max(bank_end);
+        if b > a {
+            out.push(Segment {
+                start_ms: a,
+                end_ms: b,
+                state: State::Errand,
+            });
+        }
+    }
+    out.retain(|s| s.end_ms > s.start_ms);
+    out.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+    out
+}
+
+/// Splits a blocked stretch where errands cover it.
+fn split(seg: Segment, errands: &[(f64, f64)]) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut at = seg.start_ms;
+    let mut covering: Vec<(f64, f64)> = errands
+        .iter()
+        .map(|&(a, b)| (a.max(seg.start_ms), b.min(seg.end_ms)))
+        .filter(|(a, b)| b > a)
+        .collect();
+    covering.sort_by(|x, y| x.0.total_cmp(&y.0));
+    for (a, b) in covering {
+        if a > at {
+            out.push(Segment {
+                start_ms: at,
+                end_ms: a,
+                state: State::Blocked,
+            });
+        }
+        let a = a.max(at);
+        if b > a {
+            out.push(Segment {
+                start_ms: a,
+                end_ms: b,
+                state: State::Errand,
+            });
+            at = b;
+        }
+    }
+    if seg.end_ms > at {
+        out.push(Segment {
+            start_ms: at,
+            end_ms: seg.end_ms,
+            state: State::Blocked,
+        });
+    }
+    out
+}
+
+/// When a line reached the customer's socket: when they read it, less the
+/// time it sat there unread (if the kernel said), and not before
+/// `not_before` (a line cannot come before what it answers).
+fn reached(read: f64, unread: Option<f64>, not_before: Option<f64>) -> f64 {
+    let sent = read - unread.unwrap_or(0.0);
+    not_before.map_or(sent, |floor| sent.max(floor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::WaitHow;
+
+    fn at(t_ms: u64, lane: Lane, kind: Kind) -> Event {
+        Event {
+            t_us: t_ms * 1000,
+            lane,
+            kind,
+            thread: 0,
+        }
+    }
+
+    #[test]
+    fn a_visit_takes_the_banks_times_and_the_customers_errands() {
+        let scenario = crate::scenario::Generate {
+            customers: 1,
+            ..crate::scenario::Generate::default()
+        }
+        .scenario();
+        let c = Lane::Customer(0);
+        let t = Lane::Teller(1);
+        let events = [
+            at(0, c, Kind::Arrive),
+            at(1, c, Kind::Ticket { ticket: 5 }),
+            at(1, c, Kind::Wait { how: WaitHow::Poll }),
+            at(50, c, Kind::Errand { dur_us: 49_000 }),
+            at(50, c, Kind::Poll { found: false }),
+            at(
+                60,
+                t,
+                Kind::Called {
+                    ticket: 5,
+                    teller: 1,
+                    unread_us: None,
+                },
+            ),
+            at(100, c, Kind::Errand { dur_us: 50_000 }),
+            at(100, c, Kind::Poll { found: true }),
+            at(
+                100,
+                c,
+                Kind::Called {
+                    ticket: 5,
+                    teller: 1,
+                    unread_us: Some(39_000),
+                },
+            ),
+            at(101, t, Kind::AtCounter { ticket: 5 }),
+            at(
+                501,
+                t,
+                Kind::Served {
+                    ticket: 5,
+                    unread_us: None,
+                },
+            ),
+            at(
+                502,
+                c,
+                Kind::Served {
+                    ticket: 5,
+                    unread_us: Some(300_000),
+                },
+            ),
+            at(900, c, Kind::Errand { dur_us: 398_000 }),
+            at(900, c, Kind::Leave),
+        ];
+        let records = customers(&scenario, &events);
+        let r = &records[0];
+        assert_eq!(r.outcome, Outcome::Served);
+        assert_eq!(
+            r.called_ms,
+            Some(60.0),
+            "the bank's call, not the customer's notice"
+        );
+        assert_eq!(r.noticed_ms, Some(100.0));
+        assert_eq!(r.reaction_ms(), Some(41.0));
+        assert_eq!(
+            r.done_ms,
+            Some(501.0),
+            "the bank's DONE, whatever the stamp"
+        );
+        assert_eq!(r.polls, 1);
+        assert_eq!(r.errand_ms, 497.0);
+        assert_eq!(
+            r.errand_while_waiting_ms, 59.0,
+            "from the ticket (1) to the call (60)"
+        );
+        let tellers = tellers(&scenario, &records, &events);
+        assert_eq!(tellers.len(), 2);
+        assert_eq!(tellers[0].calling, [[60.0, 101.0]]);
+        assert_eq!(tellers[0].busy, [[101.0, 501.0]]);
+        assert!(tellers[1].busy.is_empty());
+    }
+
+    #[test]
+    fn without_the_banks_lanes_the_call_is_the_notice_less_the_time_unread() {
+        let scenario = crate::scenario::Generate {
+            customers: 3,
+            ..crate::scenario::Generate::default()
+        }
+        .scenario();
+        let noticed = |id: u32, t_ms: u64, ticket: TicketNo, unread_us: Option<u64>| {
+            at(
+                t_ms,
+                Lane::Customer(id),
+                Kind::Called {
+                    ticket,
+                    teller: 1,
+                    unread_us,
+                },
+            )
+        };
+        let mut events = Vec::new();
+        for (id, ticket) in [(0, 1), (1, 2), (2, 3)] {
+            let c = Lane::Customer(id);
+            events.push(at(10, c, Kind::Arrive));
+            events.push(at(11, c, Kind::Ticket { ticket }));
+        }
+        events.extend([
+            // Looked 40 ms after the CALL had reached the socket.
+            noticed(0, 100, 1, Some(40_000)),
+            at(101, Lane::Customer(0), Kind::AtCounter { ticket: 1 }),
+            // No stamp from the kernel: the notice is all there is.
+            noticed(1, 200, 2, None),
+            at(201, Lane::Customer(1), Kind::AtCounter { ticket: 2 }),
+            // A stamp that says "before they came in" (a wall clock that
+            // jumped): the call cannot precede the arrival.
+            noticed(2, 300, 3, Some(1_000_000)),
+            at(301, Lane::Customer(2), Kind::AtCounter { ticket: 3 }),
+        ]);
+        events.sort_by_key(|e| e.t_us);
+        let records = customers(&scenario, &events);
+        let called: Vec<_> = records.iter().map(|r| r.called_ms).collect();
+        assert_eq!(called, [Some(60.0), Some(200.0), Some(10.0)]);
+        let noticed: Vec<_> = records.iter().map(|r| r.noticed_ms).collect();
+        assert_eq!(noticed, [Some(100.0), Some(200.0), Some(300.0)]);
+        assert_eq!(records[0].reaction_ms(), Some(41.0));
+        assert_eq!(records[0].teller, Some(1));
+        let tellers = tellers(&scenario, &records, &events);
+        assert_eq!(
+            tellers[0].calling,
+            [[10.0, 301.0], [60.0, 101.0], [200.0, 201.0]],
+            "the tellers' days, rebuilt from the customers' calls"
+        );
+    }
+
+    #[test]
+    fn without_the_banks_lanes_the_service_ends_when_done_reached_the_socket() {
+        let scenario = crate::scenario::Generate {
+            customers: 3,
+            ..crate::scenario::Generate::default()
+        }
+        .scenario();
+        let mut events = Vec::new();
+        for (id, ticket, done_unread_us) in [
+            // Read DONE 40 ms after it had reached the socket.
+            (0, 1, Some(40_000)),
+            // No stamp from the kernel: the reading is all there is.
+            (1, 2, None),
+            // A stamp from before the HERE (a wall clock that jumped): the
+            // service cannot end before it began.
+            (2, 3, Some(1_000_000)),
+        ] {
+            let c = Lane::Customer(id);
+            let base = 100 * ticket;
+            let done = Kind::Served {
+                ticket,
+                unread_us: done_unread_us,
+            };
+            let called = Kind::Called {
+                ticket,
+                teller: 1,
+                unread_us: None,
+            };
+            events.extend([
+                at(1, c, Kind::Arrive),
+                at(2, c, Kind::Ticket { ticket }),
+                at(base, c, called),
+                at(base + 1, c, Kind::AtCounter { ticket }),
+                at(base + 90, c, done),
+                at(base + 95, c, Kind::Leave),
+            ]);
+        }
+        events.sort_by_key(|e| e.t_us);
+        let records = customers(&scenario, &events);
+        let done: Vec<_> = records.iter().map(|r| r.done_ms).collect();
+        assert_eq!(done, [Some(150.0), Some(290.0), Some(301.0)]);
+        let tellers = tellers(&scenario, &records, &events);
+        assert_eq!(
+            tellers[0].busy,
+            [[101.0, 150.0], [201.0, 290.0], [301.0, 301.0]],
+            "the tellers' services, rebuilt from when DONE arrived"
+        );
+    }
+
+    #[test]
+    fn errands_split_the_blocked_stretch() {
+        let seg = Segment {
+            start_ms: 0.0,
+            end_ms: 100.0,
+            state: State::Blocked,
+        };
+        let parts = split(seg, &[(10.0, 20.0), (50.0, 200.0)]);
+        let states: Vec<_> = parts
+            .iter()
+            .map(|s| (s.start_ms, s.end_ms, s.state))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                (0.0, 10.0, State::Blocked),
+                (10.0, 20.0, State::Errand),
+                (20.0, 50.0, State::Blocked),
+                (50.0, 100.0, State::Errand),
+            ]
+        );
+    }
+}

@@ -1,0 +1,362 @@
+//! The trace file: one JSON object that holds a whole run.
+//!
+//! Every demo writes the same schema ([`SCHEMA`]), so `compare` and any other
+//! tool can read any of them. It is written whole or not at all: to a
+//! temporary file beside the target, then renamed over it.
+//!
+//! A trace read back may come from another machine, and its text ends up on a
+//! screen (a swimlane, a report): [`Trace::read`] refuses one whose names
+//! break the rules of [`Name`] or whose reasons hold characters that are not
+//! printable, so no escape sequence travels in a trace file either.
+
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::name::{MAX_LINE, Name, printable};
+use crate::scenario::Scenario;
+use crate::style::Style;
+use crate::{Event, Kind};
+use crate::{TellerNo, TicketNo};
+
+/// The schema this build writes and reads.
+pub const SCHEMA: &str = "bank-queue/trace/1";
+
+/// A whole run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// `false` when the run was interrupted: what was recorded is kept.
+    pub complete: bool,
+    /// Which of the four styles ran.
+    pub style: Style,
+    /// The scenario as run (already sped up by `scenario.speed`).
+    pub scenario: Scenario,
+    /// The figures of the run.
+    pub metrics: Metrics,
+    /// One record per customer, in scenario order.
+    pub customers: Vec<CustomerRecord>,
+    /// One record per teller.
+    pub tellers: Vec<TellerRecord>,
+    /// The raw timeline, in time order.
+    pub events: Vec<Event>,
+}
+
+/// How a customer's visit ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Reached the counter and got `DONE`.
+    Served,
+    /// Left (or was lost) before `DONE`.
+    Abandoned,
+}
+
+/// One customer's visit. Times are milliseconds from the run's start.
+///
+/// `called_ms`, `at_counter_ms` and `done_ms` are the bank's view (when the
+/// teller sent `CALL`, got `HERE`, sent `DONE`) when the bank ran in this
+/// process, and the customer's view otherwise; `noticed_ms` is always the
+/// customer's: when they learned of the call. With the bank elsewhere,
+/// `called_ms` is `noticed_ms` less the time the `CALL` line sat unread in the
+/// customer's socket (the `unread_us` of their `called` event, from the
+/// kernel's arrival stamp), or `noticed_ms` itself when that is unknown; and
+/// `done_ms` is likewise when `DONE` reached the socket (the `unread_us` of
+/// their `served` event), not when the customer got round to reading it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerRecord {
+    /// Index in the scenario.
+    pub id: u32,
+    /// The name on the ticket.
+    pub name: String,
+    /// The ticket number, once one was issued.
+    pub ticket: Option<TicketNo>,
+    /// Walked in.
+    pub arrive_ms: Option<f64>,
+    /// The teller called the ticket.
+    pub called_ms: Option<f64>,
+    /// The customer learned of the call.
+    pub noticed_ms: Option<f64>,
+    /// The customer reached the counter (`HERE`).
+    pub at_counter_ms: Option<f64>,
+    /// The service finished (`DONE`).
+    pub done_ms: Option<f64>,
+    /// The customer was finished: served or gone, and errand done.
+    pub leave_ms: Option<f64>,
+    /// The teller who called them.
+    pub teller: Option<TellerNo>,
+    /// Looks at the socket that found nothing (sync-nonblocking).
+    pub polls: u64,
+    /// Errand done in all.
+    pub errand_ms: f64,
+    /// Errand done between taking the ticket and being called.
+    pub errand_while_waiting_ms: f64,
+    /// Served or abandoned.
+    pub outcome: Outcome,
+}
+
+impl CustomerRecord {
+    /// Time in the queue: called − arrive.
+    pub fn wait_ms(&self) -> Option<f64> {
+        Some(self.called_ms? - self.arrive_ms?)
+    }
+
+    /// Time from the call to the counter: at_counter − called.
+    pub fn reaction_ms(&self) -> Option<f64> {
+        Some(self.at_counter_ms? - self.called_ms?)
+    }
+}
+
+/// One teller's day: when it waited for a called customer, and when it served.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TellerRecord {
+    /// The teller's number, from 1.
+    pub id: TellerNo,
+    /// `[start_ms, end_ms]` of each service (from `HERE` to `DONE`).
+    pub busy: Vec<[f64; 2]>,
+    /// `[start_ms, end_ms]` of each wait for `HERE` after a `CALL`: teller time the customer's reaction cost.
+    pub calling: Vec<[f64; 2]>,
+}
+
+/// The figures of a run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// From the run's start to the last `DONE`: how long the bank was busy.
+    pub makespan_ms: f64,
+    /// The simulator's makespan for the same scenario, with instant reactions.
+    /// For an interrupted run (`complete: false` after Ctrl-C), the ideal for
+    /// the customers it served, so efficiency still compares like with like.
+    pub ideal_makespan_ms: f64,
+    /// ideal / actual makespan (1.0 is the physical limit).
+    pub efficiency: f64,
+    /// Mean of called − arrive over the served.
+    pub mean_wait_ms: f64,
+    /// Mean of at_counter − called over the served.
+    pub mean_reaction_ms: f64,
+    /// Largest at_counter − called.
+    pub max_reaction_ms: f64,
+    /// Mean errand done between ticket and call, per served customer.
+    pub errand_while_waiting_ms: f64,
+    /// Mean of leave − arrive: how long a customer's whole business took, errand included.
+    pub mean_turnaround_ms: f64,
+    /// Looks at a socket that found nothing, in all.
+    pub polls: u64,
+    /// Customers served.
+    pub served: u32,
+    /// Customers who left before `DONE`.
+    pub abandoned: u32,
+    /// What the customers' side cost the machine.
+    #[serde(flatten)]
+    pub process: ProcessFigures,
+}
+
+/// What a run cost its process, from `getrusage` and `/proc/self`.
+///
+/// When the bank runs embedded, its thread's share is taken out, and so is the
+/// sampler's: these are the customers' costs.
+///
+/// The customers' CPU time is [`ProcessFigures::cpu_ms`], the sum of the two
+/// `cpu_*_ms` fields. The kernel only estimates how a thread's time splits
+/// into user and system time, so the helpers' time is taken out of the total
+/// and the total is split in the whole process's ratio (see
+/// [`process::customers_share`](scene::process::customers_share)): read the
+/// split as the process's, and the sum as the customers'.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProcessFigures {
+    /// Most threads alive at once on the customers' side.
+    pub threads_peak: u64,
+    /// The user-mode part of the customers' CPU time, in the process's ratio.
+    pub cpu_user_ms: f64,
+    /// The kernel part of the customers' CPU time, in the process's ratio.
+    pub cpu_sys_ms: f64,
+    /// Peak resident memory of the process, in KiB.
+    pub max_rss_kib: u64,
+    /// Times a thread gave up the CPU to wait (blocking calls, sleeps).
+    pub ctx_switches_voluntary: u64,
+    /// Times a thread was taken off the CPU by the scheduler.
+    pub ctx_switches_involuntary: u64,
+}
+
+impl ProcessFigures {
+    /// The customers' CPU time: user + system.
+    pub fn cpu_ms(&self) -> f64 {
+        self.cpu_user_ms + self.cpu_sys_ms
+    }
+}
+
+impl Trace {
+    /// Writes the trace to `path`, whole or not at all.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        write_atomically(path, |out| {
+            serde_json::to_writer(&mut *out, self)?;
+            out.write_all(b"\n")
+        })
+    }
+
+    /// Reads a trace file, checking its schema.
+    pub fn read(path: &Path) -> Result<Trace, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+        let trace: Trace = serde_json::from_str(&text)
+            .map_err(|err| format!("{} is not a bank-queue trace: {err}", path.display()))?;
+        if trace.schema != SCHEMA {
+            return Err(format!(
+                "{} has schema {:?}; this build reads {SCHEMA:?}",
+                path.display(),
+                trace.schema
+            ));
+        }
+        trace.check_text().map_err(|why| {
+            format!(
+                "{} is refused: {why}, which must not reach a screen",
+                path.display()
+            )
+        })?;
+        Ok(trace)
+    }
+
+    /// Checks every piece of free text a trace holds: customers' names must
+    /// be valid [`Name`]s, and refusal reasons printable and at most a line
+    /// long. (The scenario's names are checked as it is read.)
+    fn check_text(&self) -> Result<(), String> {
+        for c in &self.customers {
+            Name::new(&c.name).map_err(|err| {
+                format!(
+                    "customer {} has the name {:?} ({err})",
+                    c.id,
+                    printable(&c.name, 64)
+                )
+            })?;
+        }
+        for e in &self.events {
+            if let Kind::Reject { reason } = &e.kind {
+                if reason.len() > MAX_LINE || printable(reason, MAX_LINE) != *reason {
+                    return Err(format!(
+                        "the reject at {} µs has the reason {:?}",
+                        e.t_us,
+                        printable(reason, 64)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes a file whole or not at all: into a temporary file in the same
+/// directory, flushed and synced, then renamed over `path`.
+pub fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    // The mode a plain `File::create` gives (0666 less the umask), not
+    // tempfile's private 0600: a trace or a report is for sharing.
+    let mut temp = tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)?;
+    {
+        let mut out = BufWriter::new(temp.as_file_mut());
+        fill(&mut out)?;
+        out.flush()?;
+    }
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|err| err.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_written_atomically_has_the_mode_a_plain_file_gets() {
+        let dir = tempfile::tempdir().expect("a scratch directory can be made");
+        let plain = dir.path().join("plain.json");
+        std::fs::File::create(&plain).expect("a plain file can be made");
+        let atomic = dir.path().join("atomic.json");
+        write_atomically(&atomic, |out| out.write_all(b"{}")).expect("the file is written");
+        let mode = |path: &Path| {
+            let meta = std::fs::metadata(path).expect("the file exists");
+            meta.permissions().mode() & 0o777
+        };
+        assert_eq!(mode(&atomic), mode(&plain), "0666 less the umask, not 0600");
+    }
+    use crate::Lane;
+
+    /// A small trace with one customer called `name` and one reject for `reason`.
+    fn trace_with(name: &str, reason: &str) -> Trace {
+        Trace {
+            schema: SCHEMA.to_owned(),
+            complete: false,
+            style: Style::SyncBlocking,
+            scenario: crate::scenario::Generate::default().scenario(),
+            metrics: Metrics::default(),
+            customers: vec![CustomerRecord {
+                id: 0,
+                name: name.to_owned(),
+                ticket: None,
+                arrive_ms: None,
+                called_ms: None,
+                noticed_ms: None,
+                at_counter_ms: None,
+                done_ms: None,
+                leave_ms: None,
+                teller: None,
+                polls: 0,
+                errand_ms: 0.0,
+                errand_while_waiting_ms: 0.0,
+                outcome: Outcome::Abandoned,
+            }],
+            tellers: Vec::new(),
+            events: vec![Event {
+                t_us: 7,
+                lane: Lane::Bank,
+                kind: Kind::Reject {
+                    reason: reason.to_owned(),
+                },
+                thread: 0,
+            }],
+        }
+    }
+
+    /// Writes `trace` and reads it back.
+    fn round_trip(trace: &Trace) -> Result<Trace, String> {
+        let dir = tempfile::tempdir().map_err(|err| err.to_string())?;
+        let path = dir.path().join("trace.json");
+        trace.write(&path).map_err(|err| err.to_string())?;
+        Trace::read(&path)
+    }
+
+    #[test]
+    fn a_trace_with_safe_text_reads_back() {
+        let trace = trace_with("张三", "unknown command \\u{1b}[31m");
+        assert_eq!(round_trip(&trace), Ok(trace));
+    }
+
+    #[test]
+    fn a_trace_carrying_escape_sequences_is_refused_without_showing_them() {
+        let hostile = [
+            ("\u{1b}[2J", "empty line", "customer 0"),
+            ("ana\u{202e}", "empty line", "customer 0"),
+            ("ana", "gotcha\u{1b}]0;pwned\u{7}", "reject at 7"),
+            ("ana", "right\u{202e}left", "reject at 7"),
+        ];
+        for (name, reason, blamed) in hostile {
+            let err = round_trip(&trace_with(name, reason)).expect_err(name);
+            assert!(err.contains(blamed), "{err}");
+            assert!(
+                !err.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "the message itself shows nothing raw: {err:?}"
+            );
+        }
+        let long = "x".repeat(MAX_LINE + 1);
+        assert!(round_trip(&trace_with("ana", &long)).is_err());
+    }
+}
