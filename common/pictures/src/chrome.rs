@@ -35,7 +35,10 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use timeline::model::{self, LaneView, State};
+use timeline::model::{self, LaneView, Segment};
+use timeline::{MarkKind, State};
+
+use crate::look::{look, mark};
 use timeline::trace::{CustomerRecord, Outcome, Trace, write_atomically};
 use timeline::{Kind, Lane};
 
@@ -146,74 +149,35 @@ fn run<W: Write>(
     let stretches = by_teller_stretch(&trace.customers);
 
     for (i, lane) in lanes.iter().enumerate() {
-        let tid = i + 1;
-        let mut label = lane.label.clone();
-        if lane.outcome == Some(Outcome::Abandoned) {
-            label.push_str(" (abandoned)");
-        }
-        out.push(metadata("thread_name", pid, tid, json!({ "name": label })))?;
-        out.push(metadata(
-            "thread_sort_index",
-            pid,
-            tid,
-            json!({ "sort_index": tid }),
-        ))?;
-
-        let (cat, who) = match lane.lane {
-            Lane::Customer(id) => ("customer", customers.get(&id).copied()),
-            _ => ("teller", None),
-        };
-        for seg in &lane.segments {
-            if !(seg.start_ms.is_finite() && seg.end_ms.is_finite()) {
-                continue;
+        // A slice's bank details: the ticket, the teller, the customer.
+        let visit = |seg: &Segment, args: &mut Map<String, Value>| match lane.lane {
+            Lane::Customer(id) => {
+                if let Some(ticket) = lane.ticket {
+                    args.insert("ticket".into(), json!(ticket));
+                }
+                let called = matches!(seg.state, State::Unnoticed | State::AtCounter);
+                let teller = customers.get(&id).and_then(|c| c.teller);
+                if let (true, Some(teller)) = (called, teller) {
+                    args.insert("teller".into(), json!(teller));
+                }
             }
-            let mut args = Map::new();
-            args.insert("state_zh".into(), json!(seg.state.label().1));
-            args.insert("meaning".into(), json!(seg.state.label().0));
-            match lane.lane {
-                Lane::Customer(_) => {
-                    if let Some(ticket) = lane.ticket {
+            Lane::Teller(teller) => {
+                args.insert("teller".into(), json!(teller));
+                let key = (
+                    teller,
+                    seg.state == State::Calling,
+                    instant_key(seg.start_ms),
+                );
+                if let Some(c) = stretches.get(&key) {
+                    if let Some(ticket) = c.ticket {
                         args.insert("ticket".into(), json!(ticket));
                     }
-                    let called = matches!(seg.state, State::Ready | State::Counter);
-                    if let (true, Some(teller)) = (called, who.and_then(|c| c.teller)) {
-                        args.insert("teller".into(), json!(teller));
-                    }
+                    args.insert("customer".into(), json!(c.name));
                 }
-                Lane::Teller(teller) => {
-                    args.insert("teller".into(), json!(teller));
-                    let key = (
-                        teller,
-                        seg.state == State::Calling,
-                        instant_key(seg.start_ms),
-                    );
-                    if let Some(c) = stretches.get(&key) {
-                        if let Some(ticket) = c.ticket {
-                            args.insert("ticket".into(), json!(ticket));
-                        }
-                        args.insert("customer".into(), json!(c.name));
-                    }
-                }
-                Lane::Bank => {}
             }
-            out.push(json!({
-                "name": seg.state.name(),
-                "cat": cat,
-                "ph": "X",
-                "pid": pid,
-                "tid": tid,
-                "ts": us(seg.start_ms),
-                "dur": us((seg.end_ms - seg.start_ms).max(0.0)),
-                "args": args,
-            }))?;
-        }
-        for &t in lane.polls.iter().filter(|t| t.is_finite()) {
-            out.push(json!({
-                "name": "poll", "cat": cat, "ph": "i", "s": "t",
-                "pid": pid, "tid": tid, "ts": us(t),
-                "args": { "found": false, "zh": "查看" },
-            }))?;
-        }
+            _ => {}
+        };
+        lane_events(lane, pid, i + 1, &visit, out)?;
     }
     if tid_of.contains_key(&Lane::Bank) {
         out.push(metadata(
@@ -239,11 +203,7 @@ fn run<W: Write>(
         let Some(&tid) = tid_of.get(&e.lane) else {
             continue;
         };
-        let cat = match e.lane {
-            Lane::Customer(_) => "customer",
-            Lane::Teller(_) => "teller",
-            Lane::Bank => "bank",
-        };
+        let cat = e.lane.kind().word();
         let mut args = Map::new();
         match &e.kind {
             Kind::Abandon {
@@ -265,18 +225,120 @@ fn run<W: Write>(
     Ok(())
 }
 
-/// Writes the document for `runs` (one process per run, pids 1, 2, ... in
-/// the order given) to `out`: the settings first, then the events, run by run.
-fn stream(runs: &[(&Trace, &str)], out: &mut impl Write) -> io::Result<()> {
+/// Writes one lane as thread `tid` of process `pid`: its name, a slice per
+/// stretch (its args the state's Chinese word and meaning, and whatever
+/// `details` adds), and an instant per mark.
+fn lane_events<W: Write>(
+    lane: &LaneView,
+    pid: usize,
+    tid: usize,
+    details: &dyn Fn(&Segment, &mut Map<String, Value>),
+    out: &mut Events<'_, W>,
+) -> io::Result<()> {
+    let mut label = lane.label.clone();
+    if lane.outcome == Some(Outcome::Abandoned) {
+        label.push_str(" (abandoned)");
+    }
+    out.push(metadata("thread_name", pid, tid, json!({ "name": label })))?;
+    out.push(metadata(
+        "thread_sort_index",
+        pid,
+        tid,
+        json!({ "sort_index": tid }),
+    ))?;
+    let cat = lane.lane.kind().word();
+    for seg in &lane.segments {
+        if !(seg.start_ms.is_finite() && seg.end_ms.is_finite()) {
+            continue;
+        }
+        let shown = look(seg.state);
+        let mut args = Map::new();
+        args.insert("state_zh".into(), json!(shown.chinese));
+        args.insert("meaning".into(), json!(shown.meaning));
+        details(seg, &mut args);
+        out.push(json!({
+            "name": shown.name,
+            "cat": cat,
+            "ph": "X",
+            "pid": pid,
+            "tid": tid,
+            "ts": us(seg.start_ms),
+            "dur": us((seg.end_ms - seg.start_ms).max(0.0)),
+            "args": args,
+        }))?;
+    }
+    for m in lane.marks.iter().filter(|m| m.at_ms.is_finite()) {
+        // An abandon is written from the recorded moment (with its ticket).
+        if m.kind == MarkKind::Abandon {
+            continue;
+        }
+        let shown = mark(m.kind);
+        let mut args = json!({ "zh": shown.chinese });
+        if m.kind == MarkKind::Poll {
+            args["found"] = json!(false);
+        }
+        out.push(json!({
+            "name": shown.name, "cat": cat, "ph": "i", "s": "t",
+            "pid": pid, "tid": tid, "ts": us(m.at_ms), "args": args,
+        }))?;
+    }
+    Ok(())
+}
+
+/// Writes lanes of any kind (processes, threads, jobs...) as one process
+/// named `title`, a thread per lane in the order given.
+fn lanes_only<W: Write>(
+    title: &str,
+    lanes: &[LaneView],
+    out: &mut Events<'_, W>,
+) -> io::Result<()> {
+    out.push(metadata("process_name", 1, 0, json!({ "name": title })))?;
+    for (i, lane) in lanes.iter().enumerate() {
+        lane_events(lane, 1, i + 1, &|_, _| {}, out)?;
+    }
+    Ok(())
+}
+
+/// The Chrome trace-event document for lanes of any kind under `title`.
+pub fn document_of_lanes(title: &str, lanes: &[LaneView]) -> Value {
+    let mut bytes = Vec::new();
+    stream_with(&mut bytes, |events| lanes_only(title, lanes, events))
+        .expect("writing JSON into a Vec<u8> cannot fail");
+    serde_json::from_slice(&bytes).expect("the events were written as JSON just now")
+}
+
+/// Writes [`document_of_lanes`] to `path`, whole or not at all.
+pub fn write_lanes(title: &str, lanes: &[LaneView], path: &Path) -> io::Result<()> {
+    write_atomically(path, |out| {
+        stream_with(out, |events| lanes_only(title, lanes, events))?;
+        out.write_all(b"\n")
+    })
+}
+
+/// Writes the document's settings, then whatever `fill` writes into its
+/// `traceEvents`, then closes it.
+fn stream_with<W: Write>(
+    out: &mut W,
+    fill: impl FnOnce(&mut Events<'_, W>) -> io::Result<()>,
+) -> io::Result<()> {
     let other = json!({ "generator": "bank-queue", "schema": timeline::trace::SCHEMA });
     out.write_all(br#"{"displayTimeUnit":"ms","otherData":"#)?;
     serde_json::to_writer(&mut *out, &other)?;
     out.write_all(br#","traceEvents":["#)?;
     let mut events = Events { out, any: false };
-    for (i, (trace, name)) in runs.iter().enumerate() {
-        run(trace, name, i + 1, &mut events)?;
-    }
+    fill(&mut events)?;
     out.write_all(b"]}")
+}
+
+/// Writes the document for `runs` (one process per run, pids 1, 2, ... in
+/// the order given) to `out`: the settings first, then the events, run by run.
+fn stream(runs: &[(&Trace, &str)], out: &mut impl Write) -> io::Result<()> {
+    stream_with(out, |events| {
+        for (i, (trace, name)) in runs.iter().enumerate() {
+            run(trace, name, i + 1, events)?;
+        }
+        Ok(())
+    })
 }
 
 /// Hands `traces` to `then`, each named after its style ([`default_name`]).

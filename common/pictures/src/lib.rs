@@ -3,6 +3,8 @@
 //! A run recorded by the [`timeline`] crate becomes lanes of states; this
 //! crate draws them, for any lanes, in every form a class uses:
 //!
+//! - [`look`]: how every state and mark is shown: glyph, colour, CSS
+//!   class, English and Chinese words; the one table every picture reads;
 //! - [`swimlane`]: the terminal picture, a row per lane and a column per
 //!   step of time, with a legend in English and Chinese;
 //! - [`html`]: one self-contained HTML page of several runs: SVG swimlanes,
@@ -15,5 +17,6 @@
 
 pub mod chrome;
 pub mod html;
+pub mod look;
 pub mod scale_data;
 pub mod swimlane;

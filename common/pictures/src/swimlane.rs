@@ -58,12 +58,14 @@
 
 use std::fmt::Write as _;
 
-use anstyle::{AnsiColor, Effects, Style as Look};
-use clap::ValueEnum as _;
+use anstyle::{Effects, Style as Ansi};
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
-use timeline::Lane;
-use timeline::model::{self, LaneView, State};
+use timeline::model::{self, LaneView};
+use timeline::{Lane, LaneKind};
+use timeline::{MarkKind, State};
+
+use crate::look::{self, BOTH_SIDES_OF_THE_COUNTER, mark};
 use timeline::plural;
 use timeline::trace::{Outcome, Trace};
 
@@ -92,61 +94,29 @@ const HEAD: usize = 20;
 /// Rows shown after the elision line.
 const TAIL: usize = 10;
 
-/// The glyph of a poll that found nothing.
-pub const POLL: char = '?';
-/// The glyph where an abandoned customer left.
-pub const ABANDON: char = 'x';
-
 /// The glyph drawn for a state: readable without colour, and ASCII, so any
-/// terminal shows it.
+/// terminal shows it (from [the table](crate::look)).
 pub fn glyph(state: State) -> char {
-    match state {
-        State::Blocked => '-',
-        State::Errand => '=',
-        State::Ready => '!',
-        State::Counter | State::Serving => '#',
-        State::Calling => '~',
-    }
+    look::look(state).glyph
 }
 
-/// The colour of a state.
-pub fn look(state: State) -> Look {
-    let colour = |c: AnsiColor| Look::new().fg_color(Some(c.into()));
-    match state {
-        State::Blocked => colour(AnsiColor::Red),
-        State::Errand => colour(AnsiColor::Green),
-        State::Ready => colour(AnsiColor::Yellow).effects(Effects::BOLD),
-        State::Counter | State::Serving => colour(AnsiColor::Blue).effects(Effects::BOLD),
-        State::Calling => colour(AnsiColor::Magenta),
-    }
-}
-
-/// The colour of a poll mark.
-fn poll_look() -> Look {
-    Look::new()
-        .fg_color(Some(AnsiColor::Yellow.into()))
-        .effects(Effects::BOLD)
-}
-
-/// The colour of an abandon mark.
-fn abandon_look() -> Look {
-    Look::new()
-        .fg_color(Some(AnsiColor::BrightRed.into()))
-        .effects(Effects::BOLD)
+/// The colour of a state (from [the table](crate::look)).
+pub fn look(state: State) -> Ansi {
+    look::look(state).ansi
 }
 
 /// Headings and names.
-pub fn bold() -> Look {
-    Look::new().effects(Effects::BOLD)
+pub fn bold() -> Ansi {
+    Ansi::new().effects(Effects::BOLD)
 }
 
 /// Secondary text: the axis, the mechanism line.
-pub fn dim() -> Look {
-    Look::new().effects(Effects::DIMMED)
+pub fn dim() -> Ansi {
+    Ansi::new().effects(Effects::DIMMED)
 }
 
 /// `text` in `look`, reset afterwards.
-pub fn paint(look: Look, text: &str) -> String {
+pub fn paint(look: Ansi, text: &str) -> String {
     if text.is_empty() {
         String::new()
     } else {
@@ -225,7 +195,7 @@ pub fn end_ms(trace: &Trace, lanes: &[LaneView]) -> f64 {
         l.segments
             .iter()
             .map(|s| s.end_ms)
-            .chain(l.polls.iter().copied())
+            .chain(l.marks.iter().map(|m| m.at_ms))
     });
     let events = trace.events.iter().map(|e| e.t_us as f64 / 1000.0);
     let customers = trace.customers.iter().flat_map(|c| {
@@ -258,7 +228,7 @@ struct Cell {
     /// What the column shows.
     glyph: char,
     /// Its colour (`None`: plain, for blanks).
-    look: Option<Look>,
+    look: Option<Ansi>,
 }
 
 /// A column nothing covered.
@@ -314,12 +284,15 @@ fn cells(lane: &LaneView, axis: &Axis) -> Vec<Cell> {
             }
         })
         .collect();
-    for &t in lane.polls.iter().filter(|t| t.is_finite()) {
-        let cell = &mut out[axis.column_of(t)];
-        if cell.glyph == glyph(State::Blocked) || cell.glyph == glyph(State::Errand) {
+    for m in lane.marks.iter().filter(|m| m.kind == MarkKind::Poll) {
+        if !m.at_ms.is_finite() {
+            continue;
+        }
+        let cell = &mut out[axis.column_of(m.at_ms)];
+        if cell.glyph == glyph(State::InLine) || cell.glyph == glyph(State::Errand) {
             *cell = Cell {
-                glyph: POLL,
-                look: Some(poll_look()),
+                glyph: mark(m.kind).glyph,
+                look: Some(mark(m.kind).ansi),
             };
         }
     }
@@ -348,11 +321,14 @@ fn cells(lane: &LaneView, axis: &Axis) -> Vec<Cell> {
             }
         }
     }
-    if let Some(t) = lane.abandoned_ms {
-        out[axis.column_of(t)] = Cell {
-            glyph: ABANDON,
-            look: Some(abandon_look()),
-        };
+    // Every other mark replaces whatever the column holds.
+    for m in lane.marks.iter().filter(|m| m.kind != MarkKind::Poll) {
+        if m.at_ms.is_finite() {
+            out[axis.column_of(m.at_ms)] = Cell {
+                glyph: mark(m.kind).glyph,
+                look: Some(mark(m.kind).ansi),
+            };
+        }
     }
     out
 }
@@ -377,7 +353,7 @@ pub fn track(lane: &LaneView, axis: &Axis) -> String {
     out
 }
 
-fn styled(look: Option<Look>, text: &str) -> String {
+fn styled(look: Option<Ansi>, text: &str) -> String {
     match look {
         Some(look) => paint(look, text),
         None => text.to_owned(),
@@ -493,7 +469,7 @@ pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
 }
 
 /// Pushes `text` wrapped to `width`, each line in `look`.
-fn push_text(out: &mut String, text: &str, width: usize, indent: usize, look: Option<Look>) {
+fn push_text(out: &mut String, text: &str, width: usize, indent: usize, look: Option<Ansi>) {
     for line in wrap(text, width, indent) {
         out.push_str(&styled(look, &line));
         out.push('\n');
@@ -506,20 +482,101 @@ enum Row<'a> {
     /// A lane drawn in full.
     Lane(&'a LaneView),
     /// "... N more customers ...": how many rows were left out, and of what.
-    Hidden(usize, &'static str),
+    Hidden(usize, LaneKind),
+    /// A thin gap between two kinds of lanes.
+    Gap,
 }
 
-fn rows<'a>(lanes: &[&'a LaneView], what: &'static str) -> Vec<Row<'a>> {
-    if lanes.len() > MANY {
-        let hidden = lanes.len() - HEAD - TAIL;
-        lanes[..HEAD]
+/// The rows of `lanes` grouped by kind, in [`LaneKind::ALL`]'s order
+/// (customers, tellers, then threads, tasks, processes, jobs) with a gap
+/// between groups; a group of many keeps its head and tail.
+fn rows(lanes: &[LaneView]) -> Vec<Row<'_>> {
+    let mut out = Vec::new();
+    for kind in LaneKind::ALL {
+        let group: Vec<&LaneView> = lanes.iter().filter(|l| l.lane.kind() == kind).collect();
+        if group.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(Row::Gap);
+        }
+        if group.len() > MANY {
+            let hidden = group.len() - HEAD - TAIL;
+            out.extend(group[..HEAD].iter().map(|&l| Row::Lane(l)));
+            out.push(Row::Hidden(hidden, kind));
+            out.extend(group[group.len() - TAIL..].iter().map(|&l| Row::Lane(l)));
+        } else {
+            out.extend(group.into_iter().map(Row::Lane));
+        }
+    }
+    out
+}
+
+/// Where the rows go: their labels' width, the time axis, and the rows.
+struct Layout<'a> {
+    /// The rows, in order.
+    rows: Vec<Row<'a>>,
+    /// Display columns of the label column.
+    label_width: usize,
+    /// Display columns left for the tracks.
+    room: usize,
+    /// The time axis across `room`.
+    axis: Axis,
+}
+
+impl Layout<'_> {
+    /// Lays `lanes` out in `width` columns on an axis that reaches `end_ms`.
+    fn of(lanes: &[LaneView], end_ms: f64, width: usize) -> Layout<'_> {
+        let rows = rows(lanes);
+        // The label column: as wide as the widest shown label, within limits.
+        let cap = (width * 2 / 5).max(8);
+        let wanted = rows
             .iter()
-            .map(|&l| Row::Lane(l))
-            .chain([Row::Hidden(hidden, what)])
-            .chain(lanes[lanes.len() - TAIL..].iter().map(|&l| Row::Lane(l)))
-            .collect()
-    } else {
-        lanes.iter().map(|&l| Row::Lane(l)).collect()
+            .filter_map(|row| match row {
+                Row::Lane(l) => Some(
+                    l.label.width()
+                        + if l.outcome == Some(Outcome::Abandoned) {
+                            ABANDONED.len()
+                        } else {
+                            0
+                        },
+                ),
+                Row::Hidden(..) | Row::Gap => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let label_width = wanted.clamp("ms".len(), cap);
+        let room = width - label_width - 1;
+        Layout {
+            rows,
+            label_width,
+            room,
+            axis: Axis::fit(end_ms, room),
+        }
+    }
+
+    /// The axis lines and one line per row.
+    fn draw(&self, out: &mut String, width: usize) {
+        for line in axis_lines(&self.axis, self.label_width, self.room) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for row in &self.rows {
+            match row {
+                Row::Lane(lane) => {
+                    let name = pad(&label(lane, self.label_width), self.label_width);
+                    let track = track(lane, &self.axis);
+                    // Blank columns at the end of a row are plain spaces: drop them.
+                    let _ = writeln!(out, "{}", format!("{name} {track}").trim_end());
+                }
+                Row::Hidden(n, kind) => {
+                    let what = plural::noun(*n, kind.word());
+                    let line = fit_label(&format!("... {n} more {what} ..."), width);
+                    let _ = writeln!(out, "{}", paint(dim(), &line));
+                }
+                Row::Gap => out.push('\n'),
+            }
+        }
     }
 }
 
@@ -533,7 +590,7 @@ fn label(lane: &LaneView, width: usize) -> String {
         let suffix = if width >= lane.label.width().min(6) + ABANDONED.len() {
             ABANDONED.to_owned()
         } else {
-            format!(" {ABANDON}")
+            format!(" {}", mark(MarkKind::Abandon).glyph)
         };
         let name = fit_label(&lane.label, width.saturating_sub(suffix.len()));
         format!("{name}{suffix}")
@@ -542,45 +599,45 @@ fn label(lane: &LaneView, width: usize) -> String {
     }
 }
 
-/// The legend: the three basic states always, then every other mark the
-/// picture uses. (`compare` passes the lanes of all its runs.)
+/// The legend: for a picture of customers, their three basic states
+/// always; then every other state and mark the picture uses. (`compare` passes the lanes of all its runs.)
 pub fn legend(lanes: &[LaneView], any_abandoned: bool, width: usize) -> String {
     let used = |state: State| {
         lanes
             .iter()
             .any(|l| l.segments.iter().any(|s| s.state == state))
     };
-    let basic = [State::Blocked, State::Errand, State::Ready];
-    let mut entries: Vec<(char, Look, &str, &str)> = Vec::new();
+    let has_customers = lanes.iter().any(|l| l.lane.kind() == LaneKind::Customer);
+    let basic: &[State] = if has_customers {
+        &[State::InLine, State::Errand, State::Unnoticed]
+    } else {
+        &[]
+    };
+    let mut entries: Vec<(char, Ansi, &str, &str)> = Vec::new();
     for state in State::ALL {
         if !(basic.contains(&state) || used(state)) {
             continue;
         }
-        let (mut english, chinese) = state.label();
-        if state == State::Serving && used(State::Counter) {
+        let shown = look::look(state);
+        let mut meaning = shown.meaning;
+        if state == State::Serving && used(State::AtCounter) {
             // Same glyph, same word: one line for both sides of the counter.
             continue;
         }
-        if state == State::Counter && used(State::Serving) {
-            english = "served at the counter (teller's row: serves)";
+        if state == State::AtCounter && used(State::Serving) {
+            meaning = BOTH_SIDES_OF_THE_COUNTER;
         }
-        entries.push((glyph(state), look(state), chinese, english));
+        entries.push((shown.glyph, shown.ansi, shown.chinese, meaning));
     }
-    if lanes.iter().any(|l| !l.polls.is_empty()) {
-        entries.push((
-            POLL,
-            poll_look(),
-            "查看",
-            "poll: looked at the socket, nothing yet",
-        ));
-    }
-    if any_abandoned {
-        entries.push((
-            ABANDON,
-            abandon_look(),
-            "放弃",
-            "abandoned: left before DONE",
-        ));
+    for kind in look::MARKS {
+        let shown = mark(kind);
+        let marked = match kind {
+            MarkKind::Abandon => any_abandoned,
+            _ => lanes.iter().any(|l| l.marks.iter().any(|m| m.kind == kind)),
+        };
+        if marked {
+            entries.push((shown.glyph, shown.ansi, shown.chinese, shown.meaning));
+        }
     }
     let mut out = String::new();
     let head = "legend";
@@ -743,37 +800,7 @@ pub fn summary_line(key: &str, value: &str, width: usize) -> String {
 pub fn render(trace: &Trace, options: &Options) -> String {
     let width = options.width.max(MIN_WIDTH);
     let lanes = model::lanes(trace);
-    let customers: Vec<&LaneView> = lanes
-        .iter()
-        .filter(|l| matches!(l.lane, Lane::Customer(_)))
-        .collect();
-    let tellers: Vec<&LaneView> = lanes
-        .iter()
-        .filter(|l| !matches!(l.lane, Lane::Customer(_)))
-        .collect();
-    let mut shown = rows(&customers, "customers");
-    shown.extend(rows(&tellers, "tellers"));
-
-    // The label column: as wide as the widest shown label, within limits.
-    let cap = (width * 2 / 5).max(8);
-    let wanted = shown
-        .iter()
-        .filter_map(|row| match row {
-            Row::Lane(l) => Some(
-                l.label.width()
-                    + if l.outcome == Some(Outcome::Abandoned) {
-                        ABANDONED.len()
-                    } else {
-                        0
-                    },
-            ),
-            Row::Hidden(..) => None,
-        })
-        .max()
-        .unwrap_or(0);
-    let label_width = wanted.clamp("ms".len(), cap);
-    let room = width - label_width - 1;
-    let axis = Axis::fit(end_ms(trace, &lanes), room);
+    let layout = Layout::of(&lanes, end_ms(trace, &lanes), width);
 
     let mut out = String::new();
     // Header: what this style is, in the lecture's words and the machine's.
@@ -787,52 +814,63 @@ pub fn render(trace: &Trace, options: &Options) -> String {
         4,
         Some(dim()),
     );
-    let policy = trace.scenario.policy.to_possible_value().map_or_else(
-        || format!("{:?}", trace.scenario.policy),
-        |v| v.get_name().to_owned(),
-    );
     let mut facts = format!(
-        "  one column = {} ms; {}, {}, {policy}",
-        number(axis.step_ms),
+        "  one column = {} ms; {}, {}, {}",
+        number(layout.axis.step_ms),
         plural::count(trace.customers.len(), "customer"),
         plural::count(trace.tellers.len(), "teller"),
+        trace.scenario.policy.name(),
     );
     if !trace.complete {
         facts.push_str(" (interrupted run: what was recorded)");
     }
     push_text(&mut out, &facts, width, 4, None);
     out.push('\n');
-
-    for line in axis_lines(&axis, label_width, room) {
-        out.push_str(&line);
-        out.push('\n');
-    }
-    let mut last_was_customer = !customers.is_empty();
-    for row in shown {
-        match row {
-            Row::Lane(lane) => {
-                let is_customer = matches!(lane.lane, Lane::Customer(_));
-                if last_was_customer && !is_customer {
-                    // A thin gap between the customers and the tellers.
-                    out.push('\n');
-                }
-                last_was_customer = is_customer;
-                let name = pad(&label(lane, label_width), label_width);
-                let track = track(lane, &axis);
-                // Blank columns at the end of a row are plain spaces: drop them.
-                let _ = writeln!(out, "{}", format!("{name} {track}").trim_end());
-            }
-            Row::Hidden(n, what) => {
-                let line = fit_label(&format!("... {n} more {what} ..."), width);
-                let _ = writeln!(out, "{}", paint(dim(), &line));
-            }
-        }
-    }
+    layout.draw(&mut out, width);
     out.push('\n');
     let any_abandoned = lanes.iter().any(|l| l.outcome == Some(Outcome::Abandoned));
     out.push_str(&legend(&lanes, any_abandoned, width));
     out.push('\n');
     out.push_str(&summary(trace, width));
+    out
+}
+
+/// Draws lanes of any kind (processes, threads, jobs on a CPU...) under
+/// `title`: a header that says how long a column is and how many lanes of
+/// each kind there are, the time axis, a row per lane grouped by kind, and
+/// the legend of the states and marks they use.
+pub fn draw(title: &str, lanes: &[LaneView], options: &Options) -> String {
+    let width = options.width.max(MIN_WIDTH);
+    let end = lanes
+        .iter()
+        .flat_map(|l| {
+            l.segments
+                .iter()
+                .map(|s| s.end_ms)
+                .chain(l.marks.iter().map(|m| m.at_ms))
+        })
+        .filter(|t| t.is_finite())
+        .fold(0.0, f64::max);
+    let layout = Layout::of(lanes, end, width);
+    let mut out = String::new();
+    push_text(&mut out, title, width, 2, Some(bold()));
+    let counts: Vec<String> = LaneKind::ALL
+        .into_iter()
+        .map(|kind| (kind, lanes.iter().filter(|l| l.lane.kind() == kind).count()))
+        .filter(|&(_, n)| n > 0)
+        .map(|(kind, n)| plural::count(n, kind.word()))
+        .collect();
+    let facts = format!(
+        "  one column = {} ms; {}",
+        number(layout.axis.step_ms),
+        counts.join(", ")
+    );
+    push_text(&mut out, &facts, width, 4, None);
+    out.push('\n');
+    layout.draw(&mut out, width);
+    out.push('\n');
+    let any_abandoned = lanes.iter().any(|l| l.outcome == Some(Outcome::Abandoned));
+    out.push_str(&legend(lanes, any_abandoned, width));
     out
 }
 

@@ -1,66 +1,14 @@
 //! One recorded moment: when, on which lane, what happened.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
+
+use crate::lane::Lane;
 
 /// A ticket number, as printed on the slip (the bank's `TICKET <n>`).
 pub type TicketNo = u64;
 
 /// A teller's number, counted from 1 as a bank counts its windows.
 pub type TellerNo = u32;
-
-/// A row of the timeline: one customer, one teller, or the bank's front door.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Lane {
-    /// The bank itself: tickets issued, lines refused, customers who left the queue.
-    Bank,
-    /// A teller (柜台), numbered from 1.
-    Teller(TellerNo),
-    /// A customer, by index in the scenario (from 0).
-    Customer(u32),
-}
-
-impl fmt::Display for Lane {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Lane::Bank => f.write_str("bank"),
-            Lane::Teller(n) => write!(f, "teller-{n}"),
-            Lane::Customer(n) => write!(f, "customer-{n}"),
-        }
-    }
-}
-
-impl FromStr for Lane {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Lane, String> {
-        let bad = || format!("not a lane: {s:?} (bank, teller-N or customer-N)");
-        if s == "bank" {
-            return Ok(Lane::Bank);
-        }
-        if let Some(n) = s.strip_prefix("teller-") {
-            return n.parse().map(Lane::Teller).map_err(|_| bad());
-        }
-        if let Some(n) = s.strip_prefix("customer-") {
-            return n.parse().map(Lane::Customer).map_err(|_| bad());
-        }
-        Err(bad())
-    }
-}
-
-impl Serialize for Lane {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Lane {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Lane, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
 
 /// How a customer waits for the call: the four styles' mechanisms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

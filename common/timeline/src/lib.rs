@@ -9,8 +9,10 @@
 //!
 //! A tour, in the order a run uses it:
 //!
-//! - [`record`]: the vocabulary, one function per [`Kind`] of moment, and
-//!   the spans that say which [`Lane`] a moment belongs to;
+//! - [`lane`]: the rows, each of one kind (customer, teller, thread, task,
+//!   process, job), and [`state`]: the one vocabulary of their states and marks;
+//! - [`record`]: the scene's moments, one function per [`Kind`], and the
+//!   spans that say which [`Lane`] a moment belongs to;
 //! - [`Recorder`]: the `tracing` layer (or the standalone subscriber) that
 //!   keeps the moments, per thread, without a lock on the way;
 //! - [`model`]: from raw moments to each customer's visit, each teller's
@@ -23,6 +25,7 @@
 //! - [`plural`]: counts said in words, "1 teller", "3 tellers".
 
 mod event;
+pub mod lane;
 pub mod metrics;
 pub mod model;
 pub mod name;
@@ -31,11 +34,14 @@ pub mod record;
 mod recorder;
 pub mod scenario;
 pub mod schedule;
+pub mod state;
 pub mod style;
 pub mod trace;
 
-pub use event::{Event, Kind, Lane, TellerNo, TicketNo, WaitHow};
+pub use event::{Event, Kind, TellerNo, TicketNo, WaitHow};
+pub use lane::{Lane, LaneKind};
 pub use recorder::{Recorder, Standalone, Tally};
 pub use scenario::Scenario;
+pub use state::{Mark, MarkKind, State};
 pub use style::Style;
 pub use trace::Trace;

@@ -1,77 +1,28 @@
 //! From raw moments to what a person reads: each customer's visit, each
 //! teller's day, and the state of every lane over time.
 //!
-//! A customer's lane is in one of these states (the lecture's process states
-//! in brackets):
+//! A customer's lane is in one of these [states](State), from the
+//! protocol's times and the customer's errands:
 //!
-//! | state     | meaning                                               |
-//! |-----------|-------------------------------------------------------|
-//! | `Blocked` | waiting for the call, doing nothing else (阻塞)        |
-//! | `Errand`  | doing their own work (运行)                            |
-//! | `Ready`   | called, but not at the counter yet (就绪)              |
-//! | `Counter` | at the counter, being served (办理)                    |
+//! | state       | from                         | to                           |
+//! |-------------|------------------------------|------------------------------|
+//! | `InLine`    | arrival                      | the call (errands painted over it) |
+//! | `Unnoticed` | the bank's `CALL`            | the customer's `HERE`        |
+//! | `AtCounter` | `HERE`                       | `DONE`                       |
+//! | `Errand`    | an errand's start            | its end                      |
 //!
 //! and a teller's in `Calling` (sent `CALL`, waits for `HERE`) or `Serving`.
+//! Lanes of other kinds (threads, processes, jobs) are built by whoever
+//! measures them, as [`LaneView`]s of the same shape.
 
 use std::collections::HashMap;
 
 use super::{Event, Kind, Lane};
 use crate::scenario::Scenario;
+use crate::schedule::Schedule;
+use crate::state::{Mark, MarkKind, State};
 use crate::trace::{CustomerRecord, Outcome, TellerRecord, Trace};
 use crate::{TellerNo, TicketNo};
-
-/// The state of a lane over a stretch of time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum State {
-    /// Customer: waiting for the call, doing nothing else (阻塞 blocked).
-    Blocked,
-    /// Customer: doing their own errand (运行 running).
-    Errand,
-    /// Customer: called, not at the counter yet (就绪 ready).
-    Ready,
-    /// Customer: at the counter, being served (办理).
-    Counter,
-    /// Teller: called a ticket and waits for `HERE` (叫号).
-    Calling,
-    /// Teller: serving a customer (办理).
-    Serving,
-}
-
-impl State {
-    /// Every state, in legend order.
-    pub const ALL: [State; 6] = [
-        State::Blocked,
-        State::Errand,
-        State::Ready,
-        State::Counter,
-        State::Calling,
-        State::Serving,
-    ];
-
-    /// The short English name: what a viewer shows on a slice or a tooltip.
-    pub fn name(self) -> &'static str {
-        match self {
-            State::Blocked => "blocked",
-            State::Errand => "running (errand)",
-            State::Ready => "ready",
-            State::Counter => "at the counter",
-            State::Calling => "calling",
-            State::Serving => "serving",
-        }
-    }
-
-    /// English and Chinese, for legends.
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
-            State::Blocked => ("blocked: waits, does nothing else", "阻塞"),
-            State::Errand => ("running: does own errand", "运行"),
-            State::Ready => ("ready: called, not at the counter yet", "就绪"),
-            State::Counter => ("served at the counter", "办理"),
-            State::Calling => ("teller calls, waits for HERE", "叫号"),
-            State::Serving => ("teller serves", "办理"),
-        }
-    }
-}
 
 /// A stretch of one state, in milliseconds from the run's start.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -89,22 +40,56 @@ pub struct Segment {
 pub struct LaneView {
     /// Which lane.
     pub lane: Lane,
-    /// What to print before the row: "张三 #3" or "teller 1".
+    /// What to print before the row: "张三 #3", "teller 1", "child 4712".
     pub label: String,
     /// States over time, in order, not overlapping.
     pub segments: Vec<Segment>,
-    /// Looks at the socket that found nothing (ms).
-    pub polls: Vec<f64>,
+    /// Moments drawn over the stretches, in time order: a customer's looks
+    /// that found nothing and where an abandoned customer left (their
+    /// `abandon`, else their `leave`, else the end of their last stretch);
+    /// a process's signals and its reaping.
+    pub marks: Vec<Mark>,
     /// The customer's ticket, if any.
     pub ticket: Option<TicketNo>,
     /// How the visit ended, for customers.
     pub outcome: Option<Outcome>,
-    /// Where an abandoned customer left (ms): their `abandon`, else their
-    /// `leave`, else the end of their last stretch. `None` for the served.
-    pub abandoned_ms: Option<f64>,
     /// Short texts to write over a stretch, from its start: on a teller's
     /// row, the ticket it serves (start ms, end ms, text).
     pub tags: Vec<(f64, f64, String)>,
+}
+
+impl LaneView {
+    /// A lane of any kind with these stretches and marks, and nothing of a
+    /// bank visit: for lanes measured outside the bank scene.
+    pub fn plain(lane: Lane, label: String, segments: Vec<Segment>, marks: Vec<Mark>) -> LaneView {
+        LaneView {
+            lane,
+            label,
+            segments,
+            marks,
+            ticket: None,
+            outcome: None,
+            tags: Vec::new(),
+        }
+    }
+
+    /// When this lane's marks of `kind` happened.
+    pub fn marks_of(&self, kind: MarkKind) -> impl Iterator<Item = f64> + '_ {
+        self.marks
+            .iter()
+            .filter(move |m| m.kind == kind)
+            .map(|m| m.at_ms)
+    }
+
+    /// Looks at the socket that found nothing (ms).
+    pub fn polls(&self) -> impl Iterator<Item = f64> + '_ {
+        self.marks_of(MarkKind::Poll)
+    }
+
+    /// Where an abandoned customer left (ms); `None` for everyone else.
+    pub fn abandoned_ms(&self) -> Option<f64> {
+        self.marks_of(MarkKind::Abandon).next()
+    }
 }
 
 fn ms(t_us: u64) -> f64 {
@@ -196,7 +181,7 @@ pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
                     _ => {}
                 }
             }
-            Lane::Bank => {}
+            _ => {}
         }
     }
     scenario
@@ -370,6 +355,20 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
                 })
                 .flatten()
                 .filter(|t| t.is_finite());
+            let mut marks: Vec<Mark> = polls
+                .remove(&c.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|at_ms| Mark {
+                    at_ms,
+                    kind: MarkKind::Poll,
+                })
+                .chain(abandoned_ms.map(|at_ms| Mark {
+                    at_ms,
+                    kind: MarkKind::Abandon,
+                }))
+                .collect();
+            marks.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
             LaneView {
                 lane: Lane::Customer(c.id),
                 label: match c.ticket {
@@ -377,10 +376,9 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
                     None => c.name.clone(),
                 },
                 segments,
-                polls: polls.remove(&c.id).unwrap_or_default(),
+                marks,
                 ticket: c.ticket,
                 outcome: Some(c.outcome),
-                abandoned_ms,
                 tags: Vec::new(),
             }
         })
@@ -402,10 +400,9 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
             lane: Lane::Teller(t.id),
             label: format!("teller {}", t.id),
             segments,
-            polls: Vec::new(),
+            marks: Vec::new(),
             ticket: None,
             outcome: None,
-            abandoned_ms: None,
             tags: trace
                 .customers
                 .iter()
@@ -417,8 +414,49 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
     views
 }
 
-/// A customer's states: blocked from arrival to the call, ready until the
-/// counter, served until `DONE`; errands painted over the blocked stretches
+/// A schedule's tellers as lanes (the ideal one's, say): each serving
+/// exactly when the schedule says, with the ticket number at the start of each service.
+pub fn schedule_lanes(scenario: &Scenario, schedule: &Schedule) -> Vec<LaneView> {
+    // Tickets follow arrival order, as in the simulator.
+    let mut order: Vec<&crate::scenario::Customer> = scenario.customers.iter().collect();
+    order.sort_by(|a, b| a.arrive_ms.total_cmp(&b.arrive_ms).then(a.id.cmp(&b.id)));
+    let mut ticket = vec![0u64; scenario.customers.len()];
+    for (n, c) in (1u64..).zip(&order) {
+        if let Some(slot) = ticket.get_mut(c.id as usize) {
+            *slot = n;
+        }
+    }
+    (1..=scenario.tellers.max(1))
+        .map(|id| {
+            let visits: Vec<_> = schedule.visits.iter().filter(|v| v.teller == id).collect();
+            LaneView {
+                lane: Lane::Teller(id),
+                label: format!("teller {id}"),
+                segments: visits
+                    .iter()
+                    .map(|v| Segment {
+                        start_ms: v.start_ms,
+                        end_ms: v.end_ms,
+                        state: State::Serving,
+                    })
+                    .collect(),
+                marks: Vec::new(),
+                ticket: None,
+                outcome: None,
+                tags: visits
+                    .iter()
+                    .map(|v| {
+                        let n = ticket.get(v.customer as usize).copied().unwrap_or(0);
+                        (v.start_ms, v.end_ms, n.to_string())
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// A customer's states: in line from arrival to the call, unnoticed until the
+/// counter, served until `DONE`; errands painted over the stretches in line
 /// and after `DONE`.
 fn customer_segments(
     c: &CustomerRecord,
@@ -444,20 +482,20 @@ fn customer_segments(
     let mut base = vec![Segment {
         start_ms: arrive,
         end_ms: called,
-        state: State::Blocked,
+        state: State::InLine,
     }];
     if let Some(called) = c.called_ms {
         let here = stop(c.at_counter_ms);
         base.push(Segment {
             start_ms: called,
             end_ms: here,
-            state: State::Ready,
+            state: State::Unnoticed,
         });
         if let Some(here) = c.at_counter_ms {
             base.push(Segment {
                 start_ms: here,
                 end_ms: stop(c.done_ms),
-                state: State::Counter,
+                state: State::AtCounter,
             });
         }
     }
@@ -465,7 +503,7 @@ fn customer_segments(
     // Paint the errands: over the blocked stretch, and after the bank.
     let mut out = Vec::new();
     for seg in base {
-        if seg.state == State::Blocked {
+        if seg.state == State::InLine {
             out.extend(split(seg, errands));
         } else {
             out.push(seg);
@@ -486,7 +524,7 @@ fn customer_segments(
     out
 }
 
-/// Splits a blocked stretch where errands cover it.
+/// Splits a stretch in line where errands cover it.
 fn split(seg: Segment, errands: &[(f64, f64)]) -> Vec<Segment> {
     let mut out = Vec::new();
     let mut at = seg.start_ms;
@@ -501,7 +539,7 @@ fn split(seg: Segment, errands: &[(f64, f64)]) -> Vec<Segment> {
             out.push(Segment {
                 start_ms: at,
                 end_ms: a,
-                state: State::Blocked,
+                state: State::InLine,
             });
         }
         let a = a.max(at);
@@ -518,7 +556,7 @@ fn split(seg: Segment, errands: &[(f64, f64)]) -> Vec<Segment> {
         out.push(Segment {
             start_ms: at,
             end_ms: seg.end_ms,
-            state: State::Blocked,
+            state: State::InLine,
         });
     }
     out
@@ -731,11 +769,11 @@ mod tests {
     }
 
     #[test]
-    fn errands_split_the_blocked_stretch() {
+    fn errands_split_the_stretch_in_line() {
         let seg = Segment {
             start_ms: 0.0,
             end_ms: 100.0,
-            state: State::Blocked,
+            state: State::InLine,
         };
         let parts = split(seg, &[(10.0, 20.0), (50.0, 200.0)]);
         let states: Vec<_> = parts
@@ -745,9 +783,9 @@ mod tests {
         assert_eq!(
             states,
             [
-                (0.0, 10.0, State::Blocked),
+                (0.0, 10.0, State::InLine),
                 (10.0, 20.0, State::Errand),
-                (20.0, 50.0, State::Blocked),
+                (20.0, 50.0, State::InLine),
                 (50.0, 100.0, State::Errand),
             ]
         );

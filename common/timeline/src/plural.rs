@@ -2,7 +2,8 @@
 //!
 //! "1 teller", "3 tellers", "0 customers": every line that counts people or
 //! things says the word in the number its count asks for. Every word we count
-//! (customer, teller, thread) takes a plain "s".
+//! takes a plain "s" (customer, teller, thread), or "es" after a hiss
+//! (process, box).
 
 use std::fmt::Display;
 
@@ -11,6 +12,11 @@ use std::fmt::Display;
 pub fn noun<N: PartialEq + From<u8>>(count: N, word: &str) -> String {
     if count == N::from(1) {
         word.to_owned()
+    } else if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|end| word.ends_with(end))
+    {
+        format!("{word}es")
     } else {
         format!("{word}s")
     }
@@ -32,5 +38,6 @@ mod tests {
         assert_eq!(count(0u64, "customer"), "0 customers");
         assert_eq!(noun(1.0, "customer"), "customer");
         assert_eq!(noun(1_000.0, "customer"), "customers");
+        assert_eq!(count(3u32, "process"), "3 processes");
     }
 }

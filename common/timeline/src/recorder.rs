@@ -41,7 +41,7 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
 use super::record::{self, TARGET};
-use super::{Event, Kind, Lane, WaitHow};
+use super::{Event, Kind, Lane, LaneKind, WaitHow};
 
 /// Records the timeline of a run. Cheap to clone: clones share one recording.
 #[derive(Clone, Default)]
@@ -336,7 +336,7 @@ fn lane_of(attrs: &Attributes<'_>) -> Option<Lane> {
 
 /// [`Recorder::standalone`]: the recorder as a whole subscriber, for any
 /// number of threads. It sees only the timeline's events; a span's id holds
-/// its lane (low 34 bits: 2 bits of kind, 32 of number) above a counter
+/// its lane (low 35 bits: 3 bits of kind, 32 of number) above a counter
 /// that keeps ids unique.
 pub struct Standalone {
     /// Where the moments go.
@@ -346,37 +346,30 @@ pub struct Standalone {
 }
 
 impl Standalone {
-    /// Kind bits of a span id: no lane.
-    const NO_LANE: u64 = 0;
-    /// Kind bits: a customer's lane.
-    const CUSTOMER: u64 = 1;
-    /// Kind bits: a teller's lane.
-    const TELLER: u64 = 2;
-    /// Kind bits: the bank's lane.
-    const BANK: u64 = 3;
+    /// Bits of a span id below the serial number: the lane's kind and number.
+    const LANE_BITS: u32 = 35;
 
-    /// The id of a new span with `lane`.
+    /// The id of a new span with `lane`: kind bits 0 for no lane, else
+    /// 1 + the kind's place in [`LaneKind::ALL`].
     fn id(&self, lane: Option<Lane>) -> Id {
-        let (kind, number) = match lane {
-            None => (Self::NO_LANE, 0),
-            Some(Lane::Customer(c)) => (Self::CUSTOMER, c),
-            Some(Lane::Teller(t)) => (Self::TELLER, t),
-            Some(Lane::Bank) => (Self::BANK, 0),
-        };
+        let (kind, number) = lane.map_or((0, 0), |lane| {
+            let place = LaneKind::ALL
+                .iter()
+                .position(|&k| k == lane.kind())
+                .unwrap_or_default();
+            (place as u64 + 1, lane.number().unwrap_or(0))
+        });
         let serial = self.next.fetch_add(1, Ordering::Relaxed);
-        Id::from_u64((serial << 34) | (kind << 32) | u64::from(number))
+        Id::from_u64((serial << Self::LANE_BITS) | (kind << 32) | u64::from(number))
     }
 
     /// The lane written into `id`.
     fn lane(id: &Id) -> Option<Lane> {
         let bits = id.into_u64();
         let number = (bits & u64::from(u32::MAX)) as u32;
-        match (bits >> 32) & 0b11 {
-            Self::CUSTOMER => Some(Lane::Customer(number)),
-            Self::TELLER => Some(Lane::Teller(number)),
-            Self::BANK => Some(Lane::Bank),
-            _ => None,
-        }
+        let kind = ((bits >> 32) & 0b111) as usize;
+        let kind = LaneKind::ALL.get(kind.checked_sub(1)?)?;
+        Some(Lane::of(*kind, number))
     }
 }
 

@@ -24,11 +24,12 @@
 
 use std::fmt::Write as _;
 
-use bank::ideal::{self, Schedule};
+use bank::ideal;
 use pictures::swimlane::{self, Axis, MIN_WIDTH};
 use timeline::Lane;
 use timeline::Scenario;
-use timeline::model::{self, LaneView, Segment, State};
+use timeline::State;
+use timeline::model::{self, LaneView};
 use timeline::trace::{Outcome, Trace};
 use unicode_width::UnicodeWidthStr as _;
 
@@ -100,14 +101,7 @@ impl Row {
 
 /// A short English word for a counted state.
 fn word(state: State) -> &'static str {
-    match state {
-        State::Blocked => "blocked",
-        State::Errand => "errand",
-        State::Ready => "ready",
-        State::Counter => "at counter",
-        State::Calling => "calling",
-        State::Serving => "serving",
-    }
+    pictures::look::look(state).short
 }
 
 /// A heading and its rows.
@@ -135,7 +129,7 @@ pub fn render(intro: &[String], panels: &[Panel], width: usize) -> String {
     if let Some(scenario) = common_scenario(panels) {
         let schedule = ideal::schedule(scenario);
         end = end.max(schedule.makespan_ms);
-        let tellers = ideal_tellers(scenario, &schedule);
+        let tellers = model::schedule_lanes(scenario, &schedule);
         legend_lanes.extend(tellers.iter().cloned());
         sections.push(Section {
             title: "ideal 理想".to_owned(),
@@ -231,48 +225,6 @@ fn common_scenario<'a>(panels: &[Panel<'a>]) -> Option<&'a Scenario> {
         .then_some(first)
 }
 
-/// The ideal schedule's tellers as lanes: each serving exactly when the
-/// simulator says, with the ticket number at the start of each service.
-pub fn ideal_tellers(scenario: &Scenario, schedule: &Schedule) -> Vec<LaneView> {
-    // Tickets follow arrival order, as in the simulator.
-    let mut order: Vec<&timeline::scenario::Customer> = scenario.customers.iter().collect();
-    order.sort_by(|a, b| a.arrive_ms.total_cmp(&b.arrive_ms).then(a.id.cmp(&b.id)));
-    let mut ticket = vec![0u64; scenario.customers.len()];
-    for (n, c) in (1u64..).zip(&order) {
-        if let Some(slot) = ticket.get_mut(c.id as usize) {
-            *slot = n;
-        }
-    }
-    (1..=scenario.tellers.max(1))
-        .map(|id| {
-            let visits: Vec<_> = schedule.visits.iter().filter(|v| v.teller == id).collect();
-            LaneView {
-                lane: Lane::Teller(id),
-                label: format!("teller {id}"),
-                segments: visits
-                    .iter()
-                    .map(|v| Segment {
-                        start_ms: v.start_ms,
-                        end_ms: v.end_ms,
-                        state: State::Serving,
-                    })
-                    .collect(),
-                polls: Vec::new(),
-                ticket: None,
-                outcome: None,
-                abandoned_ms: None,
-                tags: visits
-                    .iter()
-                    .map(|v| {
-                        let n = ticket.get(v.customer as usize).copied().unwrap_or(0);
-                        (v.start_ms, v.end_ms, n.to_string())
-                    })
-                    .collect(),
-            }
-        })
-        .collect()
-}
-
 /// A run's rows: every lane, or with many customers a summary.
 fn run_rows(lanes: &[LaneView], summarised: &mut bool) -> Vec<Row> {
     let (customers, tellers): (Vec<&LaneView>, Vec<&LaneView>) = lanes
@@ -296,10 +248,10 @@ fn run_rows(lanes: &[LaneView], summarised: &mut bool) -> Vec<Row> {
         rows.extend(picks.into_iter().map(|i| Row::Lane(customers[i].clone())));
         let tellers_count = tellers.len().max(1);
         for (state, of) in [
-            (State::Blocked, n),
+            (State::InLine, n),
             (State::Errand, n),
-            (State::Ready, tellers_count),
-            (State::Counter, tellers_count),
+            (State::Unnoticed, tellers_count),
+            (State::AtCounter, tellers_count),
         ] {
             rows.push(crowd(&customers, state, of));
         }
@@ -415,7 +367,7 @@ mod tests {
             columns: 4,
         };
         // Two of two blocked over [0, 20), one over [20, 30), none after.
-        let track = crowd_track(State::Blocked, 2, &[(0.0, 20.0), (0.0, 30.0)], &axis);
+        let track = crowd_track(State::InLine, 2, &[(0.0, 20.0), (0.0, 30.0)], &axis);
         let plain = anstream::adapter::strip_str(&track).to_string();
         assert_eq!(plain, "995 ");
     }

@@ -9,7 +9,8 @@ use super::legend::{class, word};
 use super::row::{cover, customer_row, state_index};
 use super::timelines::{COLUMN, Frame, GUTTER, RIGHT, ROW, WIDTH};
 use super::{Run, fixed, group, ms};
-use timeline::model::{LaneView, State};
+use timeline::State;
+use timeline::model::LaneView;
 use timeline::trace::{CustomerRecord, Outcome};
 
 // A crowd's geometry, in the SVG's own units.
@@ -47,19 +48,24 @@ pub(super) fn crowd_rows(
         y,
         &Crowd {
             lanes: &lanes,
-            states: &[State::Blocked, State::Errand, State::Ready, State::Counter],
+            states: &[
+                State::InLine,
+                State::Errand,
+                State::Unnoticed,
+                State::AtCounter,
+            ],
             what: "customers",
         },
     );
     let polls: Vec<f64> = customers
         .iter()
-        .flat_map(|l| l.polls.iter().copied())
+        .flat_map(|l| l.polls())
         .filter(|t| t.is_finite())
         .collect();
     if !polls.is_empty() {
         y = strip(out, frame, y, &polls, "poll", "polls 查看");
     }
-    let abandons: Vec<f64> = customers.iter().filter_map(|l| l.abandoned_ms).collect();
+    let abandons: Vec<f64> = customers.iter().filter_map(|l| l.abandoned_ms()).collect();
     if !abandons.is_empty() {
         y = strip(out, frame, y, &abandons, "abandon", "abandoned 放弃");
     }
@@ -453,8 +459,8 @@ mod tests {
         assert!(page.contains("<g class=\"dense\">"));
         // The areas count the customers: the peak of a crowd that all came
         // within the first second is at least the 8 at the counters.
-        assert!(page.contains("<path class=\"area blocked\""));
-        assert!(page.contains("<path class=\"area running\""));
+        assert!(page.contains(&format!("<path class=\"area {}\"", class(State::InLine))));
+        assert!(page.contains(&format!("<path class=\"area {}\"", class(State::Errand))));
         assert!(page.contains("<rect class=\"band\""));
         assert!(page.contains("polls 查看"));
         assert_eq!(page.matches(">abandoned 放弃</text>").count(), 1);

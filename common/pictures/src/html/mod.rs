@@ -122,6 +122,36 @@ pub fn report(traces: &[&Trace], ideal: Option<&Schedule>, scale: &[Point]) -> S
     page
 }
 
+/// A page of lanes of any kind (processes, threads, jobs on a CPU) under
+/// `title`: the legend of what they use, and one timeline with a row per
+/// lane, grouped by kind. Self-contained, like [`report`].
+pub fn lanes_page(title: &str, lanes: &[LaneView]) -> String {
+    let lanes: Vec<&LaneView> = lanes.iter().collect();
+    let last = lanes
+        .iter()
+        .flat_map(|l| {
+            l.segments
+                .iter()
+                .map(|s| s.end_ms)
+                .chain(l.marks.iter().map(|m| m.at_ms))
+        })
+        .filter(|t| t.is_finite())
+        .fold(0.0, f64::max);
+    let frame = Frame::reaching(last);
+    let mut page = String::new();
+    head::head_titled(&mut page, title);
+    put!(page, "<body>\n<h1>{}</h1>\n", esc(title));
+    legend::legend_of_lanes(&mut page, &lanes);
+    put!(page, "<h2>Timeline 时间线</h2>\n");
+    timelines::lanes_timeline(&mut page, &frame, &lanes);
+    put!(
+        page,
+        "<footer>made by bank-queue · times are milliseconds from the start</footer>\n\
+         </body>\n</html>\n"
+    );
+    page
+}
+
 /// One run as the page draws it.
 struct Run<'a> {
     /// Its place on the page, from 1 (the same style may come twice).

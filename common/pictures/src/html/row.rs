@@ -10,9 +10,12 @@ use std::fmt::Write as _;
 use super::legend::{class, word};
 use super::timelines::{COLUMN, Frame, GUTTER, ROW};
 use super::{esc, fit, group, ms};
-use timeline::Lane;
+use timeline::{Lane, Mark, MarkKind};
+
+use crate::look::mark;
+use timeline::State;
 use timeline::TellerNo;
-use timeline::model::{LaneView, Segment, State};
+use timeline::model::{LaneView, Segment};
 use timeline::trace::{CustomerRecord, Outcome};
 
 /// A row with more stretches than this is drawn as shares of time per few pixels.
@@ -27,7 +30,7 @@ const LABEL_COLUMNS: usize = 24;
 
 /// What one row needs to be drawn.
 pub(super) struct RowDraw<'a> {
-    /// `customer` or `teller`: the row's group class.
+    /// The lane's kind (`customer`, `teller`, `process`...): the row's group class.
     pub(super) kind: &'a str,
     /// The text in the left column (fitted to it here; whole in its tooltip).
     pub(super) label: &'a str,
@@ -37,10 +40,8 @@ pub(super) struct RowDraw<'a> {
     pub(super) segments: &'a [Segment],
     /// The tooltip of stretch `i`.
     pub(super) tip: &'a dyn Fn(usize) -> String,
-    /// Looks at the socket that found nothing (ms).
-    pub(super) polls: &'a [f64],
-    /// Where an abandoned customer left (ms).
-    pub(super) abandoned_ms: Option<f64>,
+    /// Moments on the lane: polls, an abandon, signals, the reaping.
+    pub(super) marks: &'a [Mark],
     /// Texts to write over stretches (a teller's ticket numbers): start, end, text.
     pub(super) tags: &'a [(f64, f64, String)],
 }
@@ -68,8 +69,8 @@ pub(super) fn customer_row(
             ms(seg.end_ms)
         );
         match (seg.state, record.teller) {
-            (State::Ready | State::Counter, Some(teller)) => put!(text, " · teller {teller}"),
-            (State::Blocked | State::Errand, _)
+            (State::Unnoticed | State::AtCounter, Some(teller)) => put!(text, " · teller {teller}"),
+            (State::InLine | State::Errand, _)
                 if record.called_ms.is_none_or(|c| c > seg.start_ms) =>
             {
                 text.push_str(" · waits for the call")
@@ -88,9 +89,37 @@ pub(super) fn customer_row(
             note,
             segments: &lane.segments,
             tip: &tip,
-            polls: &lane.polls,
-            abandoned_ms: lane.abandoned_ms,
+            marks: &lane.marks,
             tags: &[],
+        },
+    );
+}
+
+/// A row of any other kind (a thread, a process, a job): its stretches and
+/// marks, each stretch's tooltip saying who, what and when.
+pub(super) fn plain_row(out: &mut String, frame: &Frame, y: f64, lane: &LaneView) {
+    let tip = |i: usize| {
+        let seg = &lane.segments[i];
+        format!(
+            "{} · {} · {}–{} ms",
+            lane.label,
+            word(seg.state),
+            ms(seg.start_ms),
+            ms(seg.end_ms)
+        )
+    };
+    lane_row(
+        out,
+        frame,
+        y,
+        &RowDraw {
+            kind: lane.lane.kind().word(),
+            label: &lane.label,
+            note: None,
+            segments: &lane.segments,
+            tip: &tip,
+            marks: &lane.marks,
+            tags: &lane.tags,
         },
     );
 }
@@ -134,8 +163,7 @@ pub(super) fn teller_row(
             note: None,
             segments: &lane.segments,
             tip: &tip,
-            polls: &[],
-            abandoned_ms: None,
+            marks: &[],
             tags: &lane.tags,
         },
     );
@@ -223,17 +251,32 @@ pub(super) fn lane_row(out: &mut String, frame: &Frame, y: f64, row: &RowDraw) {
         }
     }
     poll_marks(out, frame, top, row);
-    if let Some(t) = row.abandoned_ms {
-        let x = frame.x(t);
-        put!(
-            out,
-            "<path class=\"abandon\" d=\"M{:.1} {:.1}l8 8m0 -8l-8 8\"><title>{}: abandoned 放弃 at {} ms, \
-             left before DONE</title></path>\n",
-            x - 4.0,
-            mid - 4.0,
-            esc(row.label),
-            ms(t)
-        );
+    for m in row.marks.iter().filter(|m| m.at_ms.is_finite()) {
+        let x = frame.x(m.at_ms);
+        let shown = mark(m.kind);
+        match m.kind {
+            MarkKind::Poll => {}
+            MarkKind::Abandon => put!(
+                out,
+                "<path class=\"abandon\" d=\"M{:.1} {:.1}l8 8m0 -8l-8 8\"><title>{}: abandoned 放弃 at {} ms, \
+                 left before DONE</title></path>\n",
+                x - 4.0,
+                mid - 4.0,
+                esc(row.label),
+                ms(m.at_ms)
+            ),
+            _ => put!(
+                out,
+                "<text class=\"mark {}\" x=\"{x:.1}\" y=\"{mid:.1}\" text-anchor=\"middle\" \
+                 dominant-baseline=\"central\">{}<title>{}: {} {} at {} ms</title></text>\n",
+                shown.class,
+                esc(&shown.glyph.to_string()),
+                esc(row.label),
+                shown.name,
+                shown.chinese,
+                ms(m.at_ms)
+            ),
+        }
     }
     put!(out, "</g>\n");
 }
@@ -241,10 +284,10 @@ pub(super) fn lane_row(out: &mut String, frame: &Frame, y: f64, row: &RowDraw) {
 /// A row's polls: one short tick each (one per pixel at most), in one path.
 fn poll_marks(out: &mut String, frame: &Frame, top: f64, row: &RowDraw) {
     let polls: Vec<f64> = row
-        .polls
+        .marks
         .iter()
-        .copied()
-        .filter(|t| t.is_finite())
+        .filter(|m| m.kind == MarkKind::Poll && m.at_ms.is_finite())
+        .map(|m| m.at_ms)
         .collect();
     if polls.is_empty() {
         return;
@@ -517,17 +560,17 @@ mod tests {
             Segment {
                 start_ms: 5.0,
                 end_ms: 35.0,
-                state: State::Blocked,
+                state: State::InLine,
             },
             Segment {
                 start_ms: 35.0,
                 end_ms: 36.0,
-                state: State::Ready,
+                state: State::Unnoticed,
             },
         ];
         let cover = cover(&segments, &frame, 10);
         let blocked: Vec<f64> = cover.iter().map(|c| c[0]).collect();
         assert_eq!(blocked[..5], [5.0, 10.0, 10.0, 5.0, 0.0]);
-        assert_eq!(cover[3][state_index(State::Ready)], 1.0);
+        assert_eq!(cover[3][state_index(State::Unnoticed)], 1.0);
     }
 }

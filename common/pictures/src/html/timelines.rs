@@ -7,13 +7,14 @@ use std::fmt::Write as _;
 
 use super::crowd::{Crowd, area, crowd_rows};
 use super::header::scenario_line;
-use super::row::{RowDraw, customer_row, lane_row, named, stretch_owners, teller_row};
+use super::row::{RowDraw, customer_row, lane_row, named, plain_row, stretch_owners, teller_row};
 use super::{Run, esc, group, ms, ratio};
 use crate::swimlane::{self, Axis};
 use timeline::Scenario;
-use timeline::model::{LaneView, Segment, State};
+use timeline::model::{LaneView, Segment};
 use timeline::schedule::Schedule;
 use timeline::trace::Trace;
+use timeline::{LaneKind, State};
 
 /// With more customers than this, a run is summarised instead of drawn row by row.
 pub(super) const MANY: usize = 60;
@@ -53,6 +54,11 @@ impl Frame {
             .chain(ideal.map(|s| s.makespan_ms))
             .filter(|t| t.is_finite())
             .fold(0.0, f64::max);
+        Frame::reaching(last)
+    }
+
+    /// The axis that reaches `last` ms.
+    pub(super) fn reaching(last: f64) -> Frame {
         let tick_ms = Axis::fit(last, 10).step_ms;
         let ticks = (last / tick_ms).ceil().max(1.0);
         Frame {
@@ -163,8 +169,7 @@ fn ideal_timeline(page: &mut String, frame: &Frame, schedule: &Schedule, trace: 
                 note: None,
                 segments: &segments,
                 tip: &tip,
-                polls: &[],
-                abandoned_ms: None,
+                marks: &[],
                 tags: &tags,
             },
         );
@@ -230,9 +235,12 @@ fn run_timeline(page: &mut String, frame: &Frame, run: &Run, first: &Scenario) {
     }
     put!(page, "</p>\n");
 
-    let (customers, tellers) = run
+    let (customers, others) = run
         .lanes
         .split_at(trace.customers.len().min(run.lanes.len()));
+    let (tellers, others): (Vec<&LaneView>, Vec<&LaneView>) = others
+        .iter()
+        .partition(|l| l.lane.kind() == LaneKind::Teller);
     let mut body = String::new();
     let mut y = AXIS + 4.0;
     if customers.len() > MANY {
@@ -245,13 +253,12 @@ fn run_timeline(page: &mut String, frame: &Frame, run: &Run, first: &Scenario) {
     }
     y += 6.0;
     if tellers.len() > MANY_TELLERS {
-        let lanes: Vec<&LaneView> = tellers.iter().collect();
         y = area(
             &mut body,
             frame,
             y,
             &Crowd {
-                lanes: &lanes,
+                lanes: &tellers,
                 states: &[State::Calling, State::Serving],
                 what: "tellers",
             },
@@ -263,12 +270,37 @@ fn run_timeline(page: &mut String, frame: &Frame, run: &Run, first: &Scenario) {
             y += ROW;
         }
     }
+    y = plain_rows(&mut body, frame, y, &others);
     let lines = [
         (m.ideal_makespan_ms, "ideal-line", "ideal makespan"),
         (m.makespan_ms, "makespan", "makespan"),
     ];
     picture(page, frame, "timeline run", y + 4.0, &body, &lines);
     put!(page, "</section>\n");
+}
+
+/// Rows for lanes of any kind, grouped by kind with a gap between groups;
+/// returns the next free y.
+fn plain_rows(body: &mut String, frame: &Frame, mut y: f64, lanes: &[&LaneView]) -> f64 {
+    for kind in LaneKind::ALL {
+        let group: Vec<&&LaneView> = lanes.iter().filter(|l| l.lane.kind() == kind).collect();
+        if group.is_empty() {
+            continue;
+        }
+        y += 6.0;
+        for lane in group {
+            plain_row(body, frame, y, lane);
+            y += ROW;
+        }
+    }
+    y
+}
+
+/// One picture of lanes of any kind, on `frame`'s axis.
+pub(super) fn lanes_timeline(page: &mut String, frame: &Frame, lanes: &[&LaneView]) {
+    let mut body = String::new();
+    let y = plain_rows(&mut body, frame, AXIS - 2.0, lanes);
+    picture(page, frame, "timeline lanes", y + 4.0, &body, &[]);
 }
 
 /// Wraps a picture's rows in its `<svg>`, under the time axis and its grid,

@@ -1,0 +1,84 @@
+//! The states a lane can be in, and the marks of moments on it: one
+//! vocabulary for every lesson.
+//!
+//! A lane is in one [`State`] at a time, over stretches of time; a [`Mark`]
+//! is a moment on it. Which states a lane uses depends on its kind: a bank
+//! customer's row tells the scene (in line, on the errand, called, at the
+//! counter), a teller's its day (calling, serving), and the lanes measured
+//! from the machine (threads, processes, jobs on a CPU) the lecture's process
+//! states (running 运行, ready 就绪, blocked 阻塞) and the end of a process
+//! (zombie 僵尸). How each is drawn (its glyph, colour and words) is the
+//! pictures' business: one table there, read by every picture.
+
+/// What a lane is doing over a stretch of time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum State {
+    /// Customer: in line, waiting for the call and doing nothing else.
+    InLine,
+    /// Customer: doing their own errand (the phone call, the cigarette).
+    Errand,
+    /// Customer: called, but has not reached the counter yet.
+    Unnoticed,
+    /// Customer: at the counter, being served.
+    AtCounter,
+    /// Teller: called a ticket and waits for `HERE`.
+    Calling,
+    /// Teller: serving a customer.
+    Serving,
+    /// Thread, process or job: on a CPU (运行).
+    Running,
+    /// Thread, process or job: could run, waits for a CPU (就绪).
+    Ready,
+    /// Thread, process or job: waits for an event (I/O, a child, a timer),
+    /// off the CPU (阻塞).
+    Blocked,
+    /// Process: has exited; its parent has not collected its status yet (僵尸).
+    Zombie,
+}
+
+impl State {
+    /// Every state, in the order of a visit and then of a process's life:
+    /// where two states tie over a picture's column, the later one is shown.
+    pub const ALL: [State; 10] = [
+        State::InLine,
+        State::Errand,
+        State::Unnoticed,
+        State::AtCounter,
+        State::Calling,
+        State::Serving,
+        State::Blocked,
+        State::Ready,
+        State::Running,
+        State::Zombie,
+    ];
+
+    /// Where this state is in [`State::ALL`]: an index for tables by state.
+    pub fn index(self) -> usize {
+        State::ALL
+            .iter()
+            .position(|&s| s == self)
+            .unwrap_or_default()
+    }
+}
+
+/// What happened at a moment on a lane, drawn over its stretches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MarkKind {
+    /// A customer looked at its socket and found nothing (sync-nonblocking).
+    Poll,
+    /// A customer left before `DONE`.
+    Abandon,
+    /// A process was sent a signal.
+    Signal,
+    /// A process's exit status was collected by its parent: it is gone.
+    Reaped,
+}
+
+/// A moment on a lane.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Mark {
+    /// When, in milliseconds from the run's start.
+    pub at_ms: f64,
+    /// What happened.
+    pub kind: MarkKind,
+}
