@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use bank_queue_tests::run;
 use pictures::html;
-use pictures::scale_data::{Outcome, Point};
+use pictures::scale::{Ending, Point};
 use scene::limits::{Limits, Needs};
 use testkit::scene::{crowd, lecture_scene};
 use timeline::style::Style;
@@ -52,7 +52,7 @@ fn report() -> &'static Report {
                 scale.push(Point {
                     runner: style.name().to_owned(),
                     customers,
-                    result: Outcome::Ran {
+                    result: Ending::Ran {
                         complete: trace.complete,
                         metrics: Box::new(trace.metrics),
                     },
@@ -78,7 +78,7 @@ fn report() -> &'static Report {
         scale.push(Point {
             runner: Style::SyncBlocking.name().to_owned(),
             customers: needs.customers,
-            result: Outcome::Refused {
+            result: Ending::Refused {
                 reason: refusal.to_string(),
             },
         });

@@ -56,7 +56,7 @@ fn run_and_kill_the_bank(style: Style, customers: Customers) -> Run {
 fn check_a_dead_bank_run(style: Style, run: &Run) {
     let trace = &run.trace;
     for failure in &run.failures {
-        eprintln!("{style}: customer {}: {}", failure.customer, failure.error);
+        eprintln!("{style}: {failure}");
     }
     assert!(
         !trace.complete,
@@ -70,11 +70,12 @@ fn check_a_dead_bank_run(style: Style, run: &Run) {
         ];
         assert!(
             clear.iter().any(|words| failure.error.contains(words)),
-            "{style}: customer {}: {:?} is not a clear message",
-            failure.customer,
-            failure.error
+            "{style}: {failure} is not a clear message"
         );
-        let record = &trace.customers[failure.customer as usize];
+        let id = failure
+            .customer
+            .unwrap_or_else(|| panic!("{style}: a visit failed, not the run: {failure}"));
+        let record = &trace.customers[id as usize];
         assert_eq!(record.outcome, Outcome::Abandoned, "{style}: {record:?}");
     }
     let served = trace

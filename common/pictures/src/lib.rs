@@ -10,7 +10,10 @@
 //! - [`html`]: one self-contained HTML page of several runs: SVG swimlanes,
 //!   the metrics table, the scale chart;
 //! - [`chrome`]: a Chrome trace-event file that opens in Perfetto;
-//! - [`scale_data`]: the rows of the scale table that `compare --scale`
+//! - [`table`]: terminal tables, aligned by display width: the metrics
+//!   table of runs under the ideal schedule's row;
+//! - [`text`]: width, padding, cutting and wrapping, by display width;
+//! - [`scale`]: the rows of the scale table that `compare --scale`
 //!   fills and the pictures draw.
 //!
 //! It knows nothing of the bank's server or of tokio: it reads traces.
@@ -18,5 +21,7 @@
 pub mod chrome;
 pub mod html;
 pub mod look;
-pub mod scale_data;
+pub mod scale;
 pub mod swimlane;
+pub mod table;
+pub mod text;

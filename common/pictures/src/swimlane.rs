@@ -59,13 +59,14 @@
 use std::fmt::Write as _;
 
 use anstyle::{Effects, Style as Ansi};
-use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
+use unicode_width::UnicodeWidthStr as _;
 
 use timeline::model::{self, LaneView};
 use timeline::{Lane, LaneKind};
 use timeline::{MarkKind, State};
 
 use crate::look::{self, BOTH_SIDES_OF_THE_COUNTER, mark};
+use crate::text;
 use timeline::plural;
 use timeline::trace::{Outcome, Trace};
 
@@ -397,7 +398,7 @@ pub fn axis_lines(axis: &Axis, label_width: usize, room: usize) -> [String; 2] {
     let ruler: String = (0..axis.columns)
         .map(|c| if c % 10 == 0 { '|' } else { '.' })
         .collect();
-    let unit = fit_label("ms", label_width);
+    let unit = text::fit("ms", label_width, "..");
     let unit = format!("{}{unit}", " ".repeat(label_width - unit.width()));
     [
         format!("{unit} {}", paint(dim(), &labels)),
@@ -405,72 +406,9 @@ pub fn axis_lines(axis: &Axis, label_width: usize, room: usize) -> [String; 2] {
     ]
 }
 
-/// `text` cut to at most `width` display columns (ending in `..` when cut).
-pub fn fit_label(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_owned();
-    }
-    let keep = width.saturating_sub(2);
-    let mut out = String::new();
-    let mut used = 0;
-    for ch in text.chars() {
-        let w = ch.width().unwrap_or(0);
-        if used + w > keep {
-            break;
-        }
-        used += w;
-        out.push(ch);
-    }
-    out.push_str(&"..".chars().take(width - used).collect::<String>());
-    out
-}
-
-/// `text` padded with spaces to `width` display columns.
-pub fn pad(text: &str, width: usize) -> String {
-    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
-}
-
-/// Splits `text` into lines of at most `width` display columns, breaking at
-/// spaces (and inside a word only when it alone is too wide); lines after
-/// the first start with `indent` spaces.
-pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
-    let indent = indent.min(width / 2);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut used = 0;
-    // Where this line's own text starts: 0 on the first line, `indent` after.
-    let mut start = 0;
-    for (i, word) in text.split(' ').enumerate() {
-        if i > 0 {
-            if used + 1 + word.width() <= width || used == start {
-                line.push(' ');
-                used += 1;
-            } else {
-                lines.push(std::mem::take(&mut line));
-                line.push_str(&" ".repeat(indent));
-                used = indent;
-                start = indent;
-            }
-        }
-        for ch in word.chars() {
-            let w = ch.width().unwrap_or(0);
-            if used + w > width && used > start {
-                lines.push(std::mem::take(&mut line));
-                line.push_str(&" ".repeat(indent));
-                used = indent;
-                start = indent;
-            }
-            line.push(ch);
-            used += w;
-        }
-    }
-    lines.push(line);
-    lines
-}
-
 /// Pushes `text` wrapped to `width`, each line in `look`.
-fn push_text(out: &mut String, text: &str, width: usize, indent: usize, look: Option<Ansi>) {
-    for line in wrap(text, width, indent) {
+fn push_text(out: &mut String, words: &str, width: usize, indent: usize, look: Option<Ansi>) {
+    for line in text::wrap(words, width, indent) {
         out.push_str(&styled(look, &line));
         out.push('\n');
     }
@@ -564,14 +502,14 @@ impl Layout<'_> {
         for row in &self.rows {
             match row {
                 Row::Lane(lane) => {
-                    let name = pad(&label(lane, self.label_width), self.label_width);
+                    let name = text::pad(&label(lane, self.label_width), self.label_width);
                     let track = track(lane, &self.axis);
                     // Blank columns at the end of a row are plain spaces: drop them.
                     let _ = writeln!(out, "{}", format!("{name} {track}").trim_end());
                 }
                 Row::Hidden(n, kind) => {
                     let what = plural::noun(*n, kind.word());
-                    let line = fit_label(&format!("... {n} more {what} ..."), width);
+                    let line = text::fit(&format!("... {n} more {what} ..."), width, "..");
                     let _ = writeln!(out, "{}", paint(dim(), &line));
                 }
                 Row::Gap => out.push('\n'),
@@ -592,10 +530,10 @@ fn label(lane: &LaneView, width: usize) -> String {
         } else {
             format!(" {}", mark(MarkKind::Abandon).glyph)
         };
-        let name = fit_label(&lane.label, width.saturating_sub(suffix.len()));
+        let name = text::fit(&lane.label, width.saturating_sub(suffix.len()), "..");
         format!("{name}{suffix}")
     } else {
-        fit_label(&lane.label, width)
+        text::fit(&lane.label, width, "..")
     }
 }
 
@@ -645,10 +583,13 @@ pub fn legend(lanes: &[LaneView], any_abandoned: bool, width: usize) -> String {
         let lead = if i == 0 { head } else { "" };
         let first = format!(
             "{} {glyph}  {} {english}",
-            pad(lead, head.len()),
-            pad(chinese, 4)
+            text::pad(lead, head.len()),
+            text::pad(chinese, 4)
         );
-        for (j, line) in wrap(&first, width, head.len() + 9).into_iter().enumerate() {
+        for (j, line) in text::wrap(&first, width, head.len() + 9)
+            .into_iter()
+            .enumerate()
+        {
             if j == 0 {
                 // Colour the glyph only: it is the sample of the picture.
                 let (before, after) = line.split_at(head.len() + 1);
@@ -781,9 +722,9 @@ pub fn summary_line(key: &str, value: &str, width: usize) -> String {
         "{key:?} is wider than KEY_WIDTH"
     );
     let width = width.max(MIN_WIDTH);
-    let text = format!("{}{value}", pad(key, KEY_WIDTH));
+    let line = format!("{}{value}", text::pad(key, KEY_WIDTH));
     let mut out = String::new();
-    for (i, line) in wrap(&text, width, KEY_WIDTH).into_iter().enumerate() {
+    for (i, line) in text::wrap(&line, width, KEY_WIDTH).into_iter().enumerate() {
         if i == 0 {
             let (k, rest) = line.split_at(key.len().min(line.len()));
             let _ = writeln!(out, "{}{rest}", paint(bold(), k));
@@ -1043,7 +984,7 @@ pub(crate) mod tests {
             if used == start {
                 return (&line[..i], line[i..].chars().collect());
             }
-            used += ch.width().unwrap_or(0);
+            used += unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
         }
         (line, Vec::new())
     }
@@ -1219,12 +1160,12 @@ pub(crate) mod tests {
 
     #[test]
     fn wrapping_keeps_words_and_width() {
-        let lines = wrap("one two three four five six seven", 10, 2);
+        let lines = text::wrap("one two three four five six seven", 10, 2);
         assert_eq!(
             lines,
             ["one two", "  three", "  four", "  five six", "  seven"]
         );
-        for line in wrap("张三张三张三张三张三张三 and more", 7, 2) {
+        for line in text::wrap("张三张三张三张三张三张三 and more", 7, 2) {
             assert!(line.width() <= 7, "{line:?}");
         }
     }

@@ -18,6 +18,7 @@
 //!    cut short by Ctrl-C.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
@@ -31,7 +32,7 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::flags::SharedArgs;
 use crate::interrupt::{Interrupt, Signal};
-use crate::limits::{self, Limits, Needs, Refusal};
+use crate::limits::{self, Limits, Needs, NoRoom};
 use crate::process;
 use crate::process::{Sampler, Usage};
 use crate::progress::Progress;
@@ -72,13 +73,41 @@ pub fn millis(ms: f64) -> Duration {
     Duration::from_secs_f64(ms.max(0.0) / 1000.0)
 }
 
-/// A customer whose visit went wrong, and why.
+/// A visit that went wrong, or a run that could not go on, and why.
 #[derive(Debug)]
 pub struct Failure {
-    /// The customer's index in the scenario.
-    pub customer: u32,
+    /// The customer's index in the scenario; `None` when the whole run
+    /// failed (a runtime that would not start), not one customer.
+    pub customer: Option<u32>,
     /// What went wrong, for the user.
     pub error: String,
+}
+
+impl Failure {
+    /// Customer `id`'s visit went wrong.
+    pub fn of(id: u32, error: impl fmt::Display) -> Failure {
+        Failure {
+            customer: Some(id),
+            error: error.to_string(),
+        }
+    }
+
+    /// The run itself went wrong, not one customer's visit.
+    pub fn of_run(error: impl fmt::Display) -> Failure {
+        Failure {
+            customer: None,
+            error: error.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.customer {
+            Some(id) => write!(f, "customer {id}: {}", self.error),
+            None => write!(f, "the run: {}", self.error),
+        }
+    }
 }
 
 /// A style's way of bringing all customers through the bank; returns the
@@ -406,7 +435,7 @@ pub fn install(recorder: &Recorder, style: Style, scenario: &Scenario) {
 
 /// Raises the open-file limit as far as it goes, then checks that a run of
 /// `style` on `scenario` fits in this process's limits.
-pub fn fits(style: Style, scenario: &Scenario, embedded_bank: bool) -> Result<(), Refusal> {
+pub fn fits(style: Style, scenario: &Scenario, embedded_bank: bool) -> Result<(), NoRoom> {
     // Failing to raise it only means the check below sees the lower limit.
     let _ = limits::raise_open_files();
     Limits::now().check(&Needs {
@@ -492,11 +521,7 @@ pub fn main(style: Style, customers: Customers) -> ExitCode {
 /// Draws `run` and writes its files, whether it went to its end, lost
 /// visits, or was cut short; returns the program's exit code.
 fn show(run: &Run, args: &SharedArgs) -> ExitCode {
-    let width = args
-        .width
-        .map(|w| w as usize)
-        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
-        .unwrap_or(100);
+    let width = pictures::text::picture_width(args.width);
     let picture = swimlane::render(&run.trace, &swimlane::Options { width });
     // A closed stdout (a pager quit early) is not worth a panic.
     let _ = write!(anstream::stdout(), "{picture}");
@@ -530,7 +555,7 @@ fn show(run: &Run, args: &SharedArgs) -> ExitCode {
         let _ = write!(anstream::stdout(), "{line}");
     }
     for failure in run.failures.iter().take(10) {
-        eprintln!("customer {}: {}", failure.customer, failure.error);
+        eprintln!("{failure}");
     }
     if run.failures.len() > 10 {
         eprintln!("... and {} more failed visits", run.failures.len() - 10);

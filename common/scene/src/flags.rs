@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::scenario::ScenarioError;
+use crate::scenario_file::ScenarioError;
 use bank::protocol::MAX_SERVICE_MS;
 use timeline::scenario::{Generate, Scenario, ServiceTime, defaults};
 
@@ -85,7 +85,7 @@ impl SharedArgs {
         let tellers = self.tellers.unwrap_or(defaults::TELLERS);
         let poll_every = self.poll_every.unwrap_or(defaults::POLL_EVERY_MS);
         let mut scenario = match &self.scenario {
-            Some(path) => crate::scenario::from_file(path, tellers, poll_every)?,
+            Some(path) => crate::scenario_file::from_file(path, tellers, poll_every)?,
             None => Generate {
                 customers: self.customers,
                 tellers,

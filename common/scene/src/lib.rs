@@ -8,8 +8,8 @@
 //! demos hold only their way of waiting:
 //!
 //! - [`flags`]: the shared command-line flags, one `clap::Args` for every demo;
-//! - [`scenario`]: who comes, when, for how long, with what errand: made
-//!   from the flags or read from a TOML file;
+//! - [`scenario_file`]: a scenario read from a TOML file, with named
+//!   customers (a generated one comes from the flags);
 //! - [`customer`]: what every customer sends and reads, whatever its style;
 //! - [`demo`]: the driver every demo binary runs: scenario, bank, customers,
 //!   recording, then the picture and the files;
@@ -28,4 +28,4 @@ pub mod interrupt;
 pub mod limits;
 pub mod process;
 pub mod progress;
-pub mod scenario;
+pub mod scenario_file;

@@ -16,8 +16,6 @@
 //!   threads (`kernel.threads-max`) and the user's processes
 //!   (`RLIMIT_NPROC`). The lowest of these is the limit.
 
-use std::fmt;
-
 use nix::sys::resource::{Resource, getrlimit};
 
 use timeline::style::Style;
@@ -90,10 +88,10 @@ impl Limits {
 
     /// Checks that `needs` fits; if not, says which limit it passes and the
     /// largest run that fits.
-    pub fn check(&self, needs: &Needs) -> Result<(), Refusal> {
+    pub fn check(&self, needs: &Needs) -> Result<(), NoRoom> {
         if needs.open_files() > self.open_files {
             let largest = needs.largest_within(self.open_files, Needs::open_files);
-            return Err(Refusal {
+            return Err(NoRoom {
                 limit: Limit::OpenFiles,
                 message: format!(
                     "{} with {} customers needs about {} open files ({}), but this process may \
@@ -115,7 +113,7 @@ impl Limits {
         }
         if needs.threads() > self.threads {
             let largest = needs.largest_within(self.threads, Needs::threads);
-            return Err(Refusal {
+            return Err(NoRoom {
                 limit: Limit::Threads,
                 message: format!(
                     "{} with {} customers needs about {} threads (one per customer), but this \
@@ -195,21 +193,14 @@ impl Needs {
 }
 
 /// A run that does not fit, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal {
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct NoRoom {
     /// The limit it passes.
     pub limit: Limit,
     /// What to tell the user: the need, the limit, the largest run that fits.
     pub message: String,
 }
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Refusal {}
 
 /// A number in a `/proc/sys` file.
 fn proc_number(path: &str) -> Option<u64> {

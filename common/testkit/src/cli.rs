@@ -251,3 +251,39 @@ pub fn stderr_on_a_terminal(demo: &Path, args: &[&str]) -> (String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
     )
 }
+
+/// Runs `demo` with `args`, its standard output a terminal `columns` wide
+/// (and `$COLUMNS` unset), and returns what the terminal showed.
+pub fn stdout_on_a_terminal(demo: &Path, args: &[&str], columns: u16) -> String {
+    let size = Winsize {
+        ws_row: 50,
+        ws_col: columns,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = openpty(Some(&size), None).expect("a pseudo-terminal");
+    let mut command = std::process::Command::new(demo);
+    command
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .env_remove("COLUMNS")
+        .stdout(Stdio::from(pty.slave))
+        .stderr(Stdio::null());
+    let mut child = command.spawn().expect("the demo starts");
+    // Our copy of the terminal's far end goes with the command, so that the
+    // screen's end is read once the demo has exited.
+    drop(command);
+    let mut master = std::fs::File::from(pty.master);
+    let mut seen = Vec::new();
+    let mut chunk = [0u8; 4096];
+    // Linux says EIO once the last process on the far end has gone.
+    while let Ok(n @ 1..) = master.read(&mut chunk) {
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    assert!(
+        child.wait().expect("the demo runs").success(),
+        "the demo ends well"
+    );
+    String::from_utf8_lossy(&seen).into_owned()
+}

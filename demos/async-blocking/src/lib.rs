@@ -56,10 +56,9 @@ pub const STYLE: Style = Style::AsyncBlocking;
 pub fn customers(setup: &Setup) -> Vec<Failure> {
     match Lobby::new(setup) {
         Ok(lobby) => lobby.run(),
-        Err(err) => vec![Failure {
-            customer: 0,
-            error: format!("cannot create the epoll instance: {err}"),
-        }],
+        Err(err) => vec![Failure::of_run(format!(
+            "cannot create the epoll instance: {err}"
+        ))],
     }
 }
 
@@ -259,10 +258,7 @@ impl<'a> Lobby<'a> {
     /// A visit went wrong: the ticket is abandoned, the customer goes.
     fn fail(&mut self, visitor: Visitor, err: VisitError) {
         visitor.lane.in_scope(|| record::abandon(visitor.ticket));
-        self.failures.push(Failure {
-            customer: visitor.who.id,
-            error: err.to_string(),
-        });
+        self.failures.push(Failure::of(visitor.who.id, err));
         self.leave_bank(visitor);
     }
 
@@ -273,10 +269,8 @@ impl<'a> Lobby<'a> {
                 record::abandon(visitor.ticket);
                 record::leave();
             });
-            self.failures.push(Failure {
-                customer: visitor.who.id,
-                error: format!("poll() failed: {err}"),
-            });
+            self.failures
+                .push(Failure::of(visitor.who.id, format!("poll() failed: {err}")));
         }
     }
 }

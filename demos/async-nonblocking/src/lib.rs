@@ -28,6 +28,7 @@
 //! cargo run -p async-nonblocking -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
 //! ```
 
+use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::os::fd::AsFd;
@@ -57,45 +58,44 @@ pub fn customers(setup: &Setup) -> Vec<Failure> {
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            return vec![Failure {
-                customer: 0,
-                error: format!("cannot start the tokio runtime: {err}"),
-            }];
+            return vec![Failure::of_run(format!(
+                "cannot start the tokio runtime: {err}"
+            ))];
         }
     };
     // The crowd is spawned from inside the runtime, so that `block_on`'s own
     // thread is not the one the customers' tasks start on.
     let crowd = runtime.spawn(crowd(setup.clone()).with_current_subscriber());
     runtime.block_on(async move {
-        crowd.await.unwrap_or_else(|err| {
-            vec![Failure {
-                customer: 0,
-                error: format!("the crowd's task failed: {err}"),
-            }]
-        })
+        crowd
+            .await
+            .unwrap_or_else(|err| vec![Failure::of_run(format!("the crowd's task failed: {err}"))])
     })
 }
 
 /// Lets each customer in at their arrival time, as a task of their own.
 async fn crowd(setup: Setup) -> Vec<Failure> {
     let mut tasks = JoinSet::new();
+    // Whose task is whose: a task that panics says only its id.
+    let mut whose = HashMap::new();
     for c in setup.scenario.customers.iter().cloned() {
         tokio::time::sleep_until(setup.arrival(&c).into()).await;
-        let lane = record::customer(c.id, c.name.as_str());
-        tasks.spawn(
+        let (id, lane) = (c.id, record::customer(c.id, c.name.as_str()));
+        let task = tasks.spawn(
             attend(c, setup.bank)
                 .instrument(lane)
                 .with_current_subscriber(),
         );
+        whose.insert(task.id(), id);
     }
     let mut failures = Vec::new();
     while let Some(done) = tasks.join_next().await {
         match done {
             Ok(Ok(())) => {}
             Ok(Err(failure)) => failures.push(failure),
-            Err(err) => failures.push(Failure {
-                customer: 0,
-                error: format!("a customer's task failed: {err}"),
+            Err(err) => failures.push(match whose.get(&err.id()) {
+                Some(&id) => Failure::of(id, format!("the customer's task failed: {err}")),
+                None => Failure::of_run(format!("a customer's task failed: {err}")),
             }),
         }
     }
@@ -111,10 +111,7 @@ async fn attend(c: Customer, bank: SocketAddr) -> Result<(), Failure> {
         record::abandon(ticket);
     }
     record::leave();
-    result.map_err(|err| Failure {
-        customer: c.id,
-        error: err.to_string(),
-    })
+    result.map_err(|err| Failure::of(c.id, err))
 }
 
 /// At the bank: take a ticket, await the call, get served. Every `.await`

@@ -128,7 +128,7 @@ fn run_customers(style: Style, scenario: Scenario, task: &ChildTask) -> ExitCode
         }
     }
     for failure in run.failures.iter().take(3) {
-        eprintln!("{style}: customer {}: {}", failure.customer, failure.error);
+        eprintln!("{style}: {failure}");
     }
     if run.failures.len() > 3 {
         eprintln!(

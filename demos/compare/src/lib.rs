@@ -26,8 +26,8 @@
 //!   the shared driver, or a bank alone;
 //! - [`picture`]: the terminal picture: the ideal schedule and every run's
 //!   swimlane on one axis; a summary instead of thousands of rows;
-//! - [`table`]: the metrics table, aligned by display width;
-//! - [`scale`]: every style at growing numbers of customers (C10K), runs
+//! - the metrics table is drawn by `pictures::table`;
+//! - [`scale_runs`]: every style at growing numbers of customers (C10K), runs
 //!   that cannot fit refused before they start;
 //! - [`peer`]: the Python asyncio customers a student would write, as a
 //!   yardstick for async-nonblocking.
@@ -44,8 +44,7 @@ pub mod cli;
 pub mod peer;
 pub mod picture;
 pub mod runs;
-pub mod scale;
-pub mod table;
+pub mod scale_runs;
 
 use std::future::Future;
 use std::io::{IsTerminal as _, Write as _};
@@ -54,7 +53,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use bank::ideal;
-use pictures::scale_data::{Outcome, Point};
+use pictures::scale::{Ending, Point};
 use pictures::{chrome, html};
 use scene::limits::{self, Limits, Needs};
 use timeline::Scenario;
@@ -318,14 +317,14 @@ async fn at_scale(cli: &Cli, counts: &[u32]) -> ExitCode {
         Ok(launcher) => launcher,
         Err(err) => return fail(BAD_INPUT, err),
     };
-    let plan = scale::Plan {
+    let plan = scale_runs::Plan {
         args: &cli.shared,
         counts,
         repeat: cli.repeat,
         peer: peer.as_ref(),
         keep_smallest: cli.html.is_some() || cli.shared.chrome.is_some(),
     };
-    let results = match scale::run(&launcher, &plan).await {
+    let results = match scale_runs::run(&launcher, &plan).await {
         Ok(results) => results,
         Err(err) => return fail(FAILED, err),
     };
@@ -345,8 +344,8 @@ async fn at_scale(cli: &Cli, counts: &[u32]) -> ExitCode {
                 .join(", ")
         ));
     }
-    out.push_str(&scale::table(&results.points, cli.repeat).render(width));
-    let against = scale::against_peer(&results.points);
+    out.push_str(&scale_runs::table(&results.points, cli.repeat).render(width));
+    let against = scale_runs::against_peer(&results.points);
     if !against.is_empty() {
         out.push('\n');
         for line in against {
@@ -371,14 +370,14 @@ async fn at_scale(cli: &Cli, counts: &[u32]) -> ExitCode {
     let written = write_files(cli, &runs, &labels, &results.points);
     say_kept(&launcher);
 
-    let ran = |p: &Point| matches!(p.result, Outcome::Ran { .. } | Outcome::Failed { .. });
+    let ran = |p: &Point| matches!(p.result, Ending::Ran { .. } | Ending::Failed { .. });
     if !results.points.iter().any(ran) {
         return ExitCode::from(BAD_INPUT);
     }
     let all_served = results.points.iter().all(|p| {
         matches!(
             p.result,
-            Outcome::Ran { complete: true, .. } | Outcome::Refused { .. }
+            Ending::Ran { complete: true, .. } | Ending::Refused { .. }
         )
     });
     finish(written && all_served, &[])
@@ -416,7 +415,7 @@ fn show(
         .map(|((t, _), label)| (label.clone(), &t.metrics))
         .collect();
     let ideal = schedule.as_ref().map(|(s, schedule)| (*s, schedule));
-    out.push_str(&table::metrics(ideal, &rows).render(width));
+    out.push_str(&pictures::table::metrics(ideal, &rows).render(width));
     // A closed stdout (a pager quit early) is not worth a panic.
     let _ = write!(anstream::stdout(), "{out}");
     write_files(cli, runs, labels, points)
@@ -568,11 +567,7 @@ fn file_labels(files: &[PathBuf], runs: &[(Trace, String)]) -> Vec<String> {
     labels
 }
 
-/// The picture's width: `--width`, else the terminal's (`COLUMNS`), else 100.
+/// The picture's width: `--width`, else the terminal's, else `$COLUMNS`, else 100.
 fn width(cli: &Cli) -> usize {
-    cli.shared
-        .width
-        .map(|w| w as usize)
-        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
-        .unwrap_or(100)
+    pictures::text::picture_width(cli.shared.width)
 }

@@ -26,12 +26,12 @@ use std::fmt::Write as _;
 
 use bank::ideal;
 use pictures::swimlane::{self, Axis, MIN_WIDTH};
+use pictures::text;
 use timeline::Lane;
 use timeline::Scenario;
 use timeline::State;
 use timeline::model::{self, LaneView};
 use timeline::trace::{Outcome, Trace};
-use unicode_width::UnicodeWidthStr as _;
 
 /// One run in the picture.
 #[derive(Clone, Copy, Debug)]
@@ -159,7 +159,7 @@ pub fn render(intro: &[String], panels: &[Panel], width: usize) -> String {
     // One label column and one axis for every row of every section.
     let widest = sections
         .iter()
-        .flat_map(|s| s.rows.iter().map(|r| r.label().width()))
+        .flat_map(|s| s.rows.iter().map(|r| text::width(&r.label())))
         .max()
         .unwrap_or(0);
     let label_width = widest.clamp("ms".len(), (width * 2 / 5).max(8));
@@ -188,7 +188,7 @@ pub fn render(intro: &[String], panels: &[Panel], width: usize) -> String {
         let heading = format!("{} ({}) — {}", section.title, section.note, section.about);
         push_wrapped(&mut out, &heading, width, Some(swimlane::bold()));
         for row in &section.rows {
-            let label = swimlane::pad(&swimlane::fit_label(&row.label(), label_width), label_width);
+            let label = text::pad(&text::fit(&row.label(), label_width, ".."), label_width);
             let line = format!("{label} {}", row.track(&axis));
             let _ = writeln!(out, "{}", line.trim_end());
         }
@@ -336,8 +336,8 @@ fn level(mean: f64, of: usize) -> char {
 
 /// Pushes `text` wrapped to `width`, in `look` if given; lines after the
 /// first are indented by 4, deeper than a section's rows.
-fn push_wrapped(out: &mut String, text: &str, width: usize, look: Option<anstyle::Style>) {
-    for line in swimlane::wrap(text, width, 4) {
+fn push_wrapped(out: &mut String, words: &str, width: usize, look: Option<anstyle::Style>) {
+    for line in text::wrap(words, width, 4) {
         match look {
             Some(look) => out.push_str(&swimlane::paint(look, &line)),
             None => out.push_str(&line),

@@ -99,3 +99,24 @@ fn a_run_that_needs_more_threads_than_allowed_is_refused_and_names_the_limit() {
     assert!(stderr.contains("RLIMIT_NPROC"), "{stderr}");
     assert!(largest_named(&stderr) < 300, "{stderr}");
 }
+
+#[test]
+fn without_width_the_picture_fits_the_terminal_it_is_drawn_on() {
+    // Narrower than the default of 100: only the terminal's size says so.
+    for columns in [45u16, 72] {
+        let screen = cli::stdout_on_a_terminal(
+            cargo_bin!("sync-blocking"),
+            &["--customers", "3", "--speed", "20"],
+            columns,
+        );
+        let widest = screen
+            .lines()
+            .map(|l| unicode_width::UnicodeWidthStr::width(l.trim_end_matches('\r')))
+            .max()
+            .unwrap_or(0);
+        assert!(
+            widest <= usize::from(columns) && widest > 40,
+            "{columns} columns, the widest line {widest}:\n{screen}"
+        );
+    }
+}

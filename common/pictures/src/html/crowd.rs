@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::legend::{class, word};
 use super::row::{cover, customer_row, state_index};
 use super::timelines::{COLUMN, Frame, GUTTER, RIGHT, ROW, WIDTH};
-use super::{Run, fixed, group, ms};
+use super::{PageRun, fixed, group, ms};
 use timeline::State;
 use timeline::model::LaneView;
 use timeline::trace::{CustomerRecord, Outcome};
@@ -38,7 +38,7 @@ pub(super) fn crowd_rows(
     out: &mut String,
     frame: &Frame,
     y: f64,
-    run: &Run,
+    run: &PageRun,
     customers: &[LaneView],
 ) -> f64 {
     let lanes: Vec<&LaneView> = customers.iter().collect();

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::timelines::MANY;
-use super::{Run, esc};
+use super::{PageRun, esc};
 use timeline::model::LaneView;
 use timeline::{MarkKind, State};
 
@@ -14,7 +14,7 @@ use crate::look::{BOTH_SIDES_OF_THE_COUNTER, look, mark};
 /// The colours and marks, in the lecture's words, English and Chinese: for
 /// runs of the bank scene, its states, marks and lines always; then every
 /// other state and mark the runs' lanes use.
-pub(super) fn legend(page: &mut String, runs: &[Run]) {
+pub(super) fn legend(page: &mut String, runs: &[PageRun]) {
     let lanes: Vec<&LaneView> = runs.iter().flat_map(|r| &r.lanes).collect();
     put!(page, "<h2>Legend 图例</h2>\n<div class=\"legend\">\n");
     let scene = [

@@ -40,7 +40,7 @@
 //!    --chart`), for a page that can show an image but not a report.
 //!
 //! This module puts them together ([`report`]) and holds what they share:
-//! the `Run` each of them draws, `esc`, and the numbers written for people.
+//! the `PageRun` each of them draws, `esc`, and the numbers written for people.
 //!
 //! Everything is inline and there is no URL at all (no font, no script, no
 //! image to fetch): the page opens in a classroom without network. Every
@@ -49,9 +49,7 @@
 
 use std::fmt::Write as _;
 
-use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
-
-use crate::scale_data::Point;
+use crate::scale::Point;
 use timeline::model::{self, LaneView};
 use timeline::schedule::Schedule;
 use timeline::trace::Trace;
@@ -77,26 +75,26 @@ mod row;
 // ... or, for a crowd, its summary: counts per state, representatives.
 mod crowd;
 // 5. The metrics table.
-mod metrics;
+mod metrics_table;
 // 6. The scale chart and table.
-mod scale;
+mod scale_chart;
 
 use head::head;
 use header::header;
 use legend::legend;
-use metrics::metrics_table;
-pub use scale::scale_chart_svg;
-use scale::scale_section;
+use metrics_table::metrics_table;
+pub use scale_chart::scale_chart_svg;
+use scale_chart::scale_section;
 use timelines::{Frame, timelines};
 
 /// The whole page for `traces` (one timeline each, on one time axis, under
 /// `ideal`, the ideal schedule of the first run's scenario, when given) and
 /// the scale table `scale` (may be empty: then no chart).
 pub fn report(traces: &[&Trace], ideal: Option<&Schedule>, scale: &[Point]) -> String {
-    let runs: Vec<Run> = traces
+    let runs: Vec<PageRun> = traces
         .iter()
         .enumerate()
-        .map(|(i, &trace)| Run {
+        .map(|(i, &trace)| PageRun {
             number: i + 1,
             trace,
             lanes: model::lanes(trace),
@@ -153,7 +151,7 @@ pub fn lanes_page(title: &str, lanes: &[LaneView]) -> String {
 }
 
 /// One run as the page draws it.
-struct Run<'a> {
+struct PageRun<'a> {
     /// Its place on the page, from 1 (the same style may come twice).
     number: usize,
     /// What was recorded.
@@ -162,7 +160,7 @@ struct Run<'a> {
     lanes: Vec<LaneView>,
 }
 
-impl Run<'_> {
+impl PageRun<'_> {
     /// "2. sync-nonblocking 同步非阻塞".
     fn title(&self) -> String {
         let style = self.trace.style;
@@ -189,23 +187,9 @@ fn esc(text: &str) -> String {
     out
 }
 
-/// `text` cut to at most `columns` display columns, ending in `…` when cut.
+/// `text` cut to `columns` display columns, ending with `…` when cut.
 fn fit(text: &str, columns: usize) -> String {
-    if text.width() <= columns {
-        return text.to_owned();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for ch in text.chars() {
-        let w = ch.width().unwrap_or(0);
-        if used + w + 1 > columns {
-            break;
-        }
-        used += w;
-        out.push(ch);
-    }
-    out.push('…');
-    out
+    crate::text::fit(text, columns, "…")
 }
 
 /// A time in ms for people: whole above 100, else up to two decimals.
@@ -268,7 +252,7 @@ fn fixed(value: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scale_data::Outcome as Ending;
+    use crate::scale::Ending;
     use crate::swimlane::tests::small_scene;
     use timeline::trace::Metrics;
 

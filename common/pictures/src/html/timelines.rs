@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::crowd::{Crowd, area, crowd_rows};
 use super::header::scenario_line;
 use super::row::{RowDraw, customer_row, lane_row, named, plain_row, stretch_owners, teller_row};
-use super::{Run, esc, group, ms, ratio};
+use super::{PageRun, esc, group, ms, ratio};
 use crate::swimlane::{self, Axis};
 use timeline::Scenario;
 use timeline::model::{LaneView, Segment};
@@ -47,7 +47,7 @@ pub(super) struct Frame {
 
 impl Frame {
     /// The axis that holds every run and the ideal schedule.
-    pub(super) fn fit(runs: &[Run], ideal: Option<&Schedule>) -> Frame {
+    pub(super) fn fit(runs: &[PageRun], ideal: Option<&Schedule>) -> Frame {
         let last = runs
             .iter()
             .map(|r| swimlane::end_ms(r.trace, &r.lanes))
@@ -89,7 +89,12 @@ impl Frame {
 }
 
 /// The ideal schedule, then every run, each with its heading and its picture.
-pub(super) fn timelines(page: &mut String, frame: &Frame, runs: &[Run], ideal: Option<&Schedule>) {
+pub(super) fn timelines(
+    page: &mut String,
+    frame: &Frame,
+    runs: &[PageRun],
+    ideal: Option<&Schedule>,
+) {
     if runs.is_empty() {
         return;
     }
@@ -182,7 +187,7 @@ fn ideal_timeline(page: &mut String, frame: &Frame, schedule: &Schedule, trace: 
 
 /// One run: its heading (style, mechanism, key figures; its scenario when it
 /// differs from `first`, the header's) and its picture.
-fn run_timeline(page: &mut String, frame: &Frame, run: &Run, first: &Scenario) {
+fn run_timeline(page: &mut String, frame: &Frame, run: &PageRun, first: &Scenario) {
     let trace = run.trace;
     let style = trace.style;
     let m = &trace.metrics;

@@ -13,7 +13,6 @@
 mod errand;
 mod inbox;
 
-use std::fmt;
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsFd;
@@ -56,10 +55,10 @@ pub fn thread_per_customer(setup: &Setup, visit: Visit) -> Vec<Failure> {
         };
         match demo::spawn_recorded(format!("customer-{id}"), move || attend(&c, way, visit)) {
             Ok(thread) => threads.push((id, thread)),
-            Err(err) => failures.push(Failure {
-                customer: id,
-                error: format!("cannot start the customer's thread: {err}"),
-            }),
+            Err(err) => failures.push(Failure::of(
+                id,
+                format!("cannot start the customer's thread: {err}"),
+            )),
         }
     }
     for (id, thread) in threads {
@@ -68,10 +67,7 @@ pub fn thread_per_customer(setup: &Setup, visit: Visit) -> Vec<Failure> {
             Ok(Err(failure)) => failures.push(failure),
             // The panic's message was already printed by the thread itself;
             // the customer still counts as lost, so the run says so.
-            Err(_) => failures.push(Failure {
-                customer: id,
-                error: "the customer's thread panicked".to_owned(),
-            }),
+            Err(_) => failures.push(Failure::of(id, "the customer's thread panicked")),
         }
     }
     failures
@@ -115,10 +111,7 @@ pub fn attend(c: &Customer, way: Directions, visit: Visit) -> Result<(), Failure
     // Whatever is left of the errand gets done after the bank.
     errand.finish();
     record::leave();
-    result.map_err(|err| Failure {
-        customer: c.id,
-        error: err.to_string(),
-    })
+    result.map_err(|err| Failure::of(c.id, err))
 }
 
 /// The `TICKET` line a customer sends on arrival, with its `\n`.
@@ -138,45 +131,28 @@ pub fn here_line(n: TicketNo) -> String {
 }
 
 /// Why a visit could not be completed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum VisitError {
     /// The socket failed (the bank is not there, or went away).
-    Io(io::Error),
+    #[error("connection to the bank failed: {0}")]
+    Io(#[from] io::Error),
     /// The bank closed the connection before `DONE`.
+    #[error("the bank closed the connection before DONE")]
     Closed,
     /// The bank refused a line: `ERR reason`.
+    #[error("the bank refused: ERR {0}")]
     Refused(String),
     /// The bank sent a line that does not parse.
-    Garbled(ProtocolError),
+    #[error("the bank sent a bad line: {0}")]
+    Garbled(#[source] ProtocolError),
     /// The bank sent a valid line, but not the one expected now.
+    #[error("expected {expected} from the bank, got \"{got}\"")]
     Unexpected {
         /// What the customer waited for.
         expected: &'static str,
         /// What came instead.
         got: Reply,
     },
-}
-
-impl fmt::Display for VisitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            VisitError::Io(err) => write!(f, "connection to the bank failed: {err}"),
-            VisitError::Closed => f.write_str("the bank closed the connection before DONE"),
-            VisitError::Refused(reason) => write!(f, "the bank refused: ERR {reason}"),
-            VisitError::Garbled(err) => write!(f, "the bank sent a bad line: {err}"),
-            VisitError::Unexpected { expected, got } => {
-                write!(f, "expected {expected} from the bank, got {got:?}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for VisitError {}
-
-impl From<io::Error> for VisitError {
-    fn from(err: io::Error) -> VisitError {
-        VisitError::Io(err)
-    }
 }
 
 /// The slip: the reply to `TICKET` must be `TICKET n`.

@@ -20,7 +20,7 @@
 use std::collections::BTreeSet;
 use std::io::IsTerminal as _;
 
-use pictures::scale_data::{Outcome, Point};
+use pictures::scale::{Ending, Point};
 use scene::flags::SharedArgs;
 use scene::limits::{Limits, Needs};
 use timeline::Scenario;
@@ -30,7 +30,7 @@ use timeline::trace::{Metrics, ProcessFigures, Trace};
 
 use crate::peer::{self, Peer};
 use crate::runs::Launcher;
-use crate::table::{self, Column, Table};
+use pictures::table::{self, Column, Table};
 
 /// What to run.
 #[derive(Clone, Copy, Debug)]
@@ -112,7 +112,7 @@ pub async fn run(launcher: &Launcher, plan: &Plan<'_>) -> Result<Results, String
                 results.points.push(Point {
                     runner: runner.name().to_owned(),
                     customers: n,
-                    result: Outcome::Refused {
+                    result: Ending::Refused {
                         reason: refusal.message,
                     },
                 });
@@ -140,8 +140,8 @@ pub async fn run(launcher: &Launcher, plan: &Plan<'_>) -> Result<Results, String
                 runner: runner.name().to_owned(),
                 customers: n,
                 result: match failure {
-                    Some(error) => Outcome::Failed { error },
-                    None => Outcome::Ran {
+                    Some(error) => Ending::Failed { error },
+                    None => Ending::Ran {
                         complete,
                         metrics: Box::new(median(&figures)),
                     },
@@ -328,7 +328,7 @@ pub fn table(points: &[Point], repeat: u32) -> Table {
             };
             let mut cells = vec![p.customers.to_string()];
             match &p.result {
-                Outcome::Ran { complete, metrics } => {
+                Ending::Ran { complete, metrics } => {
                     let m = metrics;
                     let served = if *complete {
                         m.served.to_string()
@@ -347,14 +347,14 @@ pub fn table(points: &[Point], repeat: u32) -> Table {
                             .to_string(),
                     ]);
                 }
-                Outcome::Refused { reason } => {
+                Ending::Refused { reason } => {
                     cells.push("refused".to_owned());
                     notes.push(format!(
                         "{runner}, {}: refused. {reason}",
                         plural::count(p.customers, "customer")
                     ));
                 }
-                Outcome::Failed { error } => {
+                Ending::Failed { error } => {
                     cells.push("failed".to_owned());
                     notes.push(format!(
                         "{runner}, {}: failed: {error}",
@@ -399,7 +399,7 @@ fn runner_label(runner: &str) -> String {
 pub fn against_peer(points: &[Point]) -> Vec<String> {
     let ran = |runner: &str, n: u32| {
         points.iter().find_map(|p| match &p.result {
-            Outcome::Ran { metrics, .. } if p.runner == runner && p.customers == n => {
+            Ending::Ran { metrics, .. } if p.runner == runner && p.customers == n => {
                 Some(metrics.as_ref())
             }
             _ => None,
@@ -496,7 +496,7 @@ mod tests {
             Point {
                 runner: "sync-blocking".into(),
                 customers: 100,
-                result: Outcome::Ran {
+                result: Ending::Ran {
                     complete: true,
                     metrics: Box::new(ran(12.0, 100, 2048)),
                 },
@@ -504,7 +504,7 @@ mod tests {
             Point {
                 runner: "sync-blocking".into(),
                 customers: 30_000,
-                result: Outcome::Refused {
+                result: Ending::Refused {
                     reason: "needs about 30016 threads".into(),
                 },
             },

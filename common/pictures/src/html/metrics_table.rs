@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Run, esc, group, mib, ms, ratio};
+use super::{PageRun, esc, group, mib, ms, ratio};
 use timeline::trace::Metrics;
 
 /// Which way a column is better.
@@ -17,7 +17,7 @@ enum Better {
 }
 
 /// One column of the metrics table.
-struct Column {
+struct MetricColumn {
     /// The heading.
     head: &'static str,
     /// What it means, for the heading's tooltip.
@@ -33,8 +33,8 @@ struct Column {
 }
 
 /// The metrics table's columns, after the run's name.
-const COLUMNS: [Column; 11] = [
-    Column {
+const COLUMNS: [MetricColumn; 11] = [
+    MetricColumn {
         head: "makespan ms",
         explain: "from the start to the last DONE: how long the bank was busy",
         better: Better::Lower,
@@ -42,7 +42,7 @@ const COLUMNS: [Column; 11] = [
         show: ms,
         detail: None,
     },
-    Column {
+    MetricColumn {
         head: "efficiency",
         explain: "ideal makespan ÷ makespan: 1.00 is the physical limit",
         better: Better::Higher,
@@ -50,7 +50,7 @@ const COLUMNS: [Column; 11] = [
         show: ratio,
         detail: None,
     },
-    Column {
+    MetricColumn {
         head: "mean wait ms",
         explain: "called − arrived, mean over the served",
         better: Better::Lower,
@@ -58,7 +58,7 @@ const COLUMNS: [Column; 11] = [
         show: ms,
         detail: None,
     },
-    Column {
+    MetricColumn {
         head: "mean reaction ms",
         explain: "at the counter − called: how long a call went unnoticed, mean over the served",
         better: Better::Lower,
@@ -66,7 +66,7 @@ const COLUMNS: [Column; 11] = [
         show: ms,
         detail: None,
     },
-    Column {
+    MetricColumn {
         head: "errand while waiting ms",
         explain: "own work done between the ticket and the call, per served customer",
         better: Better::Higher,
@@ -74,7 +74,7 @@ const COLUMNS: [Column; 11] = [
         show: ms,
         detail: None,
     },
-    Column {
+    MetricColumn {
         head: "polls",
         explain: "looks at a socket that found nothing, in all",
         better: Better::Lower,
@@ -82,7 +82,7 @@ const COLUMNS: [Column; 11] = [
         show: group,
         detail: None,
     },
-    Column {
+    MetricColumn {
         head: "peak threads",
         explain: "most threads alive at once on the customers' side",
         better: Better::Lower,
@@ -90,7 +90,7 @@ const COLUMNS: [Column; 11] = [
         show: group,
         detail: None,
     },
-    Column {
+    MetricColumn {
         head: "CPU ms",
         explain: "CPU time of the customers' side: user + system",
         better: Better::Lower,
@@ -104,7 +104,7 @@ const COLUMNS: [Column; 11] = [
             )
         }),
     },
-    Column {
+    MetricColumn {
         head: "peak RSS MiB",
         explain: "peak resident memory of the process",
         better: Better::Lower,
@@ -112,7 +112,7 @@ const COLUMNS: [Column; 11] = [
         show: |kib| mib(kib as u64),
         detail: None,
     },
-    Column {
+    MetricColumn {
         head: "switches vol.",
         explain: "voluntary context switches: a thread gave up the CPU to wait",
         better: Better::Lower,
@@ -120,7 +120,7 @@ const COLUMNS: [Column; 11] = [
         show: group,
         detail: None,
     },
-    Column {
+    MetricColumn {
         head: "switches invol.",
         explain: "involuntary context switches: the scheduler took a thread off the CPU",
         better: Better::Lower,
@@ -132,7 +132,7 @@ const COLUMNS: [Column; 11] = [
 
 /// One row per run, one column per figure; the best value of each column
 /// (when there are several runs) is marked.
-pub(super) fn metrics_table(page: &mut String, runs: &[Run]) {
+pub(super) fn metrics_table(page: &mut String, runs: &[PageRun]) {
     if runs.is_empty() {
         return;
     }

@@ -12,14 +12,14 @@ use std::fmt::Write as _;
 
 use super::timelines::WIDTH;
 use super::{esc, fixed, group, mib, ms, ratio};
-use crate::scale_data::{Outcome as Ending, Point};
-use crate::swimlane::wrap;
+use crate::scale::{Ending, Point};
+use crate::text::wrap;
 use timeline::plural;
 use timeline::style::Style;
 use timeline::trace::Metrics;
 
 /// One panel of the scale chart.
-struct Panel {
+struct ChartPanel {
     /// Its title.
     title: &'static str,
     /// A log scale (costs that grow by orders of magnitude) or a linear one.
@@ -31,26 +31,26 @@ struct Panel {
 }
 
 /// The four panels, left to right, top to bottom.
-const PANELS: [Panel; 4] = [
-    Panel {
+const PANELS: [ChartPanel; 4] = [
+    ChartPanel {
         title: "efficiency (ideal ÷ makespan; 1 is the limit)",
         log: false,
         value: |m| m.efficiency,
         show: ratio,
     },
-    Panel {
+    ChartPanel {
         title: "peak threads",
         log: true,
         value: |m| m.process.threads_peak as f64,
         show: group,
     },
-    Panel {
+    ChartPanel {
         title: "peak RSS (MiB)",
         log: true,
         value: |m| m.process.max_rss_kib as f64 / 1024.0,
         show: |v| fixed(v, 1),
     },
-    Panel {
+    ChartPanel {
         title: "CPU time, user + sys (ms)",
         log: true,
         value: |m| m.process.cpu_ms(),
@@ -417,7 +417,7 @@ impl Plot<'_> {
 
 /// One panel, its top left corner at (`left`, `top`): its frame and axes,
 /// then for each runner its line and the marks of its runs that did not run.
-fn scale_panel(page: &mut String, chart: &Chart, panel: &Panel, left: f64, top: f64) {
+fn scale_panel(page: &mut String, chart: &Chart, panel: &ChartPanel, left: f64, top: f64) {
     let values: Vec<f64> = chart
         .points
         .iter()
@@ -451,7 +451,7 @@ fn scale_panel(page: &mut String, chart: &Chart, panel: &Panel, left: f64, top: 
 
 /// A panel's frame, its value ticks, and its customers ticks: the numbers of
 /// customers that were run (or, when there are many, the powers of ten).
-fn panel_axes(page: &mut String, chart: &Chart, panel: &Panel, plot: &Plot) {
+fn panel_axes(page: &mut String, chart: &Chart, panel: &ChartPanel, plot: &Plot) {
     let Plot { x0, x1, y0, y1, .. } = *plot;
     put!(
         page,
@@ -503,7 +503,7 @@ fn panel_axes(page: &mut String, chart: &Chart, panel: &Panel, plot: &Plot) {
 fn panel_series(
     page: &mut String,
     chart: &Chart,
-    panel: &Panel,
+    panel: &ChartPanel,
     plot: &Plot,
     index: usize,
     runner: &str,
@@ -667,7 +667,7 @@ mod tests {
     use super::{CHART_CSS, NOTE_COLUMNS, runner_colour, scale_chart_svg};
     use crate::html::report;
     use crate::html::tests::{points, ran};
-    use crate::scale_data::{Outcome as Ending, Point};
+    use crate::scale::{Ending, Point};
     use crate::swimlane::tests::small_scene;
 
     #[test]

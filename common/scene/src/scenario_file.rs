@@ -106,36 +106,37 @@ impl TryFrom<i64> for Count {
 }
 
 /// Why a scenario file could not be used.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// The file could not be read.
-    Read(std::path::PathBuf, std::io::Error),
+    #[error("cannot read scenario {}: {source}", .path.display())]
+    Read {
+        /// The file named.
+        path: std::path::PathBuf,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
     /// The file is not a valid scenario; the message names line and column.
-    Invalid(std::path::PathBuf, String),
+    #[error("bad scenario {}: {}", .path.display(), .why.trim_end())]
+    Invalid {
+        /// The file named.
+        path: std::path::PathBuf,
+        /// What is wrong, and where.
+        why: String,
+    },
 }
-
-impl std::fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ScenarioError::Read(path, err) => {
-                write!(f, "cannot read scenario {}: {err}", path.display())
-            }
-            ScenarioError::Invalid(path, why) => {
-                write!(f, "bad scenario {}: {}", path.display(), why.trim_end())
-            }
-        }
-    }
-}
-
-impl std::error::Error for ScenarioError {}
 
 /// Reads a scenario file. `tellers` and `poll_every_ms` fill in what the
 /// file leaves out.
 pub fn from_file(path: &Path, tellers: u32, poll_every_ms: f64) -> Result<Scenario, ScenarioError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|err| ScenarioError::Read(path.to_owned(), err))?;
-    from_toml(&text, tellers, poll_every_ms)
-        .map_err(|why| ScenarioError::Invalid(path.to_owned(), why))
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    from_toml(&text, tellers, poll_every_ms).map_err(|why| ScenarioError::Invalid {
+        path: path.to_owned(),
+        why,
+    })
 }
 
 /// Parses a scenario from TOML text; the error names line and column.

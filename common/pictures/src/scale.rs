@@ -18,13 +18,13 @@ pub struct Point {
     /// How many customers the run had.
     pub customers: u32,
     /// What happened.
-    pub result: Outcome,
+    pub result: Ending,
 }
 
 /// How a run of the scale table ended.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum Ending {
     /// It ran; its figures (`complete` is false when customers were lost).
     Ran {
         /// Every customer served or abandoned, and the run not interrupted.

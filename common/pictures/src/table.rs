@@ -1,4 +1,4 @@
-//! The metrics table: a row per run, under the ideal schedule's row, with
+//! Terminal tables, and the metrics table of runs: a row per run, under the ideal schedule's row, with
 //! what each style achieved (makespan, efficiency, waits, reactions, errand
 //! done while waiting) and what it cost the machine (polls, threads, CPU,
 //! memory, context switches).
@@ -15,11 +15,12 @@
 
 use std::fmt::Write as _;
 
-use bank::ideal::Schedule;
-use pictures::swimlane::{self, number};
 use timeline::Scenario;
+use timeline::schedule::Schedule;
 use timeline::trace::Metrics;
-use unicode_width::UnicodeWidthStr as _;
+
+use crate::swimlane::{self, number};
+use crate::text::{self, width as columns};
 
 /// A column of numbers: its heading and its unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,8 +55,8 @@ impl Table {
                 self.rows
                     .iter()
                     .filter_map(|(_, cells)| cells.get(i))
-                    .map(|cell| cell.width())
-                    .chain([c.name.width(), c.unit.width()])
+                    .map(|cell| columns(cell))
+                    .chain([columns(c.name), columns(c.unit)])
                     .max()
                     .unwrap_or(0)
             })
@@ -64,7 +65,7 @@ impl Table {
         let label_width = self
             .rows
             .iter()
-            .map(|(label, _)| label.width())
+            .map(|(label, _)| columns(label))
             .max()
             .unwrap_or(0)
             .min((width / 2).max(12));
@@ -74,14 +75,9 @@ impl Table {
             1
         };
         let line = |label: &str, cells: &mut dyn Iterator<Item = String>| {
-            let mut text = swimlane::pad(&swimlane::fit_label(label, label_width), label_width);
+            let mut text = text::pad(&text::fit(label, label_width, ".."), label_width);
             for (cell, w) in cells.zip(&cells_width) {
-                let _ = write!(
-                    text,
-                    "{}{}{cell}",
-                    " ".repeat(gap),
-                    " ".repeat(w.saturating_sub(cell.width()))
-                );
+                let _ = write!(text, "{}{}", " ".repeat(gap), text::pad_left(&cell, *w));
             }
             text.trim_end().to_owned()
         };
@@ -105,7 +101,7 @@ impl Table {
             let _ = writeln!(out, "{}{tail}", swimlane::paint(swimlane::bold(), head));
         }
         for note in &self.notes {
-            for line in swimlane::wrap(note, width, 2) {
+            for line in text::wrap(note, width, 2) {
                 let _ = writeln!(out, "{}", swimlane::paint(swimlane::dim(), &line));
             }
         }
@@ -254,11 +250,13 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 4, "{text}");
         // Every row ends at the same display column: numbers are right-aligned.
-        let ends: Vec<usize> = lines[2..].iter().map(|l| l.width()).collect();
+        let ends: Vec<usize> = lines[2..].iter().map(|l| columns(l)).collect();
         assert_eq!(ends[0], ends[1], "{text}");
-        let makespan_end = lines[0].find("makespan").map(|i| lines[0][..i].width() + 8);
+        let makespan_end = lines[0]
+            .find("makespan")
+            .map(|i| columns(&lines[0][..i]) + 8);
         let first = lines[2];
-        let at = first.find("1300").map(|i| first[..i].width() + 4);
+        let at = first.find("1300").map(|i| columns(&first[..i]) + 4);
         assert_eq!(makespan_end, at, "{text}");
     }
 }
