@@ -3,7 +3,7 @@
 //!
 //! This is the scene of the lecture, section 5. The bank is always the same,
 //! whatever the style of the customers waiting in it; only the customers
-//! change from demo to demo. It speaks the [`protocol`](crate::protocol):
+//! change from demo to demo. It speaks the [`protocol`]:
 //!
 //! ```text
 //! C: TICKET 张三 3000      B: TICKET 1       the slip (小纸条): the bank will call
@@ -24,6 +24,14 @@
 //! - [`deadline`]: the teller's stopwatch, a `timerfd` in tokio's reactor;
 //! - `connection`: lines in, lines out, refusals, a polite hang-up.
 //!
+//! And around the server:
+//!
+//! - [`protocol`]: the text lines, parsed and printed;
+//! - [`policy`]: which ticket a free teller calls next;
+//! - [`ideal`]: the ideal schedule, the same policy with instant customers;
+//! - [`room`]: how many customers fit in the process's open-file limit;
+//! - [`cli`] and [`log`]: the `bank` binary's flags and its log lines.
+//!
 //! Two ways to run it: [`serve`] on a runtime you already have (the `bank`
 //! binary does), or [`Embedded`], a bank on a thread of its own inside a demo.
 //!
@@ -36,7 +44,7 @@
 //! and the teller calls the next ticket. Every ticket ends served or
 //! abandoned, once.
 //!
-//! Every moment is recorded with the [timeline](crate::timeline)'s `record` helpers: the
+//! Every moment is recorded with the [`timeline`] crate's `record` helpers: the
 //! front door on the bank's lane (`ticket`, `reject`, `abandon` of a waiting
 //! customer), each teller on its own (`called`, `at_counter`, `served`,
 //! `abandon` of a called customer).
@@ -104,7 +112,7 @@ pub struct Config {
 impl Config {
     /// [`Config::max_customers`] by default: more connections than any machine
     /// this runs on can open (20,000 files at most), so that a run sized by
-    /// [`limits`](scene::limits) is never turned away by a default cap. The
+    /// `scene::limits` is never turned away by a default cap. The
     /// `bank` binary sets a cap from its own open-file limit instead.
     pub const DEFAULT_MAX_CUSTOMERS: u32 = 100_000;
 

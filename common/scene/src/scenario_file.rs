@@ -1,7 +1,9 @@
-//! The scenario: who comes to the bank, when, for how long, and with what errand.
+//! A scenario file: who comes to the bank, when, for how long, and with what
+//! errand, named one by one.
 //!
-//! A scenario is either generated from the shared flags ([`Generate`]) or read
-//! from a TOML file with named customers ([`Scenario::from_toml`]):
+//! A scenario is either generated from the shared flags
+//! ([`timeline::scenario::Generate`]) or read from a TOML file with named
+//! customers ([`from_file`], [`from_toml`]):
 //!
 //! ```toml
 //! tellers = 2            # optional: --tellers overrides it

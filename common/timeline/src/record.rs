@@ -76,7 +76,7 @@ pub fn called(ticket: TicketNo, teller: TellerNo) {
 
 /// The call, on a customer's lane: the customer has just read `CALL` for
 /// `ticket`. `unread` is how long the line had sat unread in their socket
-/// (see [`Lines::next_reply`](scene::customer::Lines::next_reply)),
+/// (see `scene::customer::Lines::next_reply`),
 /// when the kernel said; recorded as `unread_us`. Same event as [`called`].
 pub fn noticed_call(ticket: TicketNo, teller: TellerNo, unread: Option<Duration>) {
     let unread_us = unread.map(micros);

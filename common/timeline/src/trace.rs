@@ -162,7 +162,7 @@ pub struct Metrics {
 /// `cpu_*_ms` fields. The kernel only estimates how a thread's time splits
 /// into user and system time, so the helpers' time is taken out of the total
 /// and the total is split in the whole process's ratio (see
-/// [`process::customers_share`](scene::process::customers_share)): read the
+/// `scene::process::customers_share`): read the
 /// split as the process's, and the sum as the customers'.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProcessFigures {

@@ -12,7 +12,7 @@
 //!    blue `#`, magenta `~`, the `?` of a poll, the `x` of an abandon);
 //! 4. `timelines`: one SVG per run, one above another on ONE time axis
 //!    (the same millisecond at the same x in every picture), with the ideal
-//!    schedule ([`bank::ideal`]) on top. Each run is headed by its style, its
+//!    schedule (`bank::ideal`) on top. Each run is headed by its style, its
 //!    mechanism and its key figures, and has a row per customer, then one per
 //!    teller (`row`). Hovering a stretch shows who, which ticket, which state,
 //!    from when to when and at which teller: a native SVG `<title>` tooltip,
