@@ -11,6 +11,7 @@
 //! - [`flags`]: the shared command-line flags, one `clap::Args` for every demo;
 //! - [`scenario`]: who comes, when, for how long, with what errand;
 //! - [`protocol`]: the text lines the bank and its customers exchange;
+//! - [`text`]: text from outside shown safely, with one escaping;
 //! - [`policy`]: which ticket a free teller calls next (FCFS now);
 //! - [`bank`]: the bank, a real TCP server on tokio, with tellers that wait
 //!   for `HERE` and time each service to a precise deadline;
@@ -47,6 +48,7 @@ pub mod scale;
 pub mod scenario;
 pub mod sim;
 pub mod style;
+pub mod text;
 pub mod timeline;
 pub mod trace;
 

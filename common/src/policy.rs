@@ -109,6 +109,15 @@ pub enum PolicyKind {
     Fcfs,
 }
 
+impl std::fmt::Display for PolicyKind {
+    /// The policy as its flag names it: `fcfs`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PolicyKind::Fcfs => "fcfs",
+        })
+    }
+}
+
 impl PolicyKind {
     /// A fresh, empty queue of this policy.
     pub fn build(self) -> Box<dyn Policy> {
@@ -121,6 +130,17 @@ impl PolicyKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_policy_is_said_as_its_flag_names_it() {
+        use clap::ValueEnum as _;
+        for kind in PolicyKind::value_variants() {
+            let flag = kind
+                .to_possible_value()
+                .expect("every policy is a flag value");
+            assert_eq!(kind.to_string(), flag.get_name());
+        }
+    }
 
     fn waiting(ticket: TicketNo, ms: u64) -> Waiting {
         Waiting {

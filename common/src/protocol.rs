@@ -11,20 +11,33 @@
 //! ```
 //!
 //! Every line is UTF-8, ends with `\n` (a `\r` before it is forgiven, for
-//! telnet), and is at most [`MAX_LINE`] bytes long. Parsing never panics: a
-//! line either parses or gives a [`ProtocolError`] whose text is the reason
-//! sent back after `ERR`.
+//! telnet), and is at most [`MAX_LINE`] bytes long. A byte-order mark
+//! ([`BOM`]) that an editor or a Windows tool puts before the first line of
+//! a connection is not part of it. Parsing never panics: a line either
+//! parses or gives a [`ProtocolError`] whose text is the reason sent back
+//! after `ERR`.
 //!
 //! Nothing a client sends reaches a screen unchecked. A [`Name`] holds only
-//! letters, digits, `-` and `_`; a reason that quotes a client's word quotes
-//! it through [`printable`], which escapes what is not printable and keeps
+//! letters and digits of any script with their marks, and a few joining
+//! characters; a reason that quotes a client's word quotes it through
+//! [`printable`], which escapes what does not show as itself (a client's own
+//! backslash included, so an escape is never mistaken for text) and keeps
 //! the reason short enough for one line. A property test feeds this module
 //! hundreds of thousands of random and mutated lines to hold it to that.
 
 use std::fmt;
 
+use unicode_normalization::UnicodeNormalization;
+
+pub use crate::text::printable;
+use crate::text::{as_shown, is_default_ignorable, is_mark};
+
 /// The longest line either side may send, in bytes, without its `\n`.
 pub const MAX_LINE: usize = 256;
+
+/// The UTF-8 byte-order mark. Before a connection's first line it is not
+/// part of the line: some editors and Windows tools start every text with it.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The longest service a customer may ask for: one hour.
 pub const MAX_SERVICE_MS: f64 = 3_600_000.0;
@@ -35,7 +48,27 @@ pub type TicketNo = u64;
 /// A teller's number, counted from 1 as a bank counts its windows.
 pub type TellerNo = u32;
 
-/// A customer's name: 1–32 letters (any script), digits, `-` and `_`.
+/// A customer's name: 1–32 characters, in Unicode's composed form (NFC):
+/// letters and digits of any script, the marks that combine with them, `-`,
+/// `_`, and the middle dots that join the parts of a name (`·`, `・`, `･`);
+/// at least one letter or digit, and nothing that does not show.
+///
+/// In detail, [`Name::new`] takes a character when it is
+///
+/// - a letter or digit (`char::is_alphanumeric`);
+/// - a mark (general category M: an accent, a vowel sign, a virama) right
+///   after a letter, a digit or another mark, at most [`Name::MAX_MARKS`]
+///   on one letter (the limit Unicode's security mechanisms, UTS #39,
+///   suggest, against marks stacked over the lines around);
+/// - `-`, `_`, or a middle dot: U+00B7 `·` (Catalan `l·l`), U+30FB `・`
+///   (ジョン・スミス) and its half-width U+FF65, the joining punctuation
+///   Unicode lets into identifiers (`Other_ID_Continue`);
+///
+/// and not `Default_Ignorable_Code_Point` ([`is_default_ignorable`]):
+/// Unicode's invisible characters, among them four letters that show as
+/// blanks (the Hangul fillers, U+3164 and its kin) and the variation
+/// selectors. So every letter of a name shows, and a name shows as it is
+/// wherever it goes: a terminal, a log line, a report.
 ///
 /// Nothing else gets in, so no control character or escape sequence from a
 /// client can ever reach a terminal, a log line or a report.
@@ -46,31 +79,61 @@ pub type TellerNo = u32;
 pub struct Name(String);
 
 impl Name {
-    /// The longest name, in characters.
+    /// The longest name, in characters (after composing it to NFC).
     pub const MAX_CHARS: usize = 32;
 
-    /// Checks `s` and keeps it when it is a valid name.
+    /// The most marks one letter may carry.
+    pub const MAX_MARKS: usize = 4;
+
+    /// The punctuation a name may hold besides letters, digits and marks.
+    pub const JOINERS: [char; 5] = ['-', '_', '\u{B7}', '\u{30FB}', '\u{FF65}'];
+
+    /// Checks `s`, composed to NFC, and keeps it when it is a valid name.
     pub fn new(s: &str) -> Result<Name, ProtocolError> {
-        let count = s.chars().count();
+        let bad = |why: String| Err(ProtocolError::BadName(why));
+        let name: String = s.nfc().collect();
+        let count = name.chars().count();
         if count == 0 {
-            return Err(ProtocolError::BadName("a name cannot be empty".into()));
+            return bad("a name cannot be empty".into());
         }
         if count > Self::MAX_CHARS {
-            return Err(ProtocolError::BadName(format!(
+            return bad(format!(
                 "a name has at most {} characters, this one has {count}",
                 Self::MAX_CHARS
-            )));
+            ));
         }
-        if let Some(bad) = s
-            .chars()
-            .find(|&c| !(c.is_alphanumeric() || c == '-' || c == '_'))
-        {
-            return Err(ProtocolError::BadName(format!(
-                "a name holds letters, digits, '-' and '_' only, not {:?}",
-                bad.escape_default().to_string()
-            )));
+        // Marks on the letter just seen; `None` where no letter is before.
+        let mut marks: Option<usize> = None;
+        let mut letters = false;
+        for c in name.chars() {
+            let one = printable(&c.to_string(), QUOTE_BYTES);
+            if is_default_ignorable(c) {
+                return bad(format!("a name holds only characters that show, not {one}"));
+            } else if is_mark(c) {
+                match &mut marks {
+                    None => {
+                        return bad(format!("a mark goes after the letter it marks, not {one}"));
+                    }
+                    Some(n) if *n == Self::MAX_MARKS => {
+                        return bad(format!("at most {} marks on one letter", Self::MAX_MARKS));
+                    }
+                    Some(n) => *n += 1,
+                }
+            } else if c.is_alphanumeric() {
+                letters = true;
+                marks = Some(0);
+            } else if Self::JOINERS.contains(&c) {
+                marks = None;
+            } else {
+                return bad(format!(
+                    "a name holds letters, digits, their marks, '-', '_' and middle dots only, not {one}"
+                ));
+            }
         }
-        Ok(Name(s.to_owned()))
+        if !letters {
+            return bad("a name needs a letter or a digit".into());
+        }
+        Ok(Name(name))
     }
 
     /// The name as text.
@@ -233,12 +296,12 @@ impl Reply {
                     parse_number(t, "teller")?,
                 ))
             }
-            // The reason is shown to the user as it came: escape what a
-            // hostile bank could hide in it (bidirectional overrides, say).
-            "ERR" => Ok(Reply::Err(printable(
-                line.trim_start().trim_start_matches("ERR").trim(),
-                MAX_LINE,
-            ))),
+            // The reason is shown to the user as the bank made it (already
+            // safe to show); a hostile bank's is escaped whole (bidirectional
+            // overrides, say), never a safe one a second time.
+            "ERR" => Ok(Reply::Err(
+                as_shown(line.trim_start().trim_start_matches("ERR").trim(), MAX_LINE).into_owned(),
+            )),
             other => Err(ProtocolError::UnknownCommand(printable(other, QUOTE_BYTES))),
         }
     }
@@ -313,53 +376,6 @@ fn parse_service_ms(word: &str) -> Result<f64, ProtocolError> {
 /// recognise the word, and short enough that every reason fits in a line.
 const QUOTE_BYTES: usize = 40;
 
-/// Text from the other side made safe to show: every character that is not
-/// printable (control characters, escape sequences, bidirectional overrides,
-/// zero-width characters) is written as an escape such as `\u{1b}`, and the
-/// result is cut to at most `max_bytes` bytes, ending with `…` when cut.
-///
-/// ```
-/// use common::protocol::printable;
-/// assert_eq!(printable("张三 \u{1b}[31m", 64), "张三 \\u{1b}[31m");
-/// assert_eq!(printable("abcdefgh", 6), "abc…");
-/// ```
-pub fn printable(text: &str, max_bytes: usize) -> String {
-    const CUT: &str = "…";
-    let mut shown = String::with_capacity(text.len().min(max_bytes));
-    // The longest prefix, ending between two characters' pieces, that still
-    // leaves room for the `…`: where to cut if the rest does not fit.
-    let mut cut_at = 0;
-    for c in text.chars() {
-        if is_printable(c) {
-            shown.push(c);
-        } else {
-            shown.extend(c.escape_debug());
-        }
-        if shown.len() > max_bytes {
-            shown.truncate(cut_at);
-            if shown.len() + CUT.len() <= max_bytes {
-                shown.push_str(CUT);
-            }
-            return shown;
-        }
-        if shown.len() + CUT.len() <= max_bytes {
-            cut_at = shown.len();
-        }
-    }
-    shown
-}
-
-/// Whether `c` shows as itself on a terminal: in ASCII, a space or a visible
-/// character (quotes and backslash included); beyond, whatever
-/// `char::escape_debug` leaves alone (it escapes control and format
-/// characters, such as bidirectional overrides and zero-width spaces).
-fn is_printable(c: char) -> bool {
-    if c.is_ascii() {
-        return c == ' ' || c.is_ascii_graphic();
-    }
-    c.escape_debug().eq(std::iter::once(c))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,6 +437,73 @@ mod tests {
     }
 
     #[test]
+    fn names_hold_marks_of_any_script_composed_to_nfc() {
+        for name in [
+            "नमस्ते",
+            "ジョン・スミス",
+            "Zoë",
+            "l·l",
+            "ﾊﾞﾝｸ･ｲﾁ",
+            "Nguyễn",
+            "שָׁלוֹם",
+        ] {
+            assert_eq!(Name::new(name).map(String::from), Ok(name.nfc().collect()));
+        }
+        // A decomposed é is the composed one; so is a decomposed ジ.
+        assert_eq!(
+            Name::new("e\u{301}").map(String::from),
+            Ok("\u{e9}".to_owned())
+        );
+        assert_eq!(
+            Name::new("\u{30b7}\u{3099}ョン"),
+            Name::new("ジョン"),
+            "シ with its voiced mark is ジ"
+        );
+        // (q has no accented letters of its own: NFC keeps every mark.)
+        let five_marks = format!("q{}", "\u{301}\u{302}\u{303}\u{304}\u{305}");
+        assert!(Name::new(&five_marks[..five_marks.len() - 2]).is_ok());
+        assert!(Name::new(&five_marks).is_err(), "marks stacked too high");
+    }
+
+    #[test]
+    fn a_name_must_show_and_a_mark_needs_its_letter() {
+        let refused = [
+            ("\u{3164}", "only characters that show, not \\u{3164}"),
+            ("ana\u{3164}", "only characters that show, not \\u{3164}"),
+            ("\u{115f}\u{ffa0}", "only characters that show"),
+            ("-", "a letter or a digit"),
+            ("_·_", "a letter or a digit"),
+            (
+                "\u{301}a",
+                "a mark goes after the letter it marks, not \\u{301}",
+            ),
+            ("a-\u{301}", "a mark goes after the letter"),
+            ("a\u{200b}b", "not \\u{200b}"),
+            ("a\u{fe0f}", "not \\u{fe0f}"),
+        ];
+        for (name, reason) in refused {
+            let err = Name::new(name).expect_err(name).to_string();
+            assert!(err.contains(reason), "{name:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_client_word_is_quoted_with_one_escaping() {
+        let reason = |line: &str| Request::parse(line).expect_err(line).to_string();
+        assert!(
+            reason("TICKET a😀 5").ends_with(", not 😀"),
+            "{}",
+            reason("TICKET a😀 5")
+        );
+        assert_eq!(reason("HI\\u{1b}"), "unknown command HI\\\\u{1b}");
+        assert_eq!(reason("HI\u{202e}"), "unknown command HI\\u{202e}");
+        assert_eq!(
+            reason("HERE \\u{1b}"),
+            "ticket must be a whole number, not \\\\u{1b}"
+        );
+    }
+
+    #[test]
     fn overlong_and_invalid_bytes_are_refused() {
         let long = "x".repeat(MAX_LINE + 5);
         assert_eq!(Request::parse(&long), Err(ProtocolError::TooLong));
@@ -437,6 +520,7 @@ mod properties {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::text::shows_as_is;
 
     /// Lines a well-behaved customer sends, to be mutated.
     const VALID: &[&str] = &[
@@ -523,11 +607,6 @@ mod properties {
         ]
     }
 
-    /// Whether a line could be shown on any terminal as it is.
-    fn shows_as_is(line: &str) -> bool {
-        line.chars().all(is_printable)
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig { cases: 100_000, ..ProptestConfig::default() })]
 
@@ -562,18 +641,131 @@ mod properties {
         }
     }
 
-    #[test]
-    fn printable_escapes_and_cuts() {
-        assert_eq!(printable("a\u{202e}b", 64), "a\\u{202e}b");
-        assert_eq!(printable("tab\there", 64), "tab\\there");
-        assert_eq!(printable("it's \"ok\" \\", 64), "it's \"ok\" \\");
-        let cut = printable(&"\u{1b}".repeat(100), 40);
-        assert!(cut.len() <= 40 && cut.ends_with('…'), "{cut}");
-        assert!(
-            cut.starts_with("\\u{1b}") && !cut.contains("\\u{1…"),
-            "{cut}"
-        );
-        assert_eq!(printable("", 0), "");
-        assert_eq!(printable("abc", 2), "", "no room even for …");
+    /// Letters (and digits) of many scripts, by block: Latin, Greek,
+    /// Cyrillic, Armenian, Hebrew, Arabic, Devanagari, Bengali, Tamil, Thai,
+    /// Georgian, Ethiopic, Hangul, Hiragana, Katakana, CJK, and digits of
+    /// three scripts.
+    const LETTERS: &[(char, char)] = &[
+        ('a', 'z'),
+        ('\u{C0}', '\u{FF}'),
+        ('\u{3B1}', '\u{3C9}'),
+        ('\u{430}', '\u{44F}'),
+        ('\u{561}', '\u{586}'),
+        ('\u{5D0}', '\u{5EA}'),
+        ('\u{627}', '\u{64A}'),
+        ('\u{915}', '\u{939}'),
+        ('\u{995}', '\u{9B9}'),
+        ('\u{B95}', '\u{BB9}'),
+        ('\u{E01}', '\u{E2E}'),
+        ('\u{10D0}', '\u{10FA}'),
+        ('\u{1200}', '\u{1248}'),
+        ('\u{AC00}', '\u{D7A3}'),
+        ('\u{3041}', '\u{3096}'),
+        ('\u{30A1}', '\u{30FA}'),
+        ('\u{4E00}', '\u{9FFF}'),
+        ('0', '9'),
+        ('\u{660}', '\u{669}'),
+        ('\u{966}', '\u{96F}'),
+    ];
+
+    /// Marks of the same scripts: Latin accents, Hebrew points, Arabic
+    /// vowels, Devanagari and Bengali signs, Thai vowels and tones, and the
+    /// Japanese voiced marks.
+    const MARKS: &[(char, char)] = &[
+        ('\u{300}', '\u{333}'),
+        ('\u{5B0}', '\u{5BC}'),
+        ('\u{64B}', '\u{652}'),
+        ('\u{93E}', '\u{94D}'),
+        ('\u{9BE}', '\u{9CD}'),
+        ('\u{E34}', '\u{E3A}'),
+        ('\u{E48}', '\u{E4B}'),
+        ('\u{3099}', '\u{309A}'),
+    ];
+
+    /// A character from one of `blocks` that `keep` holds of.
+    fn from_blocks(
+        blocks: &'static [(char, char)],
+        keep: fn(char) -> bool,
+    ) -> impl Strategy<Value = char> {
+        prop::sample::select(blocks)
+            .prop_flat_map(|(low, high)| u32::from(low)..=u32::from(high))
+            .prop_filter_map("an assigned character of the kind wanted", move |code| {
+                char::from_u32(code).filter(|&c| keep(c))
+            })
+    }
+
+    /// A letter or digit that shows, and up to `Name::MAX_MARKS` marks on it.
+    fn cluster() -> impl Strategy<Value = String> {
+        let letter = from_blocks(LETTERS, |c| c.is_alphanumeric() && !is_mark(c));
+        let mark = from_blocks(MARKS, |c| is_mark(c) && !is_default_ignorable(c));
+        (letter, prop::collection::vec(mark, 0..=Name::MAX_MARKS))
+            .prop_map(|(letter, marks)| std::iter::once(letter).chain(marks).collect())
+    }
+
+    /// A name as a person of any of those scripts might write it: a few
+    /// letters with or without their marks, parts joined by `-`, `_` or a
+    /// middle dot; never more than [`Name::MAX_CHARS`] characters.
+    fn name_of_any_script() -> impl Strategy<Value = String> {
+        // At most 3 parts of 2 letters with 4 marks each, and 2 joiners: 32.
+        let part = || prop::collection::vec(cluster(), 1..3).prop_map(|c| c.concat());
+        let joiner = prop::sample::select(Name::JOINERS.to_vec());
+        (part(), prop::collection::vec((joiner, part()), 0..3)).prop_map(|(first, rest)| {
+            let mut name = first;
+            for (joiner, part) in rest {
+                name.push(joiner);
+                name.push_str(&part);
+            }
+            name
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 20_000, ..ProptestConfig::default() })]
+
+        /// A name of any script, with or without marks, is taken, composed
+        /// or decomposed alike, and shows as it is wherever it goes.
+        #[test]
+        fn names_of_every_script_are_taken_and_show_as_they_are(name in name_of_any_script()) {
+            let taken = Name::new(&name).map_err(|err| format!("{name:?}: {err}"));
+            prop_assert_eq!(taken.clone().map(String::from), Ok(name.nfc().collect::<String>()));
+            let decomposed: String = name.nfd().collect();
+            prop_assert_eq!(Name::new(&decomposed).map_err(|err| format!("{name:?}: {err}")), taken.clone());
+            if let Ok(taken) = taken {
+                prop_assert!(shows_as_is(taken.as_str()), "{:?}", taken);
+                let line = format!("TICKET {taken} 5");
+                prop_assert_eq!(
+                    Request::parse(&line),
+                    Ok(Request::Ticket { name: taken, service_ms: 5.0 })
+                );
+            }
+        }
+
+        /// Anything else in a name, anywhere, is refused (an invisible
+        /// letter too), with a reason that shows as it is.
+        #[test]
+        fn a_name_with_anything_else_is_refused(
+            name in name_of_any_script(),
+            at in any::<prop::sample::Index>(),
+            intruder in prop_oneof![
+                any::<char>().prop_filter("not a name's character", |&c| {
+                    is_default_ignorable(c)
+                        || !(c.is_alphanumeric() || is_mark(c) || Name::JOINERS.contains(&c))
+                }),
+                prop::sample::select(vec!['\u{3164}', '\u{115F}', '\u{FFA0}']).prop_map(|c| c),
+            ],
+        ) {
+            let chars: Vec<char> = name.chars().collect();
+            let at = at.index(chars.len() + 1);
+            let mut spoiled: String = chars[..at].iter().collect();
+            spoiled.push(intruder);
+            spoiled.extend(&chars[at..]);
+            let taken = Name::new(&spoiled);
+            prop_assert!(taken.is_err(), "{:?} taken as {:?}", spoiled, taken);
+            if let Err(err) = taken {
+                prop_assert!(shows_as_is(&err.to_string()), "{:?}", err.to_string());
+            }
+            let blanks: String = std::iter::repeat_n(intruder, 3).collect();
+            prop_assert!(Name::new(&blanks).is_err(), "{:?}", blanks);
+        }
     }
 }

@@ -165,7 +165,7 @@ impl fmt::Display for VisitError {
             VisitError::Refused(reason) => write!(f, "the bank refused: ERR {reason}"),
             VisitError::Garbled(err) => write!(f, "the bank sent a bad line: {err}"),
             VisitError::Unexpected { expected, got } => {
-                write!(f, "expected {expected} from the bank, got {got:?}")
+                write!(f, "expected {expected} from the bank, got {got}")
             }
         }
     }
@@ -221,6 +221,20 @@ mod tests {
         assert!(
             expect_call(Reply::Call(4, 1), 3).is_err(),
             "someone else's call"
+        );
+    }
+
+    #[test]
+    fn a_wrong_reply_is_said_as_the_line_the_bank_sent() {
+        let err = expect_call(Reply::Call(2, 1), 3).expect_err("someone else's call");
+        assert_eq!(
+            err.to_string(),
+            "expected CALL for our ticket from the bank, got CALL 2 1"
+        );
+        let err = expect_done(Reply::Ticket(9), 3).expect_err("not DONE");
+        assert_eq!(
+            err.to_string(),
+            "expected DONE for our ticket from the bank, got TICKET 9"
         );
     }
 }

@@ -31,7 +31,10 @@ impl fmt::Display for Lane {
 impl FromStr for Lane {
     type Err = String;
     fn from_str(s: &str) -> Result<Lane, String> {
-        let bad = || format!("not a lane: {s:?} (bank, teller-N or customer-N)");
+        let bad = || {
+            let shown = crate::text::quoted(s, 64);
+            format!("not a lane: {shown} (bank, teller-N or customer-N)")
+        };
         if s == "bank" {
             return Ok(Lane::Bank);
         }

@@ -59,7 +59,6 @@
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Effects, Style as Look};
-use clap::ValueEnum as _;
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
 use super::Lane;
@@ -787,10 +786,7 @@ pub fn render(trace: &Trace, options: &Options) -> String {
         4,
         Some(dim()),
     );
-    let policy = trace.scenario.policy.to_possible_value().map_or_else(
-        || format!("{:?}", trace.scenario.policy),
-        |v| v.get_name().to_owned(),
-    );
+    let policy = trace.scenario.policy;
     let mut facts = format!(
         "  one column = {} ms; {}, {}, {policy}",
         number(axis.step_ms),

@@ -150,8 +150,8 @@ impl Launcher {
             None => {
                 let _ = child.kill().await;
                 Err(format!(
-                    "the bank process did not say where it listens (it said {:?})",
-                    first.trim()
+                    "the bank process did not say where it listens (it said {})",
+                    common::text::quoted(first.trim(), 120)
                 ))
             }
         }
@@ -217,11 +217,11 @@ impl Launcher {
             .kill_on_drop(true);
         let child = command
             .spawn()
-            .map_err(|err| format!("cannot start {:?}: {err}", command.as_std().get_program()))?;
+            .map_err(|err| format!("cannot start {}: {err}", program_name(&command)))?;
         let out = child
             .wait_with_output()
             .await
-            .map_err(|err| format!("lost {:?}: {err}", command.as_std().get_program()))?;
+            .map_err(|err| format!("lost {}: {err}", program_name(&command)))?;
         Ok((
             out.status,
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -247,6 +247,13 @@ pub async fn read_trace(path: &Path) -> Result<Trace, String> {
     tokio::task::spawn_blocking(move || Trace::read(&path))
         .await
         .map_err(|err| format!("reading a trace failed: {err}"))?
+}
+
+/// The program `command` runs, as a person reads it.
+fn program_name(command: &Command) -> String {
+    Path::new(command.as_std().get_program())
+        .display()
+        .to_string()
 }
 
 /// An exit status in words.
