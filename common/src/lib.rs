@@ -21,6 +21,8 @@
 //! - [`process`]: what a run costs the machine (CPU, memory, threads, switches);
 //! - [`limits`]: what the machine lets one process hold, and whether a run fits;
 //! - [`trace`]: the trace file, one JSON object per run, and its metrics;
+//! - [`output`]: how every file a run writes reaches the place it names:
+//!   a file replaced whole, a device or a pipe written through, `-`;
 //! - [`scale`]: the scale table, each style at growing numbers of customers;
 //! - [`customer`]: what every customer sends and reads, whatever its style;
 //! - [`demo`]: the driver every demo binary runs: scenario, bank, customers,
@@ -39,6 +41,7 @@ pub mod flags;
 pub mod interrupt;
 pub mod limits;
 pub mod metrics;
+pub mod output;
 pub mod plural;
 pub mod policy;
 pub mod process;

@@ -37,7 +37,8 @@ use serde_json::{Map, Value, json};
 
 use super::model::{self, LaneView, State};
 use super::{Kind, Lane};
-use crate::trace::{CustomerRecord, Outcome, Trace, write_atomically};
+use crate::output;
+use crate::trace::{CustomerRecord, Outcome, Trace};
 
 /// Milliseconds to the file's microseconds, kept to whole nanoseconds.
 fn us(ms: f64) -> f64 {
@@ -307,15 +308,16 @@ pub fn document_named(runs: &[(&Trace, &str)]) -> Value {
     serde_json::from_slice(&bytes).expect("the events were written as JSON just now")
 }
 
-/// Writes [`document`] to `path`, whole or not at all, event by event.
-pub fn write(traces: &[&Trace], path: &Path) -> io::Result<()> {
+/// Writes [`document`] to `path` event by event (a regular file whole or
+/// not at all; see [`output`]); returns how many bytes it took.
+pub fn write(traces: &[&Trace], path: &Path) -> io::Result<u64> {
     named_by_style(traces, |runs| write_named(runs, path))
 }
 
-/// Writes [`document_named`] to `path`, whole or not at all, event by event.
-pub fn write_named(runs: &[(&Trace, &str)], path: &Path) -> io::Result<()> {
-    write_atomically(path, |out| {
-        stream(runs, out)?;
+/// Writes [`document_named`] to `path` event by event, as [`write`] does.
+pub fn write_named(runs: &[(&Trace, &str)], path: &Path) -> io::Result<u64> {
+    output::write(path, |mut out| {
+        stream(runs, &mut out)?;
         out.write_all(b"\n")
     })
 }

@@ -54,13 +54,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use common::limits::{self, Limits, Needs};
+use common::output;
 use common::plural;
 use common::scale::{Outcome, Point};
 use common::scenario::Scenario;
 use common::sim;
 use common::style::Style;
 use common::timeline::{chrome, html};
-use common::trace::{Trace, write_atomically};
+use common::trace::Trace;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::{Cli, Mode};
@@ -354,7 +355,7 @@ async fn at_scale(cli: &Cli, counts: &[u32]) -> ExitCode {
             out.push('\n');
         }
     }
-    let _ = write!(anstream::stdout(), "{out}");
+    let _ = write!(screen(cli), "{out}");
 
     let runs: Vec<(Trace, String)> = results
         .smallest
@@ -418,8 +419,15 @@ fn show(
     let ideal = schedule.as_ref().map(|(s, schedule)| (*s, schedule));
     out.push_str(&table::metrics(ideal, &rows).render(width));
     // A closed stdout (a pager quit early) is not worth a panic.
-    let _ = write!(anstream::stdout(), "{out}");
+    let _ = write!(screen(cli), "{out}");
     write_files(cli, runs, labels, points)
+}
+
+/// Where the picture and the tables go: stdout, or stderr when one of
+/// `--chrome`, `--html` and `--chart` goes to stdout (`-`), which then
+/// carries that file alone.
+fn screen(cli: &Cli) -> Box<dyn std::io::Write> {
+    output::screen(cli.files_written().map(|(_, path)| path))
 }
 
 /// Writes `--chrome`, `--html` and `--chart` if asked for; says where, or
@@ -437,22 +445,22 @@ fn write_files(cli: &Cli, runs: &[(Trace, String)], labels: &[String], points: &
     if let Some(path) = &cli.html {
         let traces: Vec<&Trace> = runs.iter().map(|(t, _)| t).collect();
         let page = html::report(&traces, points);
-        let written = write_atomically(path, |out| out.write_all(page.as_bytes()));
+        let written = output::write(path, |out| out.write_all(page.as_bytes()));
         ok &= report(written, "HTML report", path);
     }
     if let Some(path) = &cli.chart {
         let svg = html::scale_chart_svg(points);
-        let written = write_atomically(path, |out| out.write_all(svg.as_bytes()));
+        let written = output::write(path, |out| out.write_all(svg.as_bytes()));
         ok &= report(written, "scale chart", path);
     }
     ok
 }
 
-/// Says on stderr where a file went, or why it did not.
-fn report(written: std::io::Result<()>, what: &str, path: &Path) -> bool {
+/// Says on stderr where a file went (and how many bytes it took), or why
+/// it did not.
+fn report(written: std::io::Result<u64>, what: &str, path: &Path) -> bool {
     match written {
-        Ok(()) => {
-            let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        Ok(size) => {
             let size = match size {
                 0..1_000_000 => format!("{} kB", size.div_ceil(1000)),
                 _ => format!("{:.1} MB", size as f64 / 1e6),
@@ -518,7 +526,7 @@ fn scene_words(scenario: &Scenario) -> String {
         words.push(plural::count(scenario.customers.len(), "customer"));
     }
     words.push(plural::count(scenario.tellers, "teller"));
-    words.push(format!("{:?}", scenario.policy).to_lowercase());
+    words.push(scenario.policy.to_string());
     if let Some(seed) = scenario.seed {
         words.push(format!("seed {seed}"));
     }
