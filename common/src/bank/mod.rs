@@ -56,6 +56,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use tracing::instrument::WithSubscriber;
 
@@ -172,16 +173,30 @@ pub fn max_customers_within(open_files: u64, tellers: u32) -> u32 {
 /// runtime's epoll and wake-up descriptors, with room to spare.
 const BANK_FILES: u64 = 64;
 
+/// How a bank closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Closed {
+    /// How many customers were in the bank when it closed (connections
+    /// open, counted as [`Config::max_customers`] counts them). Each one
+    /// still waiting or being served was told `ERR closing: the bank is
+    /// closing` before their connection closed.
+    pub inside: u32,
+}
+
 /// Serves on `listener` until `shutdown` resolves. (Used by the bank binary.)
 ///
 /// Spawns the tellers and the customers' tasks on the current tokio runtime,
-/// carrying the current `tracing` dispatcher into each; when `shutdown`
-/// resolves, they are all stopped and every connection is closed.
+/// carrying the current `tracing` dispatcher into each. When `shutdown`
+/// resolves, the bank stops taking newcomers, and every customer still
+/// inside (in the doorway, in the queue, at a counter) is told
+/// `ERR closing: the bank is closing` and shown out; it returns once they
+/// are all gone, or after half a second whatever they do, and stops the
+/// rest.
 pub async fn serve(
     listener: TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()>,
-) -> io::Result<()> {
+) -> io::Result<Closed> {
     config.check()?;
     serve_with(listener, &config, config.policy.build(), shutdown).await
 }
@@ -193,12 +208,19 @@ async fn serve_with(
     config: &Config,
     policy: Box<dyn Policy>,
     shutdown: impl Future<Output = ()>,
-) -> io::Result<()> {
+) -> io::Result<Closed> {
     let front_door = record::bank();
     let lobby = Arc::new(Lobby::new(policy));
+    let closing = CancellationToken::new();
     let mut staff = JoinSet::new();
     for id in 1..=config.tellers {
-        let teller = Teller::new(id, lobby.clone(), front_door.clone(), config.here_timeout);
+        let teller = Teller::new(
+            id,
+            lobby.clone(),
+            front_door.clone(),
+            config.here_timeout,
+            closing.clone(),
+        );
         staff.spawn(
             teller
                 .work()
@@ -206,7 +228,7 @@ async fn serve_with(
                 .with_current_subscriber(),
         );
     }
-    let doors = Doors::new(listener, config);
+    let doors = Doors::new(listener, config, closing);
     doors.open(lobby, front_door, staff, shutdown).await
 }
 
