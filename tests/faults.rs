@@ -16,7 +16,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use bank_queue_tests::client::{Client, PATIENCE, bank, recorded_bank, recorded_until};
+use bank_queue_tests::client::{
+    Client, PATIENCE, bank, recorded_bank, recorded_bank_of, recorded_until,
+};
 use bank_queue_tests::crowd;
 use common::bank::Config;
 use common::demo;
@@ -390,13 +392,7 @@ fn when_one_in_ten_hangs_up_every_ticket_ends_once_and_the_queue_moves() {
 fn a_closing_bank_tells_everyone_inside_and_ends_every_ticket_once() {
     let recorder = Recorder::new();
     let origin = Instant::now();
-    let bank = recorded_bank(
-        Config {
-            tellers: 1,
-            ..Config::default()
-        },
-        &recorder,
-    );
+    let bank = recorded_bank_of(1, &recorder);
     let addr = bank.addr();
     // One in the doorway (first in: accepted before the others), one at
     // the counter for ten minutes, one in the queue behind.

@@ -305,6 +305,7 @@ fn standard_stream_of(meta: &fs::Metadata) -> Option<Place> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
     use std::os::unix::fs::{PermissionsExt as _, symlink};
 
     use nix::sys::stat::{Mode, SFlag, makedev, mknod};
@@ -312,24 +313,21 @@ mod tests {
 
     use super::*;
 
+    /// A temporary directory for one test.
     fn scratch() -> tempfile::TempDir {
         tempfile::tempdir().expect("a scratch directory can be made")
     }
 
+    /// What `dir` holds, by name, in order.
     fn names_in(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .expect("the directory reads")
-            .map(|e| {
-                e.expect("an entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
+        let entries = fs::read_dir(dir).expect("the directory reads");
+        let names: BTreeSet<String> = entries
+            .map(|e| e.expect("an entry").file_name().to_string_lossy().into())
             .collect();
-        names.sort();
-        names
+        names.into_iter().collect()
     }
 
+    /// What fills an output: `text`.
     fn say(text: &'static str) -> impl FnOnce(&mut dyn Write) -> io::Result<()> {
         move |out| out.write_all(text.as_bytes())
     }
