@@ -8,7 +8,8 @@
 //! A second one ends the process at once, from the signal handler itself, in
 //! case whatever follows the first is stuck. (A file being written at that
 //! moment is not half-written, since it is renamed into place whole, but
-//! its temporary file, `.tmpXXXXXX` beside it, stays.)
+//! its temporary file, `.bank-queue-XXXXXXXX.tmp` beside it, stays: see
+//! [`output`](crate::output).)
 //!
 //! The handlers are `signal-hook`'s: one sets a flag, one ends the process
 //! if the flag was already set, one wakes a thread that passes the signal
