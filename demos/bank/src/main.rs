@@ -57,6 +57,8 @@ async fn main() -> ExitCode {
 /// The bank's life: check the flags, open, serve until a signal, close.
 /// Says everything through `screen` (stdout) and `log` (stderr).
 async fn run(args: &Args, screen: &Outbox, log: &Outbox) -> ExitCode {
+    // Watched from the start: a signal before the bank opens closes it as it opens.
+    let signals = watch_signals(log);
     // Every customer holds a socket: take all the files the system allows.
     if let Err(err) = limits::raise_open_files() {
         log.line(format!("warning: cannot raise the open-file limit ({err})"));
@@ -81,7 +83,6 @@ async fn run(args: &Args, screen: &Outbox, log: &Outbox) -> ExitCode {
     };
     let addr = listener.local_addr().unwrap_or(args.listen);
     screen.line(bank::welcome_line(addr, &config));
-    let signals = watch_signals(log);
     let stopped_by = Cell::new(None);
     let shutdown = async {
         // Signals that cannot be watched never come: then serve until killed.
