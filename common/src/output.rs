@@ -423,13 +423,15 @@ mod tests {
             move || fs::read_to_string(fifo).expect("the FIFO reads")
         });
         assert_eq!(write(&fifo, say("through the pipe")).expect("written"), 16);
-        assert_eq!(reader.join().expect("the reader ends"), "through the pipe");
+        // Checked first: a FIFO replaced by a file would leave the reader
+        // waiting for ever.
         assert!(
             fs::symlink_metadata(&fifo)
                 .expect("exists")
                 .file_type()
                 .is_fifo()
         );
+        assert_eq!(reader.join().expect("the reader ends"), "through the pipe");
         assert_eq!(names_in(dir.path()), ["pipe"]);
     }
 

@@ -155,15 +155,17 @@ fn a_link_to_stdout_a_fifo_and_a_link_to_a_file_are_written_through() {
     });
     let out = demo(&["--trace", fifo.to_str().expect("UTF-8")], |_| {});
     assert!(out.status.success(), "{}", said(&out));
-    let through: Trace =
-        serde_json::from_slice(&reader.join().expect("read")).expect("a trace came through");
-    assert_eq!(through.metrics.served, 3);
+    // Checked first: a FIFO replaced by a file would leave the reader
+    // waiting for ever.
     assert!(
         std::fs::symlink_metadata(&fifo)
             .expect("there")
             .file_type()
             .is_fifo()
     );
+    let through: Trace =
+        serde_json::from_slice(&reader.join().expect("read")).expect("a trace came through");
+    assert_eq!(through.metrics.served, 3);
     assert_eq!(
         names_in(dir.path()),
         ["link.json", "pipe", "real.json", "stdout"]
