@@ -165,13 +165,7 @@ pub fn write(path: &Path, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -
 
 /// Writes `fill`'s bytes to `out` as they come.
 fn stream(out: impl Write, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<u64> {
-    let mut out = Counted {
-        inner: BufWriter::with_capacity(64 * 1024, out),
-        bytes: 0,
-    };
-    fill(&mut out)?;
-    out.flush()?;
-    Ok(out.bytes)
+    fill_through(out, fill).map(|(_, bytes)| bytes)
 }
 
 /// Writes `fill`'s bytes to a temporary file beside `at`, then renames it
@@ -188,26 +182,41 @@ fn replace(at: &Path, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io
         _ => Path::new("."),
     };
     let (file, temp) = Temporary::beside(dir)?;
+    let (file, bytes) = fill_through(file, fill)?;
+    file.sync_all()?;
+    drop(file);
+    fs::rename(&temp.path, at)?;
+    temp.keep();
+    Ok(bytes)
+}
+
+/// Has `fill` write into `out` through a buffer, flushed; gives `out` back
+/// with the number of bytes written.
+fn fill_through<W: Write>(
+    out: W,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<(W, u64)> {
     let mut out = Counted {
-        inner: BufWriter::with_capacity(64 * 1024, file),
+        inner: BufWriter::with_capacity(64 * 1024, out),
         bytes: 0,
     };
     fill(&mut out)?;
     out.flush()?;
     let bytes = out.bytes;
-    let file = out
+    let inner = out
         .inner
         .into_inner()
         .map_err(io::IntoInnerError::into_error)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(&temp.0, at)?;
-    temp.keep();
-    Ok(bytes)
+    Ok((inner, bytes))
 }
 
 /// A temporary file being written: removed when dropped, unless kept.
-struct Temporary(PathBuf);
+struct Temporary {
+    /// Where it is, beside the file it will become.
+    path: PathBuf,
+    /// It became that file: nothing to remove.
+    kept: bool,
+}
 
 impl Temporary {
     /// Makes a new, empty, hidden file in `dir`, with mode 0666 less the umask.
@@ -221,7 +230,7 @@ impl Temporary {
                 .mode(0o666)
                 .open(&path)
             {
-                Ok(file) => return Ok((file, Temporary(path))),
+                Ok(file) => return Ok((file, Temporary { path, kept: false })),
                 // Another writer's: draw another name.
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {}
                 Err(err) => return Err(err),
@@ -230,15 +239,17 @@ impl Temporary {
     }
 
     /// It has become the file asked for: nothing to remove.
-    fn keep(self) {
-        std::mem::forget(self);
+    fn keep(mut self) {
+        self.kept = true;
     }
 }
 
 impl Drop for Temporary {
     fn drop(&mut self) {
-        // Nothing more can be done about a file that cannot be removed.
-        let _ = fs::remove_file(&self.0);
+        if !self.kept {
+            // Nothing more can be done about a file that cannot be removed.
+            let _ = fs::remove_file(&self.path);
+        }
     }
 }
 
