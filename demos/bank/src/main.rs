@@ -25,7 +25,7 @@
 
 use std::cell::Cell;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bank::Args;
 use bank::outbox::Outbox;
@@ -37,8 +37,8 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::oneshot;
 
-/// How long the bank, about to exit, waits for its outputs to take what
-/// is left (the closing line): a paused terminal gets no longer.
+/// How long the bank, about to exit, waits for its outputs (both together)
+/// to take what is left, the closing line: a paused terminal gets no longer.
 const LAST_WORDS: Duration = Duration::from_millis(250);
 
 #[tokio::main]
@@ -49,8 +49,10 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let code = run(&args, &screen, &log).await;
-    screen.flush(LAST_WORDS);
-    log.flush(LAST_WORDS);
+    let until = Instant::now() + LAST_WORDS;
+    for out in [&screen, &log] {
+        out.flush(until.saturating_duration_since(Instant::now()));
+    }
     code
 }
 

@@ -17,6 +17,7 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use common::output::{self, Place};
 use common::scenario::Scenario;
 use common::style::Style;
 use common::trace::Trace;
@@ -168,8 +169,12 @@ impl Launcher {
         trace: &Path,
         brief: bool,
     ) -> Result<Finished, String> {
-        // A trace left from an earlier run must not pass for this one's.
-        let _ = std::fs::remove_file(trace);
+        // A trace left from an earlier run must not pass for this one's. Only
+        // a regular file goes (a link's target, if it leads to one), as only
+        // a regular file is ever replaced: see `common::output`.
+        if let Ok(Place::File(old)) = output::place(trace) {
+            let _ = std::fs::remove_file(old);
+        }
         let mut command = self.child(style.name(), scenario);
         command
             .arg("--child-trace")
