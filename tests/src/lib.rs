@@ -1,9 +1,9 @@
 //! # bank-queue-tests: what no single package can test alone
 //!
 //! The tests here run across the workspace: every command of every page in
-//! `docs/` (`tests/docs.rs`), trace files written by each style and read
-//! back (`tests/trace_files.rs`), and the HTML report of all four opened in
-//! a real browser (`tests/html_report.rs`). Each style's own tests live in
+//! `docs/` (`tests/tests/docs.rs`), trace files written by each style and read
+//! back (`tests/tests/trace_files.rs`), and the HTML report of all four opened in
+//! a real browser (`tests/tests/html_report.rs`). Each style's own tests live in
 //! its package (`cargo test -p sync-blocking`); the helpers every test
 //! shares are in `testkit`.
 

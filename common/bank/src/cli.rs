@@ -1,5 +1,5 @@
-//! The `bank` binary's flags and its log lines: what `main.rs` needs beyond
-//! [`crate::serve`].
+//! The `bank` binary's flags, its log lines and how it closes: what
+//! `main.rs` needs beyond [`crate::serve`].
 //!
 //! The log is for a lecturer watching the bank on a projector while the class
 //! plays customers with `nc`: one line per moment of the timeline, in plain
@@ -12,14 +12,23 @@
 //! a minute to type their `TICKET` line (`--idle-timeout`) and half a minute
 //! to answer a `CALL` with `HERE` (`--here-timeout`), so that one who walked
 //! away does not hold a teller, and the room behind them, for long.
+//!
+//! Whatever its terminal does, the bank goes on: its log and its welcome
+//! line go through an [`outbox::Outbox`] each, so a paused terminal or a
+//! pipe nobody reads costs log lines (counted), never a customer's turn;
+//! and Ctrl-C or SIGTERM closes it within a second, telling every customer
+//! still inside `ERR closing: the bank is closing`.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use crate::policy::PolicyKind;
-use crate::{Config, max_customers_within};
 use clap::Parser;
 use timeline::plural;
+use timeline::visible::quoted;
+
+use crate::policy::PolicyKind;
+use crate::signal::Signal;
+use crate::{Closed, Config, max_customers_within};
 
 /// The port the bank listens on when none is given.
 pub const DEFAULT_PORT: u16 = 7878;
@@ -35,7 +44,7 @@ pub const DEFAULT_PORT: u16 = 7878;
 )]
 pub struct Args {
     /// Where to listen: HOST:PORT, or a bare PORT on the loopback address.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878", value_parser = parse_listen)]
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878", value_parser = socket_addr)]
     pub listen: SocketAddr,
 
     /// How many tellers serve at once (1 to 1000).
@@ -82,7 +91,7 @@ pub fn seconds(text: &str) -> Result<Duration, String> {
     let secs: f64 = text
         .trim()
         .parse()
-        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+        .map_err(|_| format!("{} is not a number of seconds", quoted(text, 80)))?;
     if !(secs > 0.0 && secs <= LONGEST_TIMEOUT_SECS) {
         return Err(format!(
             "{text} is out of range: above 0 and at most {LONGEST_TIMEOUT_SECS} seconds"
@@ -126,28 +135,40 @@ impl Args {
     }
 }
 
-/// Reads `--listen`: `HOST:PORT` (a name such as `localhost` is looked up),
-/// or a bare port, meaning the loopback address.
-pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+/// Reads a bank's address (the bank's `--listen`, a demo's `--bank`):
+/// `HOST:PORT`, where HOST is an IP address (`[::1]` for IPv6) or a name to
+/// look up (`localhost`), or a bare `PORT`, meaning the loopback address
+/// 127.0.0.1.
+///
+/// A name with several addresses means its first IPv4 one when it has one
+/// (`localhost` is 127.0.0.1, where the bank listens by default), else its
+/// first: the bank's `--listen` and a demo's `--bank` read the same name as
+/// the same address.
+pub fn socket_addr(text: &str) -> Result<SocketAddr, String> {
+    let usage = "expected HOST:PORT or a port, such as localhost:7878, 127.0.0.1:7878 or 7878";
     if let Ok(port) = text.parse::<u16>() {
         return Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
     }
     if let Ok(addr) = text.parse::<SocketAddr>() {
         return Ok(addr);
     }
-    let usage = "expected HOST:PORT or a port, such as 127.0.0.1:7878 or 7878";
-    match text.to_socket_addrs() {
-        Ok(mut addrs) => addrs
-            .next()
-            .ok_or_else(|| format!("{text:?} names no address; {usage}")),
-        Err(err) => Err(format!("{text:?}: {err}; {usage}")),
-    }
+    let shown = quoted(text, 80);
+    let addrs: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(text)
+        .map_err(|err| format!("{shown}: {err}; {usage}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|addr| addr.is_ipv4())
+        .or_else(|| addrs.first())
+        .copied()
+        .ok_or_else(|| format!("{shown} names no address; {usage}"))
 }
 
 /// The warning to print when the bank would be reachable from other
-/// machines, or `None` on a loopback address.
+/// machines, or `None` on a loopback address (an IPv4 one written as IPv6,
+/// `[::ffff:127.0.0.1]`, too).
 pub fn exposure_warning(addr: SocketAddr) -> Option<String> {
-    (!addr.ip().is_loopback()).then(|| {
+    (!addr.ip().to_canonical().is_loopback()).then(|| {
         format!(
             "warning: listening on {addr}, which is not a loopback address: \
              anyone who can reach this machine can queue at this bank"
@@ -175,9 +196,31 @@ pub fn welcome_line(addr: SocketAddr, config: &Config) -> String {
     )
 }
 
+/// The line the bank closes with: what closed it, and how many customers
+/// were inside.
+pub fn closing_line(by: Signal, closed: Closed) -> String {
+    format!(
+        "bank closed by {by} with {} in the bank",
+        plural::count(closed.inside, "customer")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_closing_line_says_why_and_how_many() {
+        let closed = |inside| Closed { inside };
+        assert_eq!(
+            closing_line(Signal::Interrupt, closed(3)),
+            "bank closed by Ctrl-C (SIGINT) with 3 customers in the bank"
+        );
+        assert_eq!(
+            closing_line(Signal::Terminate, closed(1)),
+            "bank closed by SIGTERM with 1 customer in the bank"
+        );
+    }
 
     fn parse(args: &[&str]) -> Result<Args, clap::Error> {
         Args::try_parse_from(std::iter::once("bank").chain(args.iter().copied()))
@@ -241,7 +284,10 @@ mod tests {
         assert_eq!(at("9000"), SocketAddr::from((Ipv4Addr::LOCALHOST, 9000)));
         assert_eq!(at("0.0.0.0:80").to_string(), "0.0.0.0:80");
         assert_eq!(at("[::1]:7000").to_string(), "[::1]:7000");
-        assert!(at("localhost:7000").ip().is_loopback());
+        assert_eq!(
+            at("localhost:7000"),
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 7000))
+        );
     }
 
     #[test]
@@ -274,6 +320,8 @@ mod tests {
     fn only_non_loopback_addresses_are_warned_about() {
         assert!(exposure_warning("127.0.0.1:1".parse().expect("an address")).is_none());
         assert!(exposure_warning("[::1]:1".parse().expect("an address")).is_none());
+        assert!(exposure_warning("[::ffff:127.0.0.1]:1".parse().expect("an address")).is_none());
+        assert!(exposure_warning("[::ffff:10.0.0.1]:1".parse().expect("an address")).is_some());
         assert!(exposure_warning("0.0.0.0:1".parse().expect("an address")).is_some());
     }
 

@@ -3,10 +3,16 @@
 //!
 //! The bank never trusts what comes in. Lines are cut by a codec that stops
 //! at [`MAX_LINE`] bytes, so a client that never sends `\n` cannot make the
-//! bank buffer without end; the bytes are then checked as UTF-8 and parsed by
+//! bank buffer without end (a byte-order mark before the first line is
+//! dropped, see [`BOM`]); the bytes are then checked as UTF-8 and parsed by
 //! [`protocol`](crate::protocol). Whatever goes wrong becomes a [`Refusal`],
 //! whose text is what the customer reads after `ERR`: it never echoes a
 //! client's bytes except through [`protocol::printable`](crate::protocol::printable).
+//!
+//! When the bank closes, every connection hears it at once: whoever is
+//! listening to it (the front door, a teller) hears [`Refusal::Closing`],
+//! and tells the customer `ERR closing: the bank is closing` as it would
+//! refuse a bad line.
 //!
 //! Each connection holds a permit of the bank's doors (`listener::Doors`) for
 //! as long as its socket is open, lingering close included: that is how the
@@ -21,15 +27,21 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::OwnedSemaphorePermit;
-use tokio_util::bytes::Bytes;
-use tokio_util::codec::{AnyDelimiterCodec, AnyDelimiterCodecError, FramedRead};
+use tokio_util::bytes::{Buf, Bytes, BytesMut};
+use tokio_util::codec::{AnyDelimiterCodec, AnyDelimiterCodecError, Decoder, FramedRead};
+use tokio_util::sync::CancellationToken;
 
-use crate::protocol::{MAX_LINE, ProtocolError, Reply, Request, TicketNo};
+use crate::protocol::{BOM, MAX_LINE, ProtocolError, Reply, Request, TicketNo};
 use timeline::plural;
 use timeline::record;
 
 /// How long a closing connection waits for the customer to hang up.
 const LINGER: Duration = Duration::from_secs(2);
+
+/// How long a connection still waits for the customer to hang up once the
+/// bank itself is closing: long enough for a customer who reads to hang up
+/// after the last line, short enough to close the bank within a second.
+const CLOSING_LINGER: Duration = Duration::from_millis(200);
 
 /// How much a closing connection reads and throws away at most.
 const LINGER_BYTES: usize = 64 * 1024;
@@ -37,12 +49,15 @@ const LINGER_BYTES: usize = 64 * 1024;
 /// A customer's connection, from the bank's side.
 pub(crate) struct Connection {
     /// Incoming lines, cut at `\n`, each at most `MAX_LINE + 1` bytes (a `\r` may precede the `\n`).
-    lines: FramedRead<OwnedReadHalf, AnyDelimiterCodec>,
+    lines: FramedRead<OwnedReadHalf, LineCodec>,
     /// Where replies go.
     out: OwnedWriteHalf,
     /// This connection's place in the bank (or among those being turned
     /// away): given back when the socket is closed, not before.
     _place: OwnedSemaphorePermit,
+    /// Cancelled when the bank closes: [`Connection::hear`] then says so,
+    /// and a lingering close cuts its wait short.
+    closing: CancellationToken,
 }
 
 /// What the bank heard on a connection.
@@ -50,7 +65,8 @@ pub(crate) struct Connection {
 pub(crate) enum Heard {
     /// A well-formed request (it may still come at the wrong moment).
     Request(Request),
-    /// A line the bank cannot take.
+    /// A line the bank cannot take; or no line, because the bank is closing
+    /// ([`Refusal::Closing`]). Either way, the customer is told why and shown out.
     Refused(Refusal),
     /// The customer hung up (or the connection broke).
     Gone,
@@ -76,6 +92,9 @@ pub(crate) enum Refusal {
     },
     /// Anything said while being served, before `DONE`.
     BeingServed(TicketNo),
+    /// The bank is closing (Ctrl-C, SIGTERM, or the end of a demo's run):
+    /// every customer still inside hears it, whatever they were doing.
+    Closing,
     /// The bank is full: `max_customers` connections are open already.
     Busy {
         /// How many customers the bank holds at most.
@@ -105,6 +124,7 @@ impl fmt::Display for Refusal {
                 write!(f, "you hold ticket {holds}, not {said}")
             }
             Refusal::BeingServed(n) => write!(f, "ticket {n} is being served: wait for DONE"),
+            Refusal::Closing => f.write_str("closing: the bank is closing"),
             Refusal::Busy { inside } => {
                 write!(
                     f,
@@ -138,8 +158,13 @@ impl From<ProtocolError> for Refusal {
 }
 
 impl Connection {
-    /// Takes over an accepted socket, with its place in the bank.
-    pub(crate) fn new(stream: TcpStream, place: OwnedSemaphorePermit) -> Connection {
+    /// Takes over an accepted socket, with its place in the bank; `closing`
+    /// is cancelled when the bank closes.
+    pub(crate) fn new(
+        stream: TcpStream,
+        place: OwnedSemaphorePermit,
+        closing: CancellationToken,
+    ) -> Connection {
         // Replies are tiny and each one matters at once: without this, Nagle's
         // algorithm could hold a CALL back until the TICKET before it is acknowledged.
         if let Err(err) = stream.set_nodelay(true) {
@@ -147,20 +172,27 @@ impl Connection {
         }
         let (read, out) = stream.into_split();
         Connection {
-            lines: FramedRead::new(read, line_codec()),
+            lines: FramedRead::new(read, LineCodec::new()),
             out,
             _place: place,
+            closing,
         }
     }
 
-    /// Waits for the next line and says what it was.
+    /// Waits for the next line and says what it was; or, once the bank is
+    /// closing, says [`Refusal::Closing`]: whoever listens then refuses the
+    /// customer with it (`ERR closing`), as it would a bad line.
     ///
     /// Cancel-safe: a partly received line stays buffered, so this can race
     /// against a call or a deadline in `tokio::select!`.
     pub(crate) async fn hear(&mut self) -> Heard {
-        match self.lines.next().await {
-            None => Heard::Gone,
-            Some(frame) => understand(frame),
+        tokio::select! {
+            biased;
+            () = self.closing.cancelled() => Heard::Refused(Refusal::Closing),
+            frame = self.lines.next() => match frame {
+                None => Heard::Gone,
+                Some(frame) => understand(frame),
+            },
         }
     }
 
@@ -199,12 +231,14 @@ impl Connection {
         tokio::spawn(self.linger());
     }
 
-    /// The lingering close: end our side, drain theirs for a while.
+    /// The lingering close: end our side, drain theirs for a while (a
+    /// shorter while once the bank is closing).
     async fn linger(self) {
         let Connection {
             lines,
             mut out,
             _place,
+            closing,
         } = self;
         if out.shutdown().await.is_err() {
             return;
@@ -220,8 +254,17 @@ impl Connection {
                 }
             }
         };
+        let patience = async {
+            tokio::select! {
+                () = tokio::time::sleep(LINGER) => {}
+                () = closing.cancelled() => tokio::time::sleep(CLOSING_LINGER).await,
+            }
+        };
         // Either way, the socket is closed (and its place given back) when this task ends.
-        let _ = tokio::time::timeout(LINGER, drain).await;
+        tokio::select! {
+            () = drain => {}
+            () = patience => {}
+        }
     }
 }
 
@@ -241,10 +284,57 @@ fn understand(frame: Result<Bytes, AnyDelimiterCodecError>) -> Heard {
     }
 }
 
-/// The codec every connection cuts its lines with.
-fn line_codec() -> AnyDelimiterCodec {
-    // MAX_LINE + 1: a `\r` may come before the `\n`.
-    AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), MAX_LINE + 1)
+/// The codec every connection cuts its lines with: lines of at most
+/// `MAX_LINE + 1` bytes (a `\r` may come before the `\n`), and a
+/// byte-order mark before the first one dropped.
+struct LineCodec {
+    /// Cuts the lines.
+    lines: AnyDelimiterCodec,
+    /// Nothing was decoded yet: a [`BOM`] here is not part of the first line.
+    at_start: bool,
+}
+
+impl LineCodec {
+    /// A codec for a new connection.
+    fn new() -> LineCodec {
+        LineCodec {
+            lines: AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), MAX_LINE + 1),
+            at_start: true,
+        }
+    }
+
+    /// Drops a [`BOM`] at the start of the connection. `false` while the
+    /// bytes so far may still be the start of one (more must come first).
+    fn skip_bom(&mut self, buf: &mut BytesMut, eof: bool) -> bool {
+        if !self.at_start {
+            return true;
+        }
+        if !eof && buf.len() < BOM.len() && BOM.starts_with(buf) {
+            return false;
+        }
+        if buf.starts_with(BOM) {
+            buf.advance(BOM.len());
+        }
+        self.at_start = false;
+        true
+    }
+}
+
+impl Decoder for LineCodec {
+    type Item = Bytes;
+    type Error = AnyDelimiterCodecError;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Bytes>, Self::Error> {
+        if !self.skip_bom(buf, false) {
+            return Ok(None);
+        }
+        self.lines.decode(buf)
+    }
+
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Bytes>, Self::Error> {
+        self.skip_bom(buf, true);
+        self.lines.decode_eof(buf)
+    }
 }
 
 #[cfg(test)]
@@ -258,7 +348,7 @@ mod tests {
     /// `cuts`, then ends: every line it takes, up to and with the first it
     /// refuses (after which it stops listening), or to the end.
     fn heard_in_pieces(stream: &[u8], cuts: &[usize]) -> Vec<Heard> {
-        let mut codec = line_codec();
+        let mut codec = LineCodec::new();
         let mut buf = tokio_util::bytes::BytesMut::new();
         let mut heard = Vec::new();
         let mut points: Vec<usize> = cuts.iter().map(|c| c % (stream.len() + 1)).collect();
@@ -294,6 +384,7 @@ mod tests {
     /// longer than allowed refused as too long, the last unfinished line
     /// taken as it is when the stream ends.
     fn heard_whole(stream: &[u8]) -> Vec<Heard> {
+        let stream = stream.strip_prefix(BOM).unwrap_or(stream);
         let mut heard = Vec::new();
         let mut lines = stream.split(|&b| b == b'\n').peekable();
         while let Some(line) = lines.next() {
@@ -317,7 +408,7 @@ mod tests {
     }
 
     /// A stream of lines: good ones, garbage, overlong ones, with or
-    /// without a final `\n`.
+    /// without a final `\n`, with or without a byte-order mark first.
     fn stream() -> impl Strategy<Value = Vec<u8>> {
         let line = prop_oneof![
             prop::sample::select(vec![
@@ -328,13 +419,19 @@ mod tests {
             prop::collection::vec(any::<u8>(), 0..40),
             (250..600usize).prop_map(|n| vec![b'x'; n]),
         ];
-        (prop::collection::vec(line, 0..6), any::<bool>()).prop_map(|(lines, end)| {
-            let mut stream = lines.join(&b'\n');
-            if end {
-                stream.push(b'\n');
-            }
-            stream
-        })
+        (
+            prop::collection::vec(line, 0..6),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(lines, end, bom)| {
+                let mut stream = if bom { BOM.to_vec() } else { Vec::new() };
+                stream.extend(lines.join(&b'\n'));
+                if end {
+                    stream.push(b'\n');
+                }
+                stream
+            })
     }
 
     proptest! {
@@ -370,6 +467,7 @@ mod tests {
                 holds: TicketNo::MAX,
             },
             Refusal::BeingServed(TicketNo::MAX),
+            Refusal::Closing,
             Refusal::Busy { inside: u32::MAX },
             Refusal::Idle(longest),
             Refusal::NoHere {
@@ -393,5 +491,26 @@ mod tests {
             Refusal::Busy { inside: 1000 }.to_string(),
             "busy: 1000 customers already in the bank; try again later"
         );
+        assert_eq!(Refusal::Closing.to_string(), "closing: the bank is closing");
+    }
+
+    #[test]
+    fn a_byte_order_mark_starts_a_connection_unheard_and_only_there() {
+        let bom_ticket = [BOM, b"TICKET ana 5\n", BOM, b"HERE 1\n"].concat();
+        let heard = heard_in_pieces(&bom_ticket, &[1, 2, 4]);
+        assert!(
+            matches!(&heard[0], Heard::Request(Request::Ticket { .. })),
+            "{heard:?}"
+        );
+        assert!(
+            matches!(
+                &heard[1],
+                Heard::Refused(Refusal::Garbled(ProtocolError::UnknownCommand(_)))
+            ),
+            "a mark after the start is text: {heard:?}"
+        );
+        // Half a mark, then the end: the bytes are a line of their own.
+        let half = heard_in_pieces(&BOM[..2], &[]);
+        assert_eq!(half[0], Heard::Refused(ProtocolError::NotUtf8.into()));
     }
 }

@@ -133,6 +133,7 @@ fn run_bank(
             let _ = closed.await;
         })
         .await
+        .map(drop)
     });
     // Dropping the runtime drops every task still running: connections close.
     drop(runtime);

@@ -30,7 +30,9 @@
 //! - [`policy`]: which ticket a free teller calls next;
 //! - [`ideal`]: the ideal schedule, the same policy with instant customers;
 //! - [`room`]: how many customers fit in the process's open-file limit;
-//! - [`cli`] and [`log`]: the `bank` binary's flags and its log lines.
+//! - [`cli`], [`log`] and [`outbox`]: the `bank` binary's flags, its log
+//!   lines, and the queue that keeps a paused terminal from holding it up;
+//! - [`signal`]: what stops a program (SIGINT, SIGTERM) and its exit code.
 //!
 //! Two ways to run it: [`serve`] on a runtime you already have (the `bank`
 //! binary does), or [`Embedded`], a bank on a thread of its own inside a demo.
@@ -58,9 +60,11 @@ pub mod ideal;
 mod listener;
 mod lobby;
 pub mod log;
+pub mod outbox;
 pub mod policy;
 pub mod protocol;
 pub mod room;
+pub mod signal;
 mod teller;
 
 use std::future::Future;
@@ -70,6 +74,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use tracing::instrument::WithSubscriber;
 
@@ -174,16 +179,30 @@ impl Config {
     }
 }
 
+/// How a bank closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Closed {
+    /// How many customers were in the bank when it closed (connections
+    /// open, counted as [`Config::max_customers`] counts them). Each one
+    /// still waiting or being served was told `ERR closing: the bank is
+    /// closing` before their connection closed.
+    pub inside: u32,
+}
+
 /// Serves on `listener` until `shutdown` resolves. (Used by the bank binary.)
 ///
 /// Spawns the tellers and the customers' tasks on the current tokio runtime,
-/// carrying the current `tracing` dispatcher into each; when `shutdown`
-/// resolves, they are all stopped and every connection is closed.
+/// carrying the current `tracing` dispatcher into each. When `shutdown`
+/// resolves, the bank stops taking newcomers, and every customer still
+/// inside (in the doorway, in the queue, at a counter) is told
+/// `ERR closing: the bank is closing` and shown out; it returns once they
+/// are all gone, or after half a second whatever they do, and stops the
+/// rest.
 pub async fn serve(
     listener: TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()>,
-) -> io::Result<()> {
+) -> io::Result<Closed> {
     config.check()?;
     serve_with(listener, &config, policy::queue(config.policy), shutdown).await
 }
@@ -195,12 +214,19 @@ async fn serve_with(
     config: &Config,
     policy: Box<dyn Policy>,
     shutdown: impl Future<Output = ()>,
-) -> io::Result<()> {
+) -> io::Result<Closed> {
     let front_door = record::bank();
     let lobby = Arc::new(Lobby::new(policy));
+    let closing = CancellationToken::new();
     let mut staff = JoinSet::new();
     for id in 1..=config.tellers {
-        let teller = Teller::new(id, lobby.clone(), front_door.clone(), config.here_timeout);
+        let teller = Teller::new(
+            id,
+            lobby.clone(),
+            front_door.clone(),
+            config.here_timeout,
+            closing.clone(),
+        );
         staff.spawn(
             teller
                 .work()
@@ -208,7 +234,7 @@ async fn serve_with(
                 .with_current_subscriber(),
         );
     }
-    let doors = Doors::new(listener, config);
+    let doors = Doors::new(listener, config, closing);
     doors.open(lobby, front_door, staff, shutdown).await
 }
 

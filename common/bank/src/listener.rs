@@ -12,6 +12,12 @@
 //! shown out, and the bank goes on serving those inside. Telling them takes
 //! a socket too, for a moment: at most [`TURNING_AWAY_AT_ONCE`] are being told
 //! at once, and past that a newcomer is simply hung up on.
+//!
+//! Closing is the same count the other way round: the doors shut (the
+//! listener is closed, so newcomers are refused by the kernel), every
+//! connection is told the bank is closing (a [`CancellationToken`] they all
+//! hold), and the bank waits until every place is given back, which
+//! happens as each socket closes, or [`CLOSING_GRACE`] at most.
 
 use std::future::Future;
 use std::io;
@@ -21,13 +27,14 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::{JoinError, JoinSet};
+use tokio_util::sync::CancellationToken;
 use tracing::instrument::WithSubscriber;
 use tracing::{Instrument, Span};
 
-use super::Config;
 use super::connection::{Connection, Refusal};
 use super::handler;
 use super::lobby::Lobby;
+use super::{Closed, Config};
 
 /// How long the doors stay shut after a failed accept (out of file
 /// descriptors, say) before the bank tries again.
@@ -35,6 +42,11 @@ const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
 /// How many turned-away newcomers may be hearing `ERR busy` at once.
 pub(crate) const TURNING_AWAY_AT_ONCE: usize = 64;
+
+/// How long a closing bank waits for its customers to be told and gone,
+/// at most: a customer who neither reads nor hangs up does not hold the
+/// bank open.
+pub(crate) const CLOSING_GRACE: Duration = Duration::from_millis(500);
 
 /// The bank's doors: where it listens, and the places inside.
 pub(crate) struct Doors {
@@ -49,6 +61,8 @@ pub(crate) struct Doors {
     turning_away: Arc<Semaphore>,
     /// How long a newcomer may take over their first line.
     idle_timeout: Duration,
+    /// Cancelled when the bank closes; every connection holds a clone.
+    closing: CancellationToken,
 }
 
 /// What woke the accept loop.
@@ -62,43 +76,48 @@ enum Doorbell {
 }
 
 impl Doors {
-    /// The doors of a bank set up as `config`, on `listener`.
-    pub(crate) fn new(listener: TcpListener, config: &Config) -> Doors {
+    /// The doors of a bank set up as `config`, on `listener`; `closing` is
+    /// cancelled when they close, and tells every connection.
+    pub(crate) fn new(listener: TcpListener, config: &Config, closing: CancellationToken) -> Doors {
         Doors {
             listener,
             places: Arc::new(Semaphore::new(config.max_customers as usize)),
             max_customers: config.max_customers,
             turning_away: Arc::new(Semaphore::new(TURNING_AWAY_AT_ONCE)),
             idle_timeout: config.idle_timeout,
+            closing,
         }
     }
 
-    /// Accepts customers into `lobby` until `closing` resolves. `staff` are
-    /// the tellers' tasks, watched so a crashed one is reported.
+    /// Accepts customers into `lobby` until `shutdown` resolves, then
+    /// closes the bank. `staff` are the tellers' tasks, watched so a
+    /// crashed one is reported.
     pub(crate) async fn open(
         self,
         lobby: Arc<Lobby>,
         front_door: Span,
         mut staff: JoinSet<()>,
-        closing: impl Future<Output = ()>,
-    ) -> io::Result<()> {
+        shutdown: impl Future<Output = ()>,
+    ) -> io::Result<Closed> {
         let mut visits = JoinSet::new();
-        tokio::pin!(closing);
+        tokio::pin!(shutdown);
         loop {
             let bell = tokio::select! {
-                () = &mut closing => Doorbell::Closing,
+                () = &mut shutdown => Doorbell::Closing,
                 arrival = self.listener.accept() => Doorbell::Arrival(arrival),
                 Some(ended) = visits.join_next() => Doorbell::Ended(ended),
                 Some(ended) = staff.join_next() => Doorbell::Ended(ended),
             };
             match bell {
-                Doorbell::Closing => return Ok(()),
+                // Until the bank is closed, the tasks of the visits (and of
+                // the tellers) still run: they tell their customers.
+                Doorbell::Closing => return Ok(self.close().await),
                 Doorbell::Arrival(Ok((stream, peer))) => {
                     let Ok(place) = self.places.clone().try_acquire_owned() else {
                         front_door.in_scope(|| self.turn_away(stream));
                         continue;
                     };
-                    let conn = Connection::new(stream, place);
+                    let conn = Connection::new(stream, place, self.closing.clone());
                     let visit = handler::welcome(conn, peer, lobby.clone(), self.idle_timeout);
                     visits.spawn(
                         visit
@@ -122,10 +141,38 @@ impl Doors {
     /// too many are being told already, just hang up).
     fn turn_away(&self, stream: TcpStream) {
         match self.turning_away.clone().try_acquire_owned() {
-            Ok(place) => Connection::new(stream, place).refuse(&Refusal::Busy {
-                inside: self.max_customers,
-            }),
+            Ok(place) => {
+                Connection::new(stream, place, self.closing.clone()).refuse(&Refusal::Busy {
+                    inside: self.max_customers,
+                })
+            }
             Err(_) => drop(stream),
         }
+    }
+
+    /// Closes the bank: shuts the doors, tells every connection, and waits
+    /// until every place is given back (each socket closed), or
+    /// [`CLOSING_GRACE`]. Says how many were inside.
+    async fn close(self) -> Closed {
+        let Doors {
+            listener,
+            places,
+            max_customers,
+            turning_away,
+            closing,
+            ..
+        } = self;
+        drop(listener);
+        let free = u32::try_from(places.available_permits()).unwrap_or(max_customers);
+        let inside = max_customers.saturating_sub(free);
+        closing.cancel();
+        let everyone_out = async {
+            // Never closed, these semaphores: acquiring fails only if they were.
+            let _ = places.acquire_many(max_customers).await;
+            let _ = turning_away.acquire_many(TURNING_AWAY_AT_ONCE as u32).await;
+        };
+        // Past the grace, whoever is left is dropped with their task.
+        let _ = tokio::time::timeout(CLOSING_GRACE, everyone_out).await;
+        Closed { inside }
     }
 }

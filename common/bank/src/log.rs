@@ -9,40 +9,118 @@
 //!     3.217s  teller 1  called      ticket=1 teller=1  (ticket=1 name=张三)
 //!     5.002s  teller 1  at_counter  ticket=1  (ticket=1 name=张三)
 //!     8.002s  teller 1  served      ticket=1  (ticket=1 name=张三)
+//!     9.120s  bank      reject      reason=unknown command HELLO\u{202e}
 //! ```
+//!
+//! Every value is shown as it is when it shows as itself (a reason the bank
+//! made safe, a name), and escaped with [`timeline::visible::printable`]
+//! otherwise: never escaped twice, never raw.
+//!
+//! The lines go to an [`Outbox`]: the bank never waits for its log.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::time::Instant;
 
 use timeline::record::TARGET;
+use timeline::visible::as_shown;
+use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
 
+use crate::outbox::Outbox;
+
 /// What is shown when `RUST_LOG` is not set: the timeline at `DEBUG` (every
 /// moment but the customers' polls), the bank's own notes, and warnings.
-pub const DEFAULT_FILTER: &str = "warn,bank_queue=debug,crate=debug,bank=info";
+pub const DEFAULT_FILTER: &str = "warn,bank_queue=debug,bank=debug";
 
-/// Installs the log on stderr for the whole process; `RUST_LOG` overrides
-/// [`DEFAULT_FILTER`].
-pub fn install() {
+/// Installs the log for the whole process, its lines going to `log`;
+/// `RUST_LOG` overrides [`DEFAULT_FILTER`].
+pub fn install(log: &Outbox) {
     let filter = match std::env::var("RUST_LOG") {
         Ok(directives) => EnvFilter::try_new(&directives).unwrap_or_else(|err| {
-            eprintln!("warning: ignoring RUST_LOG={directives:?} ({err})");
+            let shown = timeline::visible::quoted(&directives, 200);
+            log.line(format!("warning: ignoring RUST_LOG={shown} ({err})"));
             EnvFilter::new(DEFAULT_FILTER)
         }),
         Err(_) => EnvFilter::new(DEFAULT_FILTER),
     };
     let installed = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(log.clone())
         .with_ansi(false)
+        .fmt_fields(ShownFields)
         .event_format(TimelineLines::new())
         .try_init();
     if let Err(err) = installed {
-        eprintln!("warning: no log ({err})");
+        log.line(format!("warning: no log ({err})"));
+    }
+}
+
+/// The fields of an event or a span, as `key=value` separated by spaces
+/// (a message bare), each value shown as it is when it can be, and escaped
+/// with [`timeline::visible::printable`] when not.
+#[derive(Debug, Default)]
+pub struct ShownFields;
+
+impl<'writer> FormatFields<'writer> for ShownFields {
+    fn format_fields<R: RecordFields>(
+        &self,
+        mut writer: Writer<'writer>,
+        fields: R,
+    ) -> fmt::Result {
+        let mut shown = Shown {
+            writer: &mut writer,
+            first: true,
+            result: Ok(()),
+        };
+        fields.record(&mut shown);
+        shown.result
+    }
+}
+
+/// Writes the fields [`ShownFields`] visits.
+struct Shown<'a, 'writer> {
+    /// Where the fields go.
+    writer: &'a mut Writer<'writer>,
+    /// No field written yet: no space before this one.
+    first: bool,
+    /// The first failure to write, if any.
+    result: fmt::Result,
+}
+
+/// The longest value a log line shows; past it, cut with `…`.
+const LONGEST_VALUE: usize = 1024;
+
+impl Shown<'_, '_> {
+    /// Writes one field.
+    fn put(&mut self, field: &Field, value: &str) {
+        if self.result.is_err() {
+            return;
+        }
+        let space = if self.first { "" } else { " " };
+        self.first = false;
+        let value = as_shown(value, LONGEST_VALUE);
+        self.result = match field.name() {
+            "message" => write!(self.writer, "{space}{value}"),
+            name => write!(self.writer, "{space}{name}={value}"),
+        };
+    }
+}
+
+impl Visit for Shown<'_, '_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, value);
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        // A `%value` field's Debug is its Display; a number's is the number.
+        let mut text = String::new();
+        let _ = write!(text, "{value:?}");
+        self.put(field, &text);
     }
 }
 

@@ -102,6 +102,17 @@ pub fn queue(kind: PolicyKind) -> Box<dyn Policy> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_policy_is_said_as_its_flag_names_it() {
+        use clap::ValueEnum as _;
+        for kind in PolicyKind::value_variants() {
+            let flag = kind
+                .to_possible_value()
+                .expect("every policy is a flag value");
+            assert_eq!(kind.to_string(), flag.get_name());
+        }
+    }
+
     fn waiting(ticket: TicketNo, ms: u64) -> Waiting {
         Waiting {
             ticket,

@@ -11,13 +11,17 @@
 //! ```
 //!
 //! Every line is UTF-8, ends with `\n` (a `\r` before it is forgiven, for
-//! telnet), and is at most [`MAX_LINE`] bytes long. Parsing never panics: a
-//! line either parses or gives a [`ProtocolError`] whose text is the reason
-//! sent back after `ERR`.
+//! telnet), and is at most [`MAX_LINE`] bytes long. A byte-order mark
+//! ([`BOM`]) that an editor or a Windows tool puts before the first line of
+//! a connection is not part of it. Parsing never panics: a line either
+//! parses or gives a [`ProtocolError`] whose text is the reason sent back
+//! after `ERR`.
 //!
 //! Nothing a client sends reaches a screen unchecked. A [`Name`] holds only
-//! letters, digits, `-` and `_`; a reason that quotes a client's word quotes
-//! it through [`printable`], which escapes what is not printable and keeps
+//! letters and digits of any script with their marks, and a few joining
+//! characters; a reason that quotes a client's word quotes it through
+//! [`printable`], which escapes what does not show as itself (a client's own
+//! backslash included, so an escape is never mistaken for text) and keeps
 //! the reason short enough for one line. A property test feeds this module
 //! hundreds of thousands of random and mutated lines to hold it to that.
 
@@ -27,10 +31,16 @@ use std::fmt;
 /// longest free text a timeline keeps, since refusals' reasons are lines.
 pub use timeline::name::MAX_LINE;
 
+/// The UTF-8 byte-order mark. Before a connection's first line it is not
+/// part of the line: some editors and Windows tools start every text with it.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// The longest service a customer may ask for: one hour.
 pub const MAX_SERVICE_MS: f64 = 3_600_000.0;
 
-pub use timeline::name::{Name, NameError, printable};
+pub use timeline::name::{Name, NameError};
+use timeline::visible::as_shown;
+pub use timeline::visible::printable;
 pub use timeline::{TellerNo, TicketNo};
 
 /// What a customer says to the bank.
@@ -160,12 +170,12 @@ impl Reply {
                     parse_number(t, "teller")?,
                 ))
             }
-            // The reason is shown to the user as it came: escape what a
-            // hostile bank could hide in it (bidirectional overrides, say).
-            "ERR" => Ok(Reply::Err(printable(
-                line.trim_start().trim_start_matches("ERR").trim(),
-                MAX_LINE,
-            ))),
+            // The reason is shown to the user as the bank made it (already
+            // safe to show); a hostile bank's is escaped whole (bidirectional
+            // overrides, say), never a safe one a second time.
+            "ERR" => Ok(Reply::Err(
+                as_shown(line.trim_start().trim_start_matches("ERR").trim(), MAX_LINE).into_owned(),
+            )),
             other => Err(ProtocolError::UnknownCommand(printable(other, QUOTE_BYTES))),
         }
     }
@@ -243,6 +253,7 @@ const QUOTE_BYTES: usize = 40;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_normalization::UnicodeNormalization as _;
 
     #[test]
     fn requests_round_trip() {
@@ -301,6 +312,73 @@ mod tests {
     }
 
     #[test]
+    fn names_hold_marks_of_any_script_composed_to_nfc() {
+        for name in [
+            "नमस्ते",
+            "ジョン・スミス",
+            "Zoë",
+            "l·l",
+            "ﾊﾞﾝｸ･ｲﾁ",
+            "Nguyễn",
+            "שָׁלוֹם",
+        ] {
+            assert_eq!(Name::new(name).map(String::from), Ok(name.nfc().collect()));
+        }
+        // A decomposed é is the composed one; so is a decomposed ジ.
+        assert_eq!(
+            Name::new("e\u{301}").map(String::from),
+            Ok("\u{e9}".to_owned())
+        );
+        assert_eq!(
+            Name::new("\u{30b7}\u{3099}ョン"),
+            Name::new("ジョン"),
+            "シ with its voiced mark is ジ"
+        );
+        // (q has no accented letters of its own: NFC keeps every mark.)
+        let five_marks = format!("q{}", "\u{301}\u{302}\u{303}\u{304}\u{305}");
+        assert!(Name::new(&five_marks[..five_marks.len() - 2]).is_ok());
+        assert!(Name::new(&five_marks).is_err(), "marks stacked too high");
+    }
+
+    #[test]
+    fn a_name_must_show_and_a_mark_needs_its_letter() {
+        let refused = [
+            ("\u{3164}", "only characters that show, not \\u{3164}"),
+            ("ana\u{3164}", "only characters that show, not \\u{3164}"),
+            ("\u{115f}\u{ffa0}", "only characters that show"),
+            ("-", "a letter or a digit"),
+            ("_·_", "a letter or a digit"),
+            (
+                "\u{301}a",
+                "a mark goes after the letter it marks, not \\u{301}",
+            ),
+            ("a-\u{301}", "a mark goes after the letter"),
+            ("a\u{200b}b", "not \\u{200b}"),
+            ("a\u{fe0f}", "not \\u{fe0f}"),
+        ];
+        for (name, reason) in refused {
+            let err = Name::new(name).expect_err(name).to_string();
+            assert!(err.contains(reason), "{name:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_client_word_is_quoted_with_one_escaping() {
+        let reason = |line: &str| Request::parse(line).expect_err(line).to_string();
+        assert!(
+            reason("TICKET a😀 5").ends_with(", not 😀"),
+            "{}",
+            reason("TICKET a😀 5")
+        );
+        assert_eq!(reason("HI\\u{1b}"), "unknown command HI\\\\u{1b}");
+        assert_eq!(reason("HI\u{202e}"), "unknown command HI\\u{202e}");
+        assert_eq!(
+            reason("HERE \\u{1b}"),
+            "ticket must be a whole number, not \\\\u{1b}"
+        );
+    }
+
+    #[test]
     fn overlong_and_invalid_bytes_are_refused() {
         let long = "x".repeat(MAX_LINE + 5);
         assert_eq!(Request::parse(&long), Err(ProtocolError::TooLong));
@@ -317,7 +395,8 @@ mod properties {
     use proptest::prelude::*;
 
     use super::*;
-    use timeline::name::is_printable;
+    use timeline::visible::{is_default_ignorable, is_mark, shows_as_is};
+    use unicode_normalization::UnicodeNormalization as _;
 
     /// Lines a well-behaved customer sends, to be mutated.
     const VALID: &[&str] = &[
@@ -404,11 +483,6 @@ mod properties {
         ]
     }
 
-    /// Whether a line could be shown on any terminal as it is.
-    fn shows_as_is(line: &str) -> bool {
-        line.chars().all(is_printable)
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig { cases: 100_000, ..ProptestConfig::default() })]
 
@@ -443,18 +517,131 @@ mod properties {
         }
     }
 
-    #[test]
-    fn printable_escapes_and_cuts() {
-        assert_eq!(printable("a\u{202e}b", 64), "a\\u{202e}b");
-        assert_eq!(printable("tab\there", 64), "tab\\there");
-        assert_eq!(printable("it's \"ok\" \\", 64), "it's \"ok\" \\");
-        let cut = printable(&"\u{1b}".repeat(100), 40);
-        assert!(cut.len() <= 40 && cut.ends_with('…'), "{cut}");
-        assert!(
-            cut.starts_with("\\u{1b}") && !cut.contains("\\u{1…"),
-            "{cut}"
-        );
-        assert_eq!(printable("", 0), "");
-        assert_eq!(printable("abc", 2), "", "no room even for …");
+    /// Letters (and digits) of many scripts, by block: Latin, Greek,
+    /// Cyrillic, Armenian, Hebrew, Arabic, Devanagari, Bengali, Tamil, Thai,
+    /// Georgian, Ethiopic, Hangul, Hiragana, Katakana, CJK, and digits of
+    /// three scripts.
+    const LETTERS: &[(char, char)] = &[
+        ('a', 'z'),
+        ('\u{C0}', '\u{FF}'),
+        ('\u{3B1}', '\u{3C9}'),
+        ('\u{430}', '\u{44F}'),
+        ('\u{561}', '\u{586}'),
+        ('\u{5D0}', '\u{5EA}'),
+        ('\u{627}', '\u{64A}'),
+        ('\u{915}', '\u{939}'),
+        ('\u{995}', '\u{9B9}'),
+        ('\u{B95}', '\u{BB9}'),
+        ('\u{E01}', '\u{E2E}'),
+        ('\u{10D0}', '\u{10FA}'),
+        ('\u{1200}', '\u{1248}'),
+        ('\u{AC00}', '\u{D7A3}'),
+        ('\u{3041}', '\u{3096}'),
+        ('\u{30A1}', '\u{30FA}'),
+        ('\u{4E00}', '\u{9FFF}'),
+        ('0', '9'),
+        ('\u{660}', '\u{669}'),
+        ('\u{966}', '\u{96F}'),
+    ];
+
+    /// Marks of the same scripts: Latin accents, Hebrew points, Arabic
+    /// vowels, Devanagari and Bengali signs, Thai vowels and tones, and the
+    /// Japanese voiced marks.
+    const MARKS: &[(char, char)] = &[
+        ('\u{300}', '\u{333}'),
+        ('\u{5B0}', '\u{5BC}'),
+        ('\u{64B}', '\u{652}'),
+        ('\u{93E}', '\u{94D}'),
+        ('\u{9BE}', '\u{9CD}'),
+        ('\u{E34}', '\u{E3A}'),
+        ('\u{E48}', '\u{E4B}'),
+        ('\u{3099}', '\u{309A}'),
+    ];
+
+    /// A character from one of `blocks` that `keep` holds of.
+    fn from_blocks(
+        blocks: &'static [(char, char)],
+        keep: fn(char) -> bool,
+    ) -> impl Strategy<Value = char> {
+        prop::sample::select(blocks)
+            .prop_flat_map(|(low, high)| u32::from(low)..=u32::from(high))
+            .prop_filter_map("an assigned character of the kind wanted", move |code| {
+                char::from_u32(code).filter(|&c| keep(c))
+            })
+    }
+
+    /// A letter or digit that shows, and up to `Name::MAX_MARKS` marks on it.
+    fn cluster() -> impl Strategy<Value = String> {
+        let letter = from_blocks(LETTERS, |c| c.is_alphanumeric() && !is_mark(c));
+        let mark = from_blocks(MARKS, |c| is_mark(c) && !is_default_ignorable(c));
+        (letter, prop::collection::vec(mark, 0..=Name::MAX_MARKS))
+            .prop_map(|(letter, marks)| std::iter::once(letter).chain(marks).collect())
+    }
+
+    /// A name as a person of any of those scripts might write it: a few
+    /// letters with or without their marks, parts joined by `-`, `_` or a
+    /// middle dot; never more than [`Name::MAX_CHARS`] characters.
+    fn name_of_any_script() -> impl Strategy<Value = String> {
+        // At most 3 parts of 2 letters with 4 marks each, and 2 joiners: 32.
+        let part = || prop::collection::vec(cluster(), 1..3).prop_map(|c| c.concat());
+        let joiner = prop::sample::select(Name::JOINERS.to_vec());
+        (part(), prop::collection::vec((joiner, part()), 0..3)).prop_map(|(first, rest)| {
+            let mut name = first;
+            for (joiner, part) in rest {
+                name.push(joiner);
+                name.push_str(&part);
+            }
+            name
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 20_000, ..ProptestConfig::default() })]
+
+        /// A name of any script, with or without marks, is taken, composed
+        /// or decomposed alike, and shows as it is wherever it goes.
+        #[test]
+        fn names_of_every_script_are_taken_and_show_as_they_are(name in name_of_any_script()) {
+            let taken = Name::new(&name).map_err(|err| format!("{name:?}: {err}"));
+            prop_assert_eq!(taken.clone().map(String::from), Ok(name.nfc().collect::<String>()));
+            let decomposed: String = name.nfd().collect();
+            prop_assert_eq!(Name::new(&decomposed).map_err(|err| format!("{name:?}: {err}")), taken.clone());
+            if let Ok(taken) = taken {
+                prop_assert!(shows_as_is(taken.as_str()), "{:?}", taken);
+                let line = format!("TICKET {taken} 5");
+                prop_assert_eq!(
+                    Request::parse(&line),
+                    Ok(Request::Ticket { name: taken, service_ms: 5.0 })
+                );
+            }
+        }
+
+        /// Anything else in a name, anywhere, is refused (an invisible
+        /// letter too), with a reason that shows as it is.
+        #[test]
+        fn a_name_with_anything_else_is_refused(
+            name in name_of_any_script(),
+            at in any::<prop::sample::Index>(),
+            intruder in prop_oneof![
+                any::<char>().prop_filter("not a name's character", |&c| {
+                    is_default_ignorable(c)
+                        || !(c.is_alphanumeric() || is_mark(c) || Name::JOINERS.contains(&c))
+                }),
+                prop::sample::select(vec!['\u{3164}', '\u{115F}', '\u{FFA0}']).prop_map(|c| c),
+            ],
+        ) {
+            let chars: Vec<char> = name.chars().collect();
+            let at = at.index(chars.len() + 1);
+            let mut spoiled: String = chars[..at].iter().collect();
+            spoiled.push(intruder);
+            spoiled.extend(&chars[at..]);
+            let taken = Name::new(&spoiled);
+            prop_assert!(taken.is_err(), "{:?} taken as {:?}", spoiled, taken);
+            if let Err(err) = taken {
+                prop_assert!(shows_as_is(&err.to_string()), "{:?}", err.to_string());
+            }
+            let blanks: String = std::iter::repeat_n(intruder, 3).collect();
+            prop_assert!(Name::new(&blanks).is_err(), "{:?}", blanks);
+        }
     }
 }

@@ -25,6 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
 use tracing::instrument::WithSubscriber;
 use tracing::{Instrument, Span};
 
@@ -46,6 +47,8 @@ pub(crate) struct Teller {
     front_door: Span,
     /// How long to wait for a called customer's `HERE` before giving up.
     here_timeout: Duration,
+    /// Cancelled when the bank closes: the teller calls no one after that.
+    closing: CancellationToken,
 }
 
 /// Why a visit ended before its service was done.
@@ -58,26 +61,33 @@ enum Trouble {
 
 impl Teller {
     /// Teller `id`, serving the customers of `lobby`, waiting at most
-    /// `here_timeout` for each to come to the counter.
+    /// `here_timeout` for each to come to the counter, until `closing` is
+    /// cancelled.
     pub(crate) fn new(
         id: TellerNo,
         lobby: Arc<Lobby>,
         front_door: Span,
         here_timeout: Duration,
+        closing: CancellationToken,
     ) -> Teller {
         Teller {
             id,
             lobby,
             front_door,
             here_timeout,
+            closing,
         }
     }
 
-    /// The teller's working day: call, serve, repeat. It never ends by
-    /// itself; the bank's closing stops it.
+    /// The teller's working day: call, serve, repeat, until the bank
+    /// closes. (A customer at the counter then hears `ERR closing` from
+    /// their connection, and the teller gives them up.)
     pub(crate) async fn work(self) {
         loop {
-            let Next { turn, seat } = self.lobby.next().await;
+            let Next { turn, seat } = tokio::select! {
+                () = self.closing.cancelled() => return,
+                next = self.lobby.next() => next,
+            };
             match self.call_over(seat).await {
                 Some(customer) => self.serve(customer, turn).await,
                 // They hung up just as the call went out.

@@ -350,8 +350,8 @@ fn stop_closes_the_bank_and_reports_its_own_thread() {
         usage.voluntary_context_switches() > 0,
         "the bank thread slept in epoll: {usage:?}"
     );
-    // A customer still at the counter finds the bank closed.
-    waiting.hung_up();
+    // A customer still at the counter hears why the bank shows them out.
+    assert_eq!(waiting.refused(), "closing: the bank is closing");
     assert!(TcpStream::connect(addr).is_err(), "nobody listens any more");
 }
 

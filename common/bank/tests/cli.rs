@@ -120,11 +120,102 @@ fn listening_beyond_loopback_is_warned_about() {
     open.args(["--listen", "0.0.0.0:0"]);
     let mut bank = BankProcess::spawn(open);
     bank.wait_for_log(&["warning: listening on 0.0.0.0:", "not a loopback address"]);
-    // The default stays on loopback, quietly.
+    // The default stays on loopback, quietly; so do loopback's other names.
     let home = BankProcess::start(BANK, &[]);
     assert!(home.addr.ip().is_loopback());
     let log = home.kill_and_read_log();
     assert!(!log.iter().any(|l| l.contains("warning")), "{log:#?}");
+    for listen in ["localhost:0", "[::1]:0", "[::ffff:127.0.0.1]:0"] {
+        let mut named = Command::new(env!("CARGO_BIN_EXE_bank"));
+        named.args(["--listen", listen]);
+        let bank = BankProcess::spawn(named);
+        assert!(
+            bank.addr.ip().to_canonical().is_loopback(),
+            "{listen}: {}",
+            bank.addr
+        );
+        let log = bank.kill_and_read_log();
+        assert!(
+            !log.iter().any(|l| l.contains("warning")),
+            "{listen}: {log:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_demo_finds_the_bank_by_its_host_name() {
+    let bank = BankProcess::start(BANK, &["--tellers", "2"]);
+    let named = bank::cli::socket_addr(&format!("localhost:{}", bank.addr.port()))
+        .expect("localhost is a name for loopback");
+    assert_eq!(named, bank.addr);
+    let scene = timeline::scenario::Generate {
+        customers: 4,
+        ..timeline::scenario::Generate::default()
+    }
+    .scenario()
+    .speed_up(8.0);
+    let run = scene::demo::run_recorded(
+        async_nonblocking::STYLE,
+        async_nonblocking::customers,
+        scene,
+        Some(named),
+    )
+    .expect("the customers find the bank");
+    assert!(run.failures.is_empty(), "{:?}", run.failures);
+    assert_eq!(run.trace.metrics.served, 4);
+}
+
+#[test]
+fn names_of_every_script_a_byte_order_mark_and_reasons_escaped_once() {
+    let bank = BankProcess::start(BANK, &["--tellers", "1"]);
+    // Names with marks, composed or not: the bank takes them, in NFC.
+    let names = [
+        ("नमस्ते", "नमस्ते"),
+        ("e\u{301}", "\u{e9}"),
+        ("\u{30b7}\u{3099}ョン・スミス", "ジョン・スミス"),
+    ];
+    for (typed, _) in names {
+        let mut nc = Nc::connect(bank.addr);
+        nc.type_bytes(format!("TICKET {typed} 5\n").as_bytes());
+        assert!(nc.line().starts_with("TICKET "), "{typed}");
+    }
+    // A byte-order mark before the first line is not part of it.
+    let mut nc = Nc::connect(bank.addr);
+    nc.type_bytes(b"\xEF\xBB\xBFTICKET ana 5\n");
+    assert!(nc.line().starts_with("TICKET "), "the BOM is ignored");
+    drop(nc);
+    // Reasons quote a client's word with one escaping: a character that
+    // does not show as `\u{..}`, a backslash the client typed as `\\`.
+    let replies = [
+        (
+            "TICKET a😀 5",
+            "a name holds letters, digits, their marks, '-', '_' and middle dots only, not 😀",
+        ),
+        (
+            "TICKET \u{3164} 5",
+            "a name holds only characters that show, not \\u{3164}",
+        ),
+        ("HI\u{202e}", "unknown command HI\\u{202e}"),
+        ("HI\\u{202e}", "unknown command HI\\\\u{202e}"),
+    ];
+    for (line, reason) in replies {
+        let mut nc = Nc::connect(bank.addr);
+        nc.type_bytes(format!("{line}\n").as_bytes());
+        assert_eq!(nc.line(), format!("ERR {reason}"), "{line}");
+    }
+    let log = bank.kill_and_read_log();
+    for (_, nfc) in names {
+        let name = format!("name={nfc}");
+        assert!(log.iter().any(|l| l.contains(&name)), "{name} in {log:#?}");
+    }
+    for (line, reason) in replies {
+        // The reason, then the visit it was part of: `  (peer=...)`.
+        let logged = format!("reject      reason={reason}  (");
+        assert!(
+            log.iter().any(|l| l.contains(&logged)),
+            "{line}: {logged} in {log:#?}"
+        );
+    }
 }
 
 #[test]

@@ -17,11 +17,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bank::Config;
-use bank::protocol::{MAX_LINE, ProtocolError, Reply, Request, TicketNo};
+use bank::protocol::{BOM, MAX_LINE, ProtocolError, Reply, Request, TicketNo};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use scene::demo;
-use testkit::client::{Client, PATIENCE, bank, recorded_bank, recorded_until};
+use testkit::client::{Client, PATIENCE, bank, recorded_bank, recorded_bank_of, recorded_until};
 use testkit::scene::crowd;
 use timeline::style::Style;
 use timeline::trace::Outcome;
@@ -71,6 +71,8 @@ fn rejects(events: &[Event]) -> Vec<String> {
 /// What the bank must answer to `line` sent as a customer's first line: its
 /// slip, or the refusal the protocol gives.
 fn expected_answer(line: &[u8]) -> Result<(), String> {
+    // A byte-order mark that starts a connection is not part of its line.
+    let line = line.strip_prefix(BOM).unwrap_or(line);
     let request = if line.len() > MAX_LINE + 1 {
         Err(ProtocolError::TooLong)
     } else {
@@ -385,6 +387,53 @@ fn when_one_in_ten_hangs_up_every_ticket_ends_once_and_the_queue_moves() {
 }
 
 #[test]
+fn a_closing_bank_tells_everyone_inside_and_ends_every_ticket_once() {
+    let recorder = Recorder::new();
+    let origin = Instant::now();
+    let bank = recorded_bank_of(1, &recorder);
+    let addr = bank.addr();
+    // One in the doorway (first in: accepted before the others), one at
+    // the counter for ten minutes, one in the queue behind.
+    let mut doorway = Client::enter(addr);
+    let mut served = Client::enter(addr);
+    let s = served.take_ticket("served", 600_000);
+    assert_eq!(served.called(), (s, 1));
+    served.send(&format!("HERE {s}"));
+    let mut queued = Client::enter(addr);
+    let q = queued.take_ticket("queued", 10);
+    let mut seen = Vec::new();
+    recorded_until(&recorder, origin, &mut seen, |events| {
+        events
+            .iter()
+            .any(|e| matches!(e.kind, Kind::AtCounter { .. }))
+    });
+
+    let closing = Instant::now();
+    bank.stop();
+    let took = closing.elapsed();
+    // Half a second of grace at most; a loaded machine gets more slack.
+    assert!(took < Duration::from_secs(3), "closed in {took:?}");
+    for (who, client) in [
+        ("doorway", &mut doorway),
+        ("counter", &mut served),
+        ("queue", &mut queued),
+    ] {
+        assert_eq!(client.refused(), "closing: the bank is closing", "{who}");
+    }
+    seen.extend(recorder.take(origin));
+    assert_eq!(
+        endings(&seen),
+        BTreeMap::from([(s, 1), (q, 1)]),
+        "both tickets abandoned, once each"
+    );
+    let told = rejects(&seen)
+        .into_iter()
+        .filter(|r| r == "closing: the bank is closing")
+        .count();
+    assert_eq!(told, 3, "each refusal recorded");
+}
+
+#[test]
 fn a_silent_or_half_line_client_is_shown_out_and_never_holds_a_teller() {
     let idle = Duration::from_secs(2);
     let recorder = Recorder::new();
@@ -545,7 +594,7 @@ fn past_the_cap_a_newcomer_hears_busy_and_the_bank_goes_on() {
             Reply::Err(reason) if reason == busy && Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(20));
             }
-            other => panic!("wanted a ticket once a place was free, got {other:?}"),
+            other => panic!("wanted a ticket once a place was free, got {other}"),
         }
     };
     for (c, &t) in inside.iter_mut().zip(&tickets[1..]) {
@@ -590,6 +639,8 @@ fn any_first_line_through_a_real_socket_gets_what_the_protocol_says() {
                 }
                 bytes
             }),
+        // A byte-order mark first, as some editors and Windows tools send.
+        prop::sample::select(valid.to_vec()).prop_map(|line| [BOM, line.as_bytes()].concat()),
     ];
     let mut runner = TestRunner::new(ProptestConfig {
         cases: 300,

@@ -36,11 +36,12 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use timeline::model::{self, LaneView, Segment};
+use timeline::output;
+use timeline::trace::{CustomerRecord, Outcome, Trace};
+use timeline::{Kind, Lane};
 use timeline::{MarkKind, State};
 
 use crate::look::{look, mark};
-use timeline::trace::{CustomerRecord, Outcome, Trace, write_atomically};
-use timeline::{Kind, Lane};
 
 /// Milliseconds to the file's microseconds, kept to whole nanoseconds.
 fn us(ms: f64) -> f64 {
@@ -307,10 +308,10 @@ pub fn document_of_lanes(title: &str, lanes: &[LaneView]) -> Value {
     serde_json::from_slice(&bytes).expect("the events were written as JSON just now")
 }
 
-/// Writes [`document_of_lanes`] to `path`, whole or not at all.
-pub fn write_lanes(title: &str, lanes: &[LaneView], path: &Path) -> io::Result<()> {
-    write_atomically(path, |out| {
-        stream_with(out, |events| lanes_only(title, lanes, events))?;
+/// Writes [`document_of_lanes`] to `path` event by event, as [`write`] does.
+pub fn write_lanes(title: &str, lanes: &[LaneView], path: &Path) -> io::Result<u64> {
+    output::write(path, |mut out| {
+        stream_with(&mut out, |events| lanes_only(title, lanes, events))?;
         out.write_all(b"\n")
     })
 }
@@ -369,15 +370,16 @@ pub fn document_named(runs: &[(&Trace, &str)]) -> Value {
     serde_json::from_slice(&bytes).expect("the events were written as JSON just now")
 }
 
-/// Writes [`document`] to `path`, whole or not at all, event by event.
-pub fn write(traces: &[&Trace], path: &Path) -> io::Result<()> {
+/// Writes [`document`] to `path` event by event (a regular file whole or
+/// not at all; see [`output`]); returns how many bytes it took.
+pub fn write(traces: &[&Trace], path: &Path) -> io::Result<u64> {
     named_by_style(traces, |runs| write_named(runs, path))
 }
 
-/// Writes [`document_named`] to `path`, whole or not at all, event by event.
-pub fn write_named(runs: &[(&Trace, &str)], path: &Path) -> io::Result<()> {
-    write_atomically(path, |out| {
-        stream(runs, out)?;
+/// Writes [`document_named`] to `path` event by event, as [`write`] does.
+pub fn write_named(runs: &[(&Trace, &str)], path: &Path) -> io::Result<u64> {
+    output::write(path, |mut out| {
+        stream(runs, &mut out)?;
         out.write_all(b"\n")
     })
 }

@@ -13,6 +13,8 @@
 //! - [`table`]: terminal tables, aligned by display width: the metrics
 //!   table of runs under the ideal schedule's row;
 //! - [`text`]: width, padding, cutting and wrapping, by display width;
+//! - [`screen`]: where a program's words go: stdout, or stderr when stdout
+//!   carries a file;
 //! - [`scale`]: the rows of the scale table that `compare --scale`
 //!   fills and the pictures draw.
 //!
@@ -22,6 +24,7 @@ pub mod chrome;
 pub mod html;
 pub mod look;
 pub mod scale;
+pub mod screen;
 pub mod swimlane;
 pub mod table;
 pub mod text;

@@ -15,7 +15,8 @@
 //! 3. the recorded moments become a [`Trace`]: customers, tellers, metrics;
 //! 4. [`main`] draws the swimlane and writes `--trace` and `--chrome`: the
 //!    same for a run that went to its end, one where visits failed, and one
-//!    cut short by Ctrl-C.
+//!    cut short by Ctrl-C. A file written to standard output (`--trace -`)
+//!    has it to itself: the swimlane then goes to stderr.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -40,6 +41,7 @@ use bank::ideal;
 use bank::protocol::TicketNo;
 use bank::{self, Embedded};
 use pictures::{chrome, swimlane};
+use timeline::output;
 use timeline::scenario::{Customer, Scenario};
 use timeline::style::Style;
 use timeline::trace::{CustomerRecord, Outcome, SCHEMA, Trace};
@@ -485,6 +487,14 @@ pub fn main(style: Style, customers: Customers) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let files = [
+        ("--trace", args.trace.as_deref()),
+        ("--chrome", args.chrome.as_deref()),
+    ];
+    if let Err(err) = output::one_on_stdout(&files) {
+        eprintln!("error: {err}");
+        return ExitCode::from(2);
+    }
     if let Err(refusal) = fits(style, &scenario, args.bank.is_none()) {
         eprintln!("error: {refusal}");
         return ExitCode::from(2);
@@ -520,18 +530,24 @@ pub fn main(style: Style, customers: Customers) -> ExitCode {
 
 /// Draws `run` and writes its files, whether it went to its end, lost
 /// visits, or was cut short; returns the program's exit code.
+///
+/// The swimlane and the lines saying which files were written go to stdout,
+/// or to stderr when a file goes to stdout (`--trace -`): that file is then
+/// all stdout carries, and can be piped on whole.
 fn show(run: &Run, args: &SharedArgs) -> ExitCode {
     let width = pictures::text::picture_width(args.width);
+    let files = [&args.trace, &args.chrome];
+    let mut screen = pictures::screen::for_outputs(files.into_iter().flatten());
     let picture = swimlane::render(&run.trace, &swimlane::Options { width });
     // A closed stdout (a pager quit early) is not worth a panic.
-    let _ = write!(anstream::stdout(), "{picture}");
+    let _ = write!(screen, "{picture}");
 
     // Each file written gets a line of the summary: `trace  written to run.json`.
     let mut code = ExitCode::SUCCESS;
     let mut written = Vec::new();
     if let Some(path) = &args.trace {
         match run.trace.write(path) {
-            Ok(()) => written.push(("trace", path)),
+            Ok(_) => written.push(("trace", path)),
             Err(err) => {
                 eprintln!("error: cannot write the trace to {}: {err}", path.display());
                 code = ExitCode::FAILURE;
@@ -540,7 +556,7 @@ fn show(run: &Run, args: &SharedArgs) -> ExitCode {
     }
     if let Some(path) = &args.chrome {
         match chrome::write(&[&run.trace], path) {
-            Ok(()) => written.push(("chrome", path)),
+            Ok(_) => written.push(("chrome", path)),
             Err(err) => {
                 eprintln!(
                     "error: cannot write the Chrome trace to {}: {err}",
@@ -552,7 +568,7 @@ fn show(run: &Run, args: &SharedArgs) -> ExitCode {
     }
     for (key, path) in written {
         let line = swimlane::summary_line(key, &format!("written to {}", path.display()), width);
-        let _ = write!(anstream::stdout(), "{line}");
+        let _ = write!(screen, "{line}");
     }
     for failure in run.failures.iter().take(10) {
         eprintln!("{failure}");

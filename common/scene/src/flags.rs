@@ -57,20 +57,23 @@ pub struct SharedArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "X", default_value_t = 1.0, value_parser = positive(10_000.0))]
     pub speed: f64,
 
-    /// Use a bank already running at ADDR instead of starting one in this process.
+    /// Use a bank already running at ADDR (HOST:PORT, such as
+    /// localhost:7878, or a bare PORT on loopback) instead of starting one
+    /// in this process.
     #[arg(
         long,
         allow_negative_numbers = true,
         value_name = "ADDR",
-        env = "BANK_QUEUE_BANK"
+        env = "BANK_QUEUE_BANK",
+        value_parser = bank::cli::socket_addr
     )]
     pub bank: Option<SocketAddr>,
 
-    /// Write the trace file (JSON) to FILE.
+    /// Write the trace file (JSON) to FILE (`-`: to stdout, and the swimlane to stderr).
     #[arg(long, allow_negative_numbers = true, value_name = "FILE")]
     pub trace: Option<PathBuf>,
 
-    /// Write a Chrome trace-event file to FILE, to open in Perfetto.
+    /// Write a Chrome trace-event file to FILE, to open in Perfetto (`-`: to stdout).
     #[arg(long, allow_negative_numbers = true, value_name = "FILE")]
     pub chrome: Option<PathBuf>,
 
@@ -210,6 +213,27 @@ mod tests {
             assert_eq!(err.exit_code(), 2, "{args:?}");
             assert!(err.to_string().contains(flag), "{args:?}: {err}");
         }
+    }
+
+    #[test]
+    fn the_bank_may_be_named_by_host_name_or_port() {
+        let bank = |text: &str| parse(&["--bank", text]).expect(text).bank;
+        assert_eq!(
+            bank("localhost:7878"),
+            Some(SocketAddr::from(([127, 0, 0, 1], 7878)))
+        );
+        assert_eq!(bank("7878"), Some(SocketAddr::from(([127, 0, 0, 1], 7878))));
+        assert_eq!(
+            bank("[::1]:80"),
+            Some(SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 80)))
+        );
+        let err = parse(&["--bank", "localhost"])
+            .expect_err("no port")
+            .to_string();
+        assert!(
+            err.contains("--bank") && err.contains("\"localhost\""),
+            "{err}"
+        );
     }
 
     #[test]

@@ -8,13 +8,13 @@
 //! A second one ends the process at once, from the signal handler itself, in
 //! case whatever follows the first is stuck. (A file being written at that
 //! moment is not half-written, since it is renamed into place whole, but
-//! its temporary file, `.tmpXXXXXX` beside it, stays.)
+//! its temporary file, `.bank-queue-XXXXXXXX.tmp` beside it, stays: see
+//! [`output`](timeline::output).)
 //!
 //! The handlers are `signal-hook`'s: one sets a flag, one ends the process
 //! if the flag was already set, one wakes a thread that passes the signal
 //! on. Nothing here runs in a signal handler but theirs.
 
-use std::fmt;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,42 +24,7 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::flag;
 use signal_hook::iterator::Signals;
 
-/// What stopped a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Signal {
-    /// SIGINT: Ctrl-C at the terminal.
-    Interrupt,
-    /// SIGTERM: `kill <pid>`, or a supervisor stopping the program.
-    Terminate,
-}
-
-impl Signal {
-    /// The signal's number.
-    pub fn number(self) -> i32 {
-        match self {
-            Signal::Interrupt => SIGINT,
-            Signal::Terminate => SIGTERM,
-        }
-    }
-
-    /// The exit code of a program it stopped: 128 + its number, as a shell
-    /// reports a process killed by it (130 for Ctrl-C, 143 for SIGTERM).
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Signal::Interrupt => 130,
-            Signal::Terminate => 143,
-        }
-    }
-}
-
-impl fmt::Display for Signal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Signal::Interrupt => "Ctrl-C (SIGINT)",
-            Signal::Terminate => "SIGTERM",
-        })
-    }
-}
+pub use bank::signal::Signal;
 
 /// Where a run hears that it must stop.
 #[derive(Debug)]

@@ -3,9 +3,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use wait_timeout::ChildExt;
 
 /// How long a test waits for the bank to say something.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -35,33 +39,36 @@ impl BankProcess {
     }
 
     /// Starts the bank as `command` says, and waits until it says where it listens.
-    pub fn spawn(mut command: Command) -> BankProcess {
+    pub fn spawn(command: Command) -> BankProcess {
+        BankProcess::spawn_logging_to(command, Stdio::piped())
+    }
+
+    /// [`BankProcess::spawn`], with the bank's log (stderr) going to `log`:
+    /// read line by line if it is [`Stdio::piped`], else not read here.
+    pub fn spawn_logging_to(mut command: Command, log: Stdio) -> BankProcess {
         let mut child = command
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(log)
             .spawn()
             .expect("the bank binary starts");
         let stdout = child.stdout.take().expect("stdout is piped");
-        let stderr = child.stderr.take().expect("stderr is piped");
         let (tx, log) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
+        if let Some(stderr) = child.stderr.take() {
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
+            });
+        }
         let mut welcome = String::new();
         BufReader::new(stdout)
             .read_line(&mut welcome)
             .expect("the bank prints its welcome line");
-        let addr = welcome
-            .strip_prefix("bank open on ")
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|addr| addr.parse().ok())
-            .unwrap_or_else(|| panic!("no address in the welcome line {welcome:?}"));
+        let addr = address_in(&welcome);
         BankProcess {
             child,
             addr,
@@ -102,16 +109,48 @@ impl BankProcess {
         self.child.wait().expect("the killed bank is reaped");
     }
 
-    /// Kills the bank, and returns everything it logged.
-    pub fn kill_and_read_log(mut self) -> Vec<String> {
-        self.kill();
-        // The pipe closes with the process: read what is left in it.
+    /// Sends the bank `signal` (SIGINT or SIGTERM, as Ctrl-C or `kill`
+    /// would), and waits for it to exit: returns how, and how long it took
+    /// from the signal. Panics if it is still running after [`PATIENCE`].
+    pub fn stop_with(&mut self, signal: Signal) -> (ExitStatus, Duration) {
+        let pid = Pid::from_raw(i32::try_from(self.child.id()).expect("a pid fits an i32"));
+        kill(pid, signal).expect("our own child can be signalled");
+        let sent = Instant::now();
+        match self
+            .child
+            .wait_timeout(PATIENCE)
+            .expect("the bank can be waited for")
+        {
+            Some(status) => (status, sent.elapsed()),
+            None => panic!("the bank was still running {PATIENCE:?} after {signal}"),
+        }
+    }
+
+    /// Everything the bank logged from now until its log closes (it has
+    /// exited), after what was read so far.
+    pub fn rest_of_log(mut self) -> Vec<String> {
         let mut seen = std::mem::take(&mut self.seen);
         while let Ok(line) = self.log.recv_timeout(PATIENCE) {
             seen.push(line);
         }
         seen
     }
+
+    /// Kills the bank, and returns everything it logged.
+    pub fn kill_and_read_log(mut self) -> Vec<String> {
+        self.kill();
+        // The pipe closes with the process: read what is left in it.
+        self.rest_of_log()
+    }
+}
+
+/// Where the bank listens, as its welcome line says (`bank open on ADDR ...`).
+pub fn address_in(welcome: &str) -> SocketAddr {
+    welcome
+        .strip_prefix("bank open on ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("no address in the welcome line {welcome:?}"))
 }
 
 impl Drop for BankProcess {

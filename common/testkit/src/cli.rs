@@ -129,13 +129,8 @@ pub fn stopped_midway(demo: &Path, signal: Signal) -> Duration {
         );
     }
 
-    let mut left: Vec<_> = std::fs::read_dir(dir.path())
-        .expect("the directory reads")
-        .map(|entry| entry.expect("an entry").file_name())
-        .collect();
-    left.sort();
     assert_eq!(
-        left,
+        names_in(dir.path()),
         ["run.chrome.json", "run.json"],
         "the two files, whole, and no temporary file"
     );
@@ -169,6 +164,22 @@ pub fn stopped_midway(demo: &Path, signal: Signal) -> Duration {
             .is_some_and(|e| !e.is_empty())
     );
     took
+}
+
+/// The names of the files in `dir`, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("the directory reads")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// Waits (10 s at most) until about ten customers are in the bank of the

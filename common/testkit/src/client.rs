@@ -10,8 +10,9 @@ use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use bank::protocol::{MAX_LINE, Reply, TicketNo, printable};
+use bank::protocol::{MAX_LINE, Reply, TicketNo};
 use bank::{Config, Embedded};
+use timeline::visible::shows_as_is;
 use timeline::{Event, Recorder};
 
 /// How long a client waits for any expected line before the test fails.
@@ -131,7 +132,7 @@ impl Client {
         self.send(&format!("TICKET {name} {service_ms}"));
         match self.reply() {
             Reply::Ticket(n) => n,
-            other => panic!("wanted a ticket, got {other:?}"),
+            other => panic!("wanted a ticket, got {other}"),
         }
     }
 
@@ -139,7 +140,7 @@ impl Client {
     pub fn called(&mut self) -> (TicketNo, u32) {
         match self.reply() {
             Reply::Call(n, teller) => (n, teller),
-            other => panic!("wanted a CALL, got {other:?}"),
+            other => panic!("wanted a CALL, got {other}"),
         }
     }
 
@@ -194,5 +195,5 @@ impl Client {
 /// A line from the bank fits the protocol and shows as it is on any terminal.
 pub fn assert_well_formed(line: &str) {
     assert!(line.len() <= MAX_LINE, "{} bytes: {line:?}", line.len());
-    assert_eq!(printable(line, MAX_LINE), line, "nothing to escape in it");
+    assert!(shows_as_is(line), "nothing to escape in it: {line:?}");
 }

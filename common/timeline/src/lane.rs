@@ -131,7 +131,10 @@ impl fmt::Display for Lane {
 impl FromStr for Lane {
     type Err = String;
     fn from_str(s: &str) -> Result<Lane, String> {
-        let bad = || format!("not a lane: {s:?} (bank, or a kind and a number: customer-3)");
+        let bad = || {
+            let shown = crate::visible::quoted(s, 64);
+            format!("not a lane: {shown} (bank, or a kind and a number: customer-3)")
+        };
         if s == LaneKind::Bank.word() {
             return Ok(Lane::Bank);
         }

@@ -21,7 +21,10 @@
 //!   read back; [`metrics`]: its figures;
 //! - [`scenario`] and [`style`]: the run as asked for, as plain data;
 //!   [`schedule`]: the tellers' turns, as the ideal schedule has them;
-//! - [`name`]: the only text a timeline lets reach a screen;
+//! - [`name`] and [`visible`]: the names on lanes, and any other text from
+//!   outside shown safely, with one escaping;
+//! - [`output`]: how every file a run writes reaches the place it names: a
+//!   file replaced whole, a device or a pipe written through, `-`;
 //! - [`plural`]: counts said in words, "1 teller", "3 tellers".
 
 mod event;
@@ -29,6 +32,7 @@ pub mod lane;
 pub mod metrics;
 pub mod model;
 pub mod name;
+pub mod output;
 pub mod plural;
 pub mod record;
 mod recorder;
@@ -37,6 +41,7 @@ pub mod schedule;
 pub mod state;
 pub mod style;
 pub mod trace;
+pub mod visible;
 
 pub use event::{Event, Kind, TellerNo, TicketNo, WaitHow};
 pub use lane::{Lane, LaneKind};

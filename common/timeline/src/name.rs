@@ -1,20 +1,43 @@
-//! Text that reaches a person's screen: the names on lanes, and free text
-//! quoted from elsewhere.
+//! The names on lanes: the only text a timeline takes as it is.
 //!
 //! A timeline's words come from outside: customers name themselves over a
-//! socket, a trace file may come from another machine, a bank quotes what a
-//! client typed. Every picture draws them, so the timeline keeps only text
-//! that shows as itself: a [`Name`] follows strict rules, and any other text
-//! is passed through [`printable`] first.
+//! socket, a trace file may come from another machine. Every picture draws
+//! them, so a [`Name`] follows strict rules that make it show as itself
+//! anywhere; any other text from outside is passed through
+//! [`printable`](crate::visible::printable) first.
 
 use std::fmt;
+
+use unicode_normalization::UnicodeNormalization as _;
+
+use crate::visible::{is_default_ignorable, is_mark, printable};
 
 /// The longest line of free text a timeline keeps (a refusal's reason), in
 /// bytes: the bank protocol's line, which is where such text comes from
 /// (`bank::protocol` uses this constant as its own `MAX_LINE`).
 pub const MAX_LINE: usize = 256;
 
-/// A customer's name: 1–32 letters (any script), digits, `-` and `_`.
+/// A customer's name: 1–32 characters, in Unicode's composed form (NFC):
+/// letters and digits of any script, the marks that combine with them, `-`,
+/// `_`, and the middle dots that join the parts of a name (`·`, `・`, `･`);
+/// at least one letter or digit, and nothing that does not show.
+///
+/// In detail, [`Name::new`] takes a character when it is
+///
+/// - a letter or digit (`char::is_alphanumeric`);
+/// - a mark (general category M: an accent, a vowel sign, a virama) right
+///   after a letter, a digit or another mark, at most [`Name::MAX_MARKS`]
+///   on one letter (the limit Unicode's security mechanisms, UTS #39,
+///   suggest, against marks stacked over the lines around);
+/// - `-`, `_`, or a middle dot: U+00B7 `·` (Catalan `l·l`), U+30FB `・`
+///   (ジョン・スミス) and its half-width U+FF65, the joining punctuation
+///   Unicode lets into identifiers (`Other_ID_Continue`);
+///
+/// and not `Default_Ignorable_Code_Point` ([`is_default_ignorable`]):
+/// Unicode's invisible characters, among them four letters that show as
+/// blanks (the Hangul fillers, U+3164 and its kin) and the variation
+/// selectors. So every letter of a name shows, and a name shows as it is
+/// wherever it goes: a terminal, a log line, a report.
 ///
 /// Nothing else gets in, so no control character or escape sequence from a
 /// client can ever reach a terminal, a log line or a report.
@@ -25,31 +48,61 @@ pub const MAX_LINE: usize = 256;
 pub struct Name(String);
 
 impl Name {
-    /// The longest name, in characters.
+    /// The longest name, in characters (after composing it to NFC).
     pub const MAX_CHARS: usize = 32;
 
-    /// Checks `s` and keeps it when it is a valid name.
+    /// The most marks one letter may carry.
+    pub const MAX_MARKS: usize = 4;
+
+    /// The punctuation a name may hold besides letters, digits and marks.
+    pub const JOINERS: [char; 5] = ['-', '_', '\u{B7}', '\u{30FB}', '\u{FF65}'];
+
+    /// Checks `s`, composed to NFC, and keeps it when it is a valid name.
     pub fn new(s: &str) -> Result<Name, NameError> {
-        let count = s.chars().count();
+        let bad = |why: String| Err(NameError(why));
+        let name: String = s.nfc().collect();
+        let count = name.chars().count();
         if count == 0 {
-            return Err(NameError("a name cannot be empty".into()));
+            return bad("a name cannot be empty".into());
         }
         if count > Self::MAX_CHARS {
-            return Err(NameError(format!(
+            return bad(format!(
                 "a name has at most {} characters, this one has {count}",
                 Self::MAX_CHARS
-            )));
+            ));
         }
-        if let Some(bad) = s
-            .chars()
-            .find(|&c| !(c.is_alphanumeric() || c == '-' || c == '_'))
-        {
-            return Err(NameError(format!(
-                "a name holds letters, digits, '-' and '_' only, not {:?}",
-                bad.escape_default().to_string()
-            )));
+        // Marks on the letter just seen; `None` where no letter is before.
+        let mut marks: Option<usize> = None;
+        let mut letters = false;
+        for c in name.chars() {
+            let one = printable(&c.to_string(), 40);
+            if is_default_ignorable(c) {
+                return bad(format!("a name holds only characters that show, not {one}"));
+            } else if is_mark(c) {
+                match &mut marks {
+                    None => {
+                        return bad(format!("a mark goes after the letter it marks, not {one}"));
+                    }
+                    Some(n) if *n == Self::MAX_MARKS => {
+                        return bad(format!("at most {} marks on one letter", Self::MAX_MARKS));
+                    }
+                    Some(n) => *n += 1,
+                }
+            } else if c.is_alphanumeric() {
+                letters = true;
+                marks = Some(0);
+            } else if Self::JOINERS.contains(&c) {
+                marks = None;
+            } else {
+                return bad(format!(
+                    "a name holds letters, digits, their marks, '-', '_' and middle dots only, not {one}"
+                ));
+            }
         }
-        Ok(Name(s.to_owned()))
+        if !letters {
+            return bad("a name needs a letter or a digit".into());
+        }
+        Ok(Name(name))
     }
 
     /// The name as text.
@@ -81,67 +134,3 @@ impl From<Name> for String {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct NameError(String);
-
-/// Text from the other side made safe to show: every character that is not
-/// printable (control characters, escape sequences, bidirectional overrides,
-/// zero-width characters) is written as an escape such as `\u{1b}`, and the
-/// result is cut to at most `max_bytes` bytes, ending with `…` when cut.
-///
-/// ```
-/// use timeline::name::printable;
-/// assert_eq!(printable("张三 \u{1b}[31m", 64), "张三 \\u{1b}[31m");
-/// assert_eq!(printable("abcdefgh", 6), "abc…");
-/// ```
-pub fn printable(text: &str, max_bytes: usize) -> String {
-    const CUT: &str = "…";
-    let mut shown = String::with_capacity(text.len().min(max_bytes));
-    // The longest prefix, ending between two characters' pieces, that still
-    // leaves room for the `…`: where to cut if the rest does not fit.
-    let mut cut_at = 0;
-    for c in text.chars() {
-        if is_printable(c) {
-            shown.push(c);
-        } else {
-            shown.extend(c.escape_debug());
-        }
-        if shown.len() > max_bytes {
-            shown.truncate(cut_at);
-            if shown.len() + CUT.len() <= max_bytes {
-                shown.push_str(CUT);
-            }
-            return shown;
-        }
-        if shown.len() + CUT.len() <= max_bytes {
-            cut_at = shown.len();
-        }
-    }
-    shown
-}
-
-/// Whether `c` shows as itself on a terminal: in ASCII, a space or a visible
-/// character (quotes and backslash included); beyond, whatever
-/// `char::escape_debug` leaves alone (it escapes control and format
-/// characters, such as bidirectional overrides and zero-width spaces).
-pub fn is_printable(c: char) -> bool {
-    if c.is_ascii() {
-        return c == ' ' || c.is_ascii_graphic();
-    }
-    c.escape_debug().eq(std::iter::once(c))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_follow_the_rules() {
-        for ok in ["张三", "ana_1", "Bob-2", "c50"] {
-            assert_eq!(Name::new(ok).map(|n| n.to_string()), Ok(ok.to_owned()));
-        }
-        let err = |s: &str| Name::new(s).expect_err(s).to_string();
-        assert!(err("").contains("empty"));
-        assert!(err(&"x".repeat(33)).contains("at most 32"));
-        assert!(err("a b").contains("letters"));
-        assert!(err("a\u{1b}[31m").contains("letters"));
-    }
-}

@@ -154,6 +154,13 @@ impl Generate {
     }
 }
 
+impl std::fmt::Display for PolicyKind {
+    /// The policy as its flag names it: `fcfs`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl PolicyKind {
     /// The policy's name, as `--policy` takes it and tables show it: `fcfs`.
     pub fn name(self) -> &'static str {

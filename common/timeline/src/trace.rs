@@ -1,23 +1,24 @@
 //! The trace file: one JSON object that holds a whole run.
 //!
 //! Every demo writes the same schema ([`SCHEMA`]), so `compare` and any other
-//! tool can read any of them. It is written whole or not at all: to a
-//! temporary file beside the target, then renamed over it.
+//! tool can read any of them. It is written where [`output`](crate::output)
+//! says: a regular file whole or not at all (a temporary file beside it,
+//! then renamed over it), a pipe or a device as a stream, `-` to stdout.
 //!
 //! A trace read back may come from another machine, and its text ends up on a
 //! screen (a swimlane, a report): [`Trace::read`] refuses one whose names
 //! break the rules of [`Name`] or whose reasons hold characters that are not
 //! printable, so no escape sequence travels in a trace file either.
 
-use std::io::{BufWriter, Write};
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::name::{MAX_LINE, Name, printable};
+use crate::name::{MAX_LINE, Name};
+use crate::output;
 use crate::scenario::Scenario;
 use crate::style::Style;
+use crate::visible::{quoted, shows_as_is};
 use crate::{Event, Kind};
 use crate::{TellerNo, TicketNo};
 
@@ -188,10 +189,11 @@ impl ProcessFigures {
 }
 
 impl Trace {
-    /// Writes the trace to `path`, whole or not at all.
-    pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        write_atomically(path, |out| {
-            serde_json::to_writer(&mut *out, self)?;
+    /// Writes the trace to `path` (a regular file whole or not at all; see
+    /// [`output`]); returns how many bytes it took.
+    pub fn write(&self, path: &Path) -> std::io::Result<u64> {
+        output::write(path, |mut out| {
+            serde_json::to_writer(&mut out, self)?;
             out.write_all(b"\n")
         })
     }
@@ -204,9 +206,9 @@ impl Trace {
             .map_err(|err| format!("{} is not a bank-queue trace: {err}", path.display()))?;
         if trace.schema != SCHEMA {
             return Err(format!(
-                "{} has schema {:?}; this build reads {SCHEMA:?}",
+                "{} has schema {}; this build reads {SCHEMA}",
                 path.display(),
-                trace.schema
+                quoted(&trace.schema, 64)
             ));
         }
         trace.check_text().map_err(|why| {
@@ -225,19 +227,19 @@ impl Trace {
         for c in &self.customers {
             Name::new(&c.name).map_err(|err| {
                 format!(
-                    "customer {} has the name {:?} ({err})",
+                    "customer {} has the name {} ({err})",
                     c.id,
-                    printable(&c.name, 64)
+                    quoted(&c.name, 64)
                 )
             })?;
         }
         for e in &self.events {
             if let Kind::Reject { reason } = &e.kind {
-                if reason.len() > MAX_LINE || printable(reason, MAX_LINE) != *reason {
+                if reason.len() > MAX_LINE || !shows_as_is(reason) {
                     return Err(format!(
-                        "the reject at {} µs has the reason {:?}",
+                        "the reject at {} µs has the reason {}",
                         e.t_us,
-                        printable(reason, 64)
+                        quoted(reason, 64)
                     ));
                 }
             }
@@ -246,48 +248,10 @@ impl Trace {
     }
 }
 
-/// Writes a file whole or not at all: into a temporary file in the same
-/// directory, flushed and synced, then renamed over `path`.
-pub fn write_atomically(
-    path: &Path,
-    fill: impl FnOnce(&mut BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    // The mode a plain `File::create` gives (0666 less the umask), not
-    // tempfile's private 0600: a trace or a report is for sharing.
-    let mut temp = tempfile::Builder::new()
-        .permissions(std::fs::Permissions::from_mode(0o666))
-        .tempfile_in(dir)?;
-    {
-        let mut out = BufWriter::new(temp.as_file_mut());
-        fill(&mut out)?;
-        out.flush()?;
-    }
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|err| err.error)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_file_written_atomically_has_the_mode_a_plain_file_gets() {
-        let dir = tempfile::tempdir().expect("a scratch directory can be made");
-        let plain = dir.path().join("plain.json");
-        std::fs::File::create(&plain).expect("a plain file can be made");
-        let atomic = dir.path().join("atomic.json");
-        write_atomically(&atomic, |out| out.write_all(b"{}")).expect("the file is written");
-        let mode = |path: &Path| {
-            let meta = std::fs::metadata(path).expect("the file exists");
-            meta.permissions().mode() & 0o777
-        };
-        assert_eq!(mode(&atomic), mode(&plain), "0666 less the umask, not 0600");
-    }
     use crate::Lane;
 
     /// A small trace with one customer called `name` and one reject for `reason`.

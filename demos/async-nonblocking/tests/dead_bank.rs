@@ -3,9 +3,10 @@
 //! marked incomplete.
 //!
 //! The bank runs in this test's process (`--bank` points the demo at it) and
-//! is closed once the first customer has been served: every connection it
-//! holds closes at once, as when a bank process is killed
-//! (`common/bank/tests/killed.rs` kills a real `bank` process under each style).
+//! is closed once the first customer has been served: every customer still
+//! inside hears `ERR closing`, and their connections close; those who come
+//! later find nobody listening. (`common/bank/tests/killed.rs` kills a real
+//! `bank` process under each style, without a word.)
 
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
@@ -77,7 +78,7 @@ fn a_run_whose_bank_dies_exits_non_zero_and_keeps_its_trace() {
 
     assert_eq!(status.code(), Some(1), "a failed run exits 1: {stderr}");
     assert!(
-        stderr.contains("the bank closed the connection before DONE"),
+        stderr.contains("the bank refused: ERR closing: the bank is closing"),
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");

@@ -170,7 +170,7 @@ fn serve_bank(scenario: &Scenario) -> ExitCode {
         bank::serve(listener, config, std::future::pending()).await
     });
     match served {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(_closed) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: the bank stopped: {err}");
             ExitCode::FAILURE

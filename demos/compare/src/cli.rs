@@ -13,7 +13,7 @@
 //!   gives every style a process of its own; people never type it.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
@@ -130,6 +130,20 @@ pub struct Cli {
     /// metrics are all a scale table needs).
     #[arg(long, hide = true, requires = "child_trace")]
     pub child_brief: bool,
+}
+
+impl Cli {
+    /// The files this run writes for its user, each with its flag:
+    /// `--chrome`, `--html`, `--chart`.
+    pub fn files_written(&self) -> impl Iterator<Item = (&'static str, &Path)> {
+        [
+            ("--chrome", &self.shared.chrome),
+            ("--html", &self.html),
+            ("--chart", &self.chart),
+        ]
+        .into_iter()
+        .filter_map(|(flag, path)| Some((flag, path.as_deref()?)))
+    }
 }
 
 /// What a child process is for.
@@ -261,6 +275,11 @@ impl Cli {
                     .into(),
             ));
         }
+        let files: Vec<(&str, Option<&Path>)> = self
+            .files_written()
+            .map(|(flag, path)| (flag, Some(path)))
+            .collect();
+        timeline::output::one_on_stdout(&files).map_err(refuse)?;
         if !self.files.is_empty() {
             if let Some(flag) = SCENE_FLAGS.iter().find(|id| given(id)) {
                 return Err(refuse(format!(
@@ -316,7 +335,12 @@ fn parse_role(text: &str) -> Result<Role, String> {
     }
     Style::from_str(text, false)
         .map(Role::Customers)
-        .map_err(|_| format!("expected `bank` or a style, not {text:?}"))
+        .map_err(|_| {
+            format!(
+                "expected `bank` or a style, not {}",
+                timeline::visible::quoted(text, 64)
+            )
+        })
 }
 
 #[cfg(test)]

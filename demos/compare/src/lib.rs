@@ -57,9 +57,10 @@ use pictures::scale::{Ending, Point};
 use pictures::{chrome, html};
 use scene::limits::{self, Limits, Needs};
 use timeline::Scenario;
+use timeline::output;
 use timeline::plural;
 use timeline::style::Style;
-use timeline::trace::{Trace, write_atomically};
+use timeline::trace::Trace;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::{Cli, Mode};
@@ -353,7 +354,7 @@ async fn at_scale(cli: &Cli, counts: &[u32]) -> ExitCode {
             out.push('\n');
         }
     }
-    let _ = write!(anstream::stdout(), "{out}");
+    let _ = write!(screen(cli), "{out}");
 
     let runs: Vec<(Trace, String)> = results
         .smallest
@@ -417,8 +418,15 @@ fn show(
     let ideal = schedule.as_ref().map(|(s, schedule)| (*s, schedule));
     out.push_str(&pictures::table::metrics(ideal, &rows).render(width));
     // A closed stdout (a pager quit early) is not worth a panic.
-    let _ = write!(anstream::stdout(), "{out}");
+    let _ = write!(screen(cli), "{out}");
     write_files(cli, runs, labels, points)
+}
+
+/// Where the picture and the tables go: stdout, or stderr when one of
+/// `--chrome`, `--html` and `--chart` goes to stdout (`-`), which then
+/// carries that file alone.
+fn screen(cli: &Cli) -> Box<dyn std::io::Write> {
+    pictures::screen::for_outputs(cli.files_written().map(|(_, path)| path))
 }
 
 /// Writes `--chrome`, `--html` and `--chart` if asked for; says where, or
@@ -438,22 +446,22 @@ fn write_files(cli: &Cli, runs: &[(Trace, String)], labels: &[String], points: &
         // The ideal schedule of the first run's scene, above every run.
         let schedule = traces.first().map(|t| ideal::schedule(&t.scenario));
         let page = html::report(&traces, schedule.as_ref(), points);
-        let written = write_atomically(path, |out| out.write_all(page.as_bytes()));
+        let written = output::write(path, |out| out.write_all(page.as_bytes()));
         ok &= report(written, "HTML report", path);
     }
     if let Some(path) = &cli.chart {
         let svg = html::scale_chart_svg(points);
-        let written = write_atomically(path, |out| out.write_all(svg.as_bytes()));
+        let written = output::write(path, |out| out.write_all(svg.as_bytes()));
         ok &= report(written, "scale chart", path);
     }
     ok
 }
 
-/// Says on stderr where a file went, or why it did not.
-fn report(written: std::io::Result<()>, what: &str, path: &Path) -> bool {
+/// Says on stderr where a file went (and how many bytes it took), or why
+/// it did not.
+fn report(written: std::io::Result<u64>, what: &str, path: &Path) -> bool {
     match written {
-        Ok(()) => {
-            let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        Ok(size) => {
             let size = match size {
                 0..1_000_000 => format!("{} kB", size.div_ceil(1000)),
                 _ => format!("{:.1} MB", size as f64 / 1e6),
@@ -519,7 +527,7 @@ fn scene_words(scenario: &Scenario) -> String {
         words.push(plural::count(scenario.customers.len(), "customer"));
     }
     words.push(plural::count(scenario.tellers, "teller"));
-    words.push(format!("{:?}", scenario.policy).to_lowercase());
+    words.push(scenario.policy.to_string());
     if let Some(seed) = scenario.seed {
         words.push(format!("seed {seed}"));
     }

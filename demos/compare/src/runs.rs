@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 use timeline::Scenario;
+use timeline::output::{self, Place};
 use timeline::style::Style;
 use timeline::trace::Trace;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -150,8 +151,8 @@ impl Launcher {
             None => {
                 let _ = child.kill().await;
                 Err(format!(
-                    "the bank process did not say where it listens (it said {:?})",
-                    first.trim()
+                    "the bank process did not say where it listens (it said {})",
+                    timeline::visible::quoted(first.trim(), 120)
                 ))
             }
         }
@@ -168,8 +169,12 @@ impl Launcher {
         trace: &Path,
         brief: bool,
     ) -> Result<Finished, String> {
-        // A trace left from an earlier run must not pass for this one's.
-        let _ = std::fs::remove_file(trace);
+        // A trace left from an earlier run must not pass for this one's. Only
+        // a regular file goes (a link's target, if it leads to one), as only
+        // a regular file is ever replaced: see `timeline::output`.
+        if let Ok(Place::File(old)) = output::place(trace) {
+            let _ = std::fs::remove_file(old);
+        }
         let mut command = self.child(style.name(), scenario);
         command
             .arg("--child-trace")
@@ -217,11 +222,11 @@ impl Launcher {
             .kill_on_drop(true);
         let child = command
             .spawn()
-            .map_err(|err| format!("cannot start {:?}: {err}", command.as_std().get_program()))?;
+            .map_err(|err| format!("cannot start {}: {err}", program_name(&command)))?;
         let out = child
             .wait_with_output()
             .await
-            .map_err(|err| format!("lost {:?}: {err}", command.as_std().get_program()))?;
+            .map_err(|err| format!("lost {}: {err}", program_name(&command)))?;
         Ok((
             out.status,
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -247,6 +252,13 @@ pub async fn read_trace(path: &Path) -> Result<Trace, String> {
     tokio::task::spawn_blocking(move || Trace::read(&path))
         .await
         .map_err(|err| format!("reading a trace failed: {err}"))?
+}
+
+/// The program `command` runs, as a person reads it.
+fn program_name(command: &Command) -> String {
+    Path::new(command.as_std().get_program())
+        .display()
+        .to_string()
 }
 
 /// An exit status in words.

@@ -279,6 +279,39 @@ fn kept_traces_are_compared_again_from_their_files() {
         "the same file, the same figures"
     );
 
+    // The report on stdout (`--html -`): the page is all stdout carries,
+    // the picture and the table go to stderr.
+    let chrome = dir.path().join("both.chrome.json");
+    let (page, err) = compare(
+        &[
+            a.to_str().expect("UTF-8"),
+            b.to_str().expect("UTF-8"),
+            "--html",
+            "-",
+            "--chrome",
+            chrome.to_str().expect("UTF-8"),
+        ],
+        0,
+    );
+    assert!(
+        page.starts_with("<!DOCTYPE html>"),
+        "{}",
+        &page[..page.len().min(200)]
+    );
+    assert!(
+        page.trim_end().ends_with("</html>"),
+        "the page whole, and nothing after it"
+    );
+    assert!(
+        err.contains("sync-blocking 同步阻塞 (makespan"),
+        "the picture on stderr: {err}"
+    );
+    assert!(
+        err.contains("compare: wrote the HTML report to - ("),
+        "{err}"
+    );
+    assert!(chrome.exists(), "the other file where it was asked");
+
     // A file that is not a trace: a clear error naming it, exit 2.
     let bad = dir.path().join("notes.json");
     std::fs::write(&bad, "{\"hello\": 1}").expect("written");
@@ -440,6 +473,10 @@ fn bad_flags_exit_2_naming_the_flag() {
         (&["--repeat", "2"], "--scale"),
         (&["--speed", "-1"], "--speed"),
         (&["--html"], "--html"),
+        (
+            &["--html", "-", "--chrome", "-"],
+            "both go to standard output",
+        ),
         (
             &[
                 "--scale",

@@ -146,7 +146,7 @@ pub enum VisitError {
     #[error("the bank sent a bad line: {0}")]
     Garbled(#[source] ProtocolError),
     /// The bank sent a valid line, but not the one expected now.
-    #[error("expected {expected} from the bank, got \"{got}\"")]
+    #[error("expected {expected} from the bank, got {got}")]
     Unexpected {
         /// What the customer waited for.
         expected: &'static str,
@@ -197,6 +197,20 @@ mod tests {
         assert!(
             expect_call(Reply::Call(4, 1), 3).is_err(),
             "someone else's call"
+        );
+    }
+
+    #[test]
+    fn a_wrong_reply_is_said_as_the_line_the_bank_sent() {
+        let err = expect_call(Reply::Call(2, 1), 3).expect_err("someone else's call");
+        assert_eq!(
+            err.to_string(),
+            "expected CALL for our ticket from the bank, got CALL 2 1"
+        );
+        let err = expect_done(Reply::Ticket(9), 3).expect_err("not DONE");
+        assert_eq!(
+            err.to_string(),
+            "expected DONE for our ticket from the bank, got TICKET 9"
         );
     }
 }
