@@ -22,10 +22,9 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::answer::{self, Answer};
 use crate::jobs::{self, Job, Policy};
-use crate::measures::{self, Measure};
+use crate::measures::{self, Measure, Measures};
 use crate::mlfq::{self, MlfqJob, Rules};
 use crate::states::{self, AfterIo, Instruction, Machine, Switch};
-use crate::timeline::Timeline;
 use crate::{problem, report};
 
 /// What `--help` says first.
@@ -283,9 +282,14 @@ pub fn run(cli: &Cli) -> Result<ExitCode, clap::Error> {
     Ok(outcome.code)
 }
 
-/// A usage error (exit code 2) saying `message`.
-fn usage(kind: ErrorKind, message: String) -> clap::Error {
-    Cli::command().error(kind, message)
+/// A usage error (exit code 2) of `subcommand`, saying `message`.
+fn usage(subcommand: &str, kind: ErrorKind, message: String) -> clap::Error {
+    let mut cli = Cli::command();
+    cli.build();
+    match cli.find_subcommand_mut(subcommand) {
+        Some(sub) => sub.error(kind, message),
+        None => cli.error(kind, message),
+    }
 }
 
 /// `scheduling jobs`.
@@ -296,6 +300,7 @@ fn jobs_command(args: &JobsArgs) -> Result<Outcome, clap::Error> {
         },
         (_, Some(_)) => {
             return Err(usage(
+                "jobs",
                 ErrorKind::ArgumentConflict,
                 "--quantum applies only to --policy rr".into(),
             ));
@@ -326,7 +331,13 @@ fn jobs_command(args: &JobsArgs) -> Result<Outcome, clap::Error> {
             report::measures_table(&run)
         )
     };
-    measures_outcome(&args.quiz, &run, &problem, &answer)
+    let all = measures::of_run(&run);
+    let json = || report::measures_json(&run);
+    let truth = |name: &str| per_job(&all, name);
+    finish(
+        &args.quiz,
+        &measures_sheet("jobs", problem.clone(), &answer, &json, &truth),
+    )
 }
 
 /// The policy's name, in English and in the lecture's words.
@@ -339,106 +350,110 @@ fn policy_title(policy: Policy) -> String {
     }
 }
 
-/// The output of `jobs` and `mlfq`, whose answers are measures per job:
-/// the problem, the answer, the JSON, or the grade, as the flags ask.
-fn measures_outcome(
-    quiz: &Quiz,
-    run: &Timeline,
-    problem: &str,
-    answer: &dyn Fn() -> String,
-) -> Result<Outcome, clap::Error> {
-    let all = measures::of_run(run);
-    let truth = |name: &str| {
-        Measure::ALL
-            .into_iter()
-            .find(|m| m.name() == name)
-            .map(|m| all.iter().map(|job| m.of(job)).collect::<Vec<u32>>())
-    };
-    let known: Vec<&str> = Measure::ALL.iter().map(|m| m.name()).collect();
-    let json = || report::measures_json(run);
-    let grade_hint = format!(
-        "Work out each job's response, turnaround and wait, then check them: run this \
-         again with\n  --answer \"response=...;turnaround=...;wait=...\"\n(one number \
-         per job, in job order, each list comma-separated), or see the answer with --solve.\n\n\
-         {}\n",
-        report::DEFINITIONS
-    );
-    finish(
-        quiz,
-        problem,
-        &grade_hint,
-        answer,
-        &json,
-        &known,
-        &truth,
-        &|i| format!("job {i}"),
-    )
+/// Everything a subcommand knows of its problem, for [`finish`] to print
+/// what the quiz flags ask for.
+struct Sheet<'a> {
+    /// The subcommand, for usage errors.
+    subcommand: &'static str,
+    /// The problem as posed.
+    problem: String,
+    /// What to work out, and how to check it.
+    hint: String,
+    /// The whole answer, as text.
+    answer: &'a dyn Fn() -> String,
+    /// The answer as JSON.
+    json: &'a dyn Fn() -> String,
+    /// The measures `--answer` may name.
+    known: Vec<&'static str>,
+    /// The right numbers of a measure, by name.
+    truth: &'a dyn Fn(&str) -> Option<Vec<u32>>,
+    /// Names the i-th number of a measure ("job 2"); blank for one number.
+    who: fn(usize) -> String,
 }
 
-/// Puts together what to print from the quiz flags; shared by the three
-/// subcommands.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "each argument is one part of the output"
-)]
-fn finish(
-    quiz: &Quiz,
-    problem: &str,
-    hint: &str,
-    answer: &dyn Fn() -> String,
-    json: &dyn Fn() -> String,
-    known: &[&str],
-    truth: &dyn Fn(&str) -> Option<Vec<u32>>,
-    who: &dyn Fn(usize) -> String,
-) -> Result<Outcome, clap::Error> {
+/// The sheet of `jobs` and `mlfq`, whose answers are measures per job.
+fn measures_sheet<'a>(
+    subcommand: &'static str,
+    problem: String,
+    answer: &'a dyn Fn() -> String,
+    json: &'a dyn Fn() -> String,
+    truth: &'a dyn Fn(&str) -> Option<Vec<u32>>,
+) -> Sheet<'a> {
+    Sheet {
+        subcommand,
+        problem,
+        hint: format!(
+            "Work out each job's response, turnaround and wait, then check them: run this \
+             again with\n  --answer \"response=...;turnaround=...;wait=...\"\n(one number \
+             per job, in job order, each list comma-separated), or see the answer with \
+             --solve.\n\n{}\n",
+            report::DEFINITIONS
+        ),
+        answer,
+        json,
+        known: Measure::ALL.iter().map(|m| m.name()).collect(),
+        truth,
+        who: |i| format!("job {i}"),
+    }
+}
+
+/// Every job's measure `name`, in job order; `None` if no measure has
+/// that name.
+fn per_job(all: &[Measures], name: &str) -> Option<Vec<u32>> {
+    let measure = Measure::ALL.into_iter().find(|m| m.name() == name)?;
+    Some(all.iter().map(|job| measure.of(job)).collect())
+}
+
+/// What to print, as the quiz flags ask: the JSON; the answer (a given
+/// problem, or `--solve`); the problem alone (`--seed`); and the grade of
+/// `--answer` after either.
+fn finish(quiz: &Quiz, sheet: &Sheet) -> Result<Outcome, clap::Error> {
     if quiz.json {
         return Ok(Outcome {
-            text: format!("{}\n", json()),
+            text: format!("{}\n", (sheet.json)()),
             code: ExitCode::SUCCESS,
         });
     }
     let show_answer = quiz.seed.is_none() || quiz.solve;
-    let mut text = String::new();
-    match &quiz.answer {
-        Some(given) => {
-            if let Some(why) = given.mismatch(known, truth) {
-                return Err(usage(ErrorKind::InvalidValue, format!("--answer: {why}")));
-            }
-            if show_answer {
-                text.push_str(&answer());
-                text.push('\n');
-            } else {
-                text.push_str(problem);
-                text.push('\n');
-            }
-            let grade = given.grade(truth, who);
-            let _ = write!(text, "Your answer:\n{}", grade.report);
-            let code = if grade.all_right() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            };
-            Ok(Outcome { text, code })
-        }
-        None if show_answer => Ok(Outcome {
-            text: answer(),
-            code: ExitCode::SUCCESS,
-        }),
-        None => {
+    let Some(given) = &quiz.answer else {
+        let text = if show_answer {
+            (sheet.answer)()
+        } else {
             let seed = quiz.seed.unwrap_or_default();
-            let _ = write!(text, "Problem (seed {seed}): {problem}\n{hint}");
-            Ok(Outcome {
-                text,
-                code: ExitCode::SUCCESS,
-            })
-        }
+            format!("Problem (seed {seed}): {}\n{}", sheet.problem, sheet.hint)
+        };
+        return Ok(Outcome {
+            text,
+            code: ExitCode::SUCCESS,
+        });
+    };
+    if let Some(why) = given.mismatch(&sheet.known, sheet.truth) {
+        return Err(usage(
+            sheet.subcommand,
+            ErrorKind::InvalidValue,
+            format!("--answer: {why}"),
+        ));
     }
+    let mut text = if show_answer {
+        (sheet.answer)()
+    } else {
+        sheet.problem.clone()
+    };
+    let grade = given.grade(sheet.truth, sheet.who);
+    let _ = write!(text, "\nYour answer:\n{}", grade.report);
+    let code = if grade.all_right() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    };
+    Ok(Outcome { text, code })
 }
 
 /// `scheduling states`.
 fn states_command(args: &StatesArgs) -> Result<Outcome, clap::Error> {
     if args.programs.len() > MOST_JOBS {
         return Err(usage(
+            "states",
             ErrorKind::TooManyValues,
             format!("--program: at most {MOST_JOBS} processes"),
         ));
@@ -476,27 +491,29 @@ fn states_command(args: &StatesArgs) -> Result<Outcome, clap::Error> {
         "io_busy" => Some(vec![run.io_busy]),
         _ => None,
     };
-    let hint = "Work out each process's state in every tick (every io is followed by an \
-                io_done, one tick of CPU\nonce the I/O has completed), the total time, and \
-                in how many ticks the CPU and the I/O device were busy;\nthen check them: \
-                run this again with\n  --answer \"total=...;cpu_busy=...;io_busy=...\"\n\
-                or see the answer with --solve.\n";
-    finish(
-        &args.quiz,
-        &problem,
-        hint,
-        &answer,
-        &json,
-        &["total", "cpu_busy", "io_busy"],
-        &truth,
-        &|_| String::new(),
-    )
+    let sheet = Sheet {
+        subcommand: "states",
+        problem: problem.clone(),
+        hint: "Work out each process's state in every tick (every io is followed by an \
+               io_done, one tick of CPU\nonce the I/O has completed), the total time, and \
+               in how many ticks the CPU and the I/O device were busy;\nthen check them: \
+               run this again with\n  --answer \"total=...;cpu_busy=...;io_busy=...\"\n\
+               or see the answer with --solve.\n"
+            .into(),
+        answer: &answer,
+        json: &json,
+        known: vec!["total", "cpu_busy", "io_busy"],
+        truth: &truth,
+        who: |_| String::new(),
+    };
+    finish(&args.quiz, &sheet)
 }
 
 /// `scheduling mlfq`.
 fn mlfq_command(args: &MlfqArgs) -> Result<Outcome, clap::Error> {
     if args.jobs.len() > MOST_JOBS {
         return Err(usage(
+            "mlfq",
             ErrorKind::TooManyValues,
             format!("--job: at most {MOST_JOBS} jobs"),
         ));
@@ -532,7 +549,13 @@ fn mlfq_command(args: &MlfqArgs) -> Result<Outcome, clap::Error> {
             report::measures_table(&run.timeline)
         )
     };
-    measures_outcome(&args.quiz, &run.timeline, &problem, &answer)
+    let all = measures::of_run(&run.timeline);
+    let json = || report::measures_json(&run.timeline);
+    let truth = |name: &str| per_job(&all, name);
+    finish(
+        &args.quiz,
+        &measures_sheet("mlfq", problem.clone(), &answer, &json, &truth),
+    )
 }
 
 /// Parses `--jobs`: `8,3,5` or `0:8,2:3` (each item LENGTH or ARRIVAL:LENGTH).

@@ -296,7 +296,9 @@ pub fn states_answer(run: &StatesRun) -> String {
             0 => String::new(),
             n => n.to_string(),
         };
-        let _ = writeln!(out, "  {cpu:>3}  {ios:>3}");
+        let _ = write!(out, "  {cpu:>3}  {ios:>3}");
+        trim_line_end(&mut out);
+        out.push('\n');
     }
     out.push_str("* an I/O completed at the start of this tick\n");
     out.push_str("run = 运行 running, ready = 就绪, blocked = 阻塞, done = 完成\n\n");
@@ -341,7 +343,7 @@ pub fn states_answer(run: &StatesRun) -> String {
     });
     let _ = write!(
         out,
-        "Gantt chart (one column per tick, tick 1 first):\n{}{JOB_LEGEND}\n\n",
+        "Gantt chart (one column per tick, tick 1 first):\n{}{STATES_LEGEND}\n\n",
         gantt::draw(&rows)
     );
     let _ = writeln!(out, "total     {:>4} ticks", run.total);
@@ -358,6 +360,16 @@ pub fn states_answer(run: &StatesRun) -> String {
         percent(run.io_busy, run.total)
     );
     out
+}
+
+/// The chart's legend for processes.
+const STATES_LEGEND: &str =
+    "█ running 运行 (CPU: busy)   · ready 就绪   ░ blocked 阻塞 (I/O: an I/O in flight)";
+
+/// Drops the spaces at the end of the last line of `out`.
+fn trim_line_end(out: &mut String) {
+    let kept = out.trim_end_matches(' ').len();
+    out.truncate(kept);
 }
 
 /// A blank cell.
