@@ -96,7 +96,7 @@ pub struct Quiz {
     pub seed: Option<u64>,
 
     /// With --seed: print the answer, not only the problem.
-    #[arg(long, requires = "seed")]
+    #[arg(long)]
     pub solve: bool,
 
     /// Grade your numbers, job by job: "turnaround=8,11,16", several
@@ -408,6 +408,14 @@ fn per_job(all: &[Measures], name: &str) -> Option<Vec<u32>> {
 /// problem, or `--solve`); the problem alone (`--seed`); and the grade of
 /// `--answer` after either.
 fn finish(quiz: &Quiz, sheet: &Sheet) -> Result<Outcome, clap::Error> {
+    if quiz.solve && quiz.seed.is_none() {
+        // (clap's `requires` is not enforced on a flag of a flattened struct.)
+        return Err(usage(
+            sheet.subcommand,
+            ErrorKind::MissingRequiredArgument,
+            "--solve goes with --seed: a problem given by the flags is answered anyway".into(),
+        ));
+    }
     if quiz.json {
         return Ok(Outcome {
             text: format!("{}\n", (sheet.json)()),
