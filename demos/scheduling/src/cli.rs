@@ -292,6 +292,18 @@ fn usage(subcommand: &str, kind: ErrorKind, message: String) -> clap::Error {
     }
 }
 
+/// Refuses more than [`MOST_JOBS`] uses of a repeated `flag`.
+fn at_most(subcommand: &str, flag: &str, count: usize) -> Result<(), clap::Error> {
+    if count <= MOST_JOBS {
+        return Ok(());
+    }
+    Err(usage(
+        subcommand,
+        ErrorKind::TooManyValues,
+        format!("{flag}: at most {MOST_JOBS} of them, not {count}"),
+    ))
+}
+
 /// `scheduling jobs`.
 fn jobs_command(args: &JobsArgs) -> Result<Outcome, clap::Error> {
     let policy = match (args.policy, args.quantum) {
@@ -459,13 +471,7 @@ fn finish(quiz: &Quiz, sheet: &Sheet) -> Result<Outcome, clap::Error> {
 
 /// `scheduling states`.
 fn states_command(args: &StatesArgs) -> Result<Outcome, clap::Error> {
-    if args.programs.len() > MOST_JOBS {
-        return Err(usage(
-            "states",
-            ErrorKind::TooManyValues,
-            format!("--program: at most {MOST_JOBS} processes"),
-        ));
-    }
+    at_most("states", "--program", args.programs.len())?;
     let machine = Machine {
         switch: match args.switch {
             SwitchName::OnIo => Switch::OnIo,
@@ -519,13 +525,7 @@ fn states_command(args: &StatesArgs) -> Result<Outcome, clap::Error> {
 
 /// `scheduling mlfq`.
 fn mlfq_command(args: &MlfqArgs) -> Result<Outcome, clap::Error> {
-    if args.jobs.len() > MOST_JOBS {
-        return Err(usage(
-            "mlfq",
-            ErrorKind::TooManyValues,
-            format!("--job: at most {MOST_JOBS} jobs"),
-        ));
-    }
+    at_most("mlfq", "--job", args.jobs.len())?;
     let rules = Rules {
         quanta: match &args.quanta {
             Some(quanta) => quanta.clone(),

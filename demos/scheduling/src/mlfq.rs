@@ -185,11 +185,7 @@ pub fn schedule(rules: &Rules, jobs: &[MlfqJob]) -> MlfqRun {
     let mut queues: Vec<VecDeque<usize>> = vec![VecDeque::new(); rules.quanta.len()];
     let mut lanes: Vec<Lane> = jobs
         .iter()
-        .map(|job| Lane {
-            arrival: job.arrival,
-            length: job.length,
-            marks: Vec::new(),
-        })
+        .map(|job| Lane::new(job.arrival, job.length))
         .collect();
     let mut log = Log::default();
     let bottom = rules.quanta.len() - 1;

@@ -124,6 +124,15 @@ impl Timeline {
 }
 
 impl Lane {
+    /// The lane of a job that has done nothing yet.
+    pub fn new(arrival: u32, length: u32) -> Lane {
+        Lane {
+            arrival,
+            length,
+            marks: Vec::new(),
+        }
+    }
+
     /// The first tick the job ran in, if it ever ran.
     pub fn first_run(&self) -> Option<u32> {
         let at = self.marks.iter().position(Mark::is_running)?;

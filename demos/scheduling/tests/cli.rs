@@ -20,11 +20,14 @@ fn scheduling(args: &[&str], code: i32) -> (String, String) {
     )
 }
 
-/// The JSON `scheduling ARGS --json` prints.
-fn json(args: &[&str]) -> Value {
-    let mut args = args.to_vec();
-    args.push("--json");
-    let (stdout, _) = scheduling(&args, 0);
+/// [`scheduling`] with a command line's words (no quoting: none has a space).
+fn run(line: &str, code: i32) -> (String, String) {
+    scheduling(&line.split_whitespace().collect::<Vec<&str>>(), code)
+}
+
+/// The JSON `scheduling LINE --json` prints.
+fn json(line: &str) -> Value {
+    let (stdout, _) = run(&format!("{line} --json"), 0);
     serde_json::from_str(&stdout).unwrap_or_else(|err| panic!("not JSON ({err}): {stdout}"))
 }
 
@@ -40,7 +43,7 @@ fn keys(value: &Value) -> Vec<&str> {
 
 #[test]
 fn jobs_prints_the_order_the_chart_and_the_measures() {
-    let (out, _) = scheduling(&["jobs", "--policy", "fcfs", "--jobs", "8,3,5"], 0);
+    let (out, _) = run("jobs --policy fcfs --jobs 8,3,5", 0);
     let lines: Vec<&str> = out.lines().collect();
     for expected in [
         "     0 ->    8  job 0  done",
@@ -62,15 +65,7 @@ fn jobs_prints_the_order_the_chart_and_the_measures() {
 #[test]
 fn jobs_json_has_every_job_and_the_averages() {
     // scheduler.py -p RR -q 1 -l 3,5,8 -c
-    let answer = json(&[
-        "jobs",
-        "--policy",
-        "rr",
-        "--quantum",
-        "1",
-        "--jobs",
-        "3,5,8",
-    ]);
+    let answer = json("jobs --policy rr --quantum 1 --jobs 3,5,8");
     assert_eq!(keys(&answer), ["average", "jobs"]);
     let jobs = answer["jobs"].as_array().expect("jobs is a list");
     assert_eq!(jobs.len(), 3);
@@ -85,7 +80,7 @@ fn jobs_json_has_every_job_and_the_averages() {
     assert_eq!(numbers, [[0, 7, 4], [1, 12, 7], [2, 16, 8]]);
     assert_eq!(keys(&answer["average"]), ["response", "turnaround", "wait"]);
     // Printed in the order the definitions go: who, then the measures.
-    let (raw, _) = scheduling(&["jobs", "--policy", "fcfs", "--jobs", "2", "--json"], 0);
+    let (raw, _) = run("jobs --policy fcfs --jobs 2 --json", 0);
     assert_eq!(
         raw.trim_end(),
         r#"{"jobs":[{"id":0,"arrival":0,"length":2,"response":0,"turnaround":2,"wait":0}],"average":{"response":0.0,"turnaround":2.0,"wait":0.0}}"#
@@ -95,7 +90,7 @@ fn jobs_json_has_every_job_and_the_averages() {
 
 #[test]
 fn arrivals_are_given_as_arrival_colon_length() {
-    let answer = json(&["jobs", "--policy", "stcf", "--jobs", "0:8,2:3"]);
+    let answer = json("jobs --policy stcf --jobs 0:8,2:3");
     assert_eq!(answer["jobs"][1]["arrival"], 2);
     assert_eq!(answer["jobs"][0]["turnaround"], 11);
     assert_eq!(answer["jobs"][1]["turnaround"], 3);
@@ -104,7 +99,7 @@ fn arrivals_are_given_as_arrival_colon_length() {
 #[test]
 fn states_json_has_the_totals_and_every_tick() {
     // process-run.py -l 1:0,4:100 -c -p
-    let answer = json(&["states", "--program", "io", "--program", "cpu,cpu,cpu,cpu"]);
+    let answer = json("states --program io --program cpu,cpu,cpu,cpu");
     assert_eq!(keys(&answer), ["cpu_busy", "io_busy", "ticks", "total"]);
     assert_eq!(
         [&answer["total"], &answer["cpu_busy"], &answer["io_busy"]],
@@ -129,16 +124,8 @@ fn states_json_has_the_totals_and_every_tick() {
 
 #[test]
 fn states_prints_every_tick_and_how_busy_cpu_and_io_were() {
-    let (out, _) = scheduling(
-        &[
-            "states",
-            "--program",
-            "io",
-            "--program",
-            "cpu,cpu,cpu,cpu",
-            "--switch",
-            "on-end",
-        ],
+    let (out, _) = run(
+        "states --program io --program cpu,cpu,cpu,cpu --switch on-end",
         0,
     );
     assert!(out.contains("  2   blocked       ready"), "{out}");
@@ -151,44 +138,26 @@ fn states_prints_every_tick_and_how_busy_cpu_and_io_were() {
 #[test]
 fn mlfq_traces_levels_and_doubles_the_slices() {
     // mlfq.py -l 0,30,0:5,8,0 -Q 4,8,16 -c
-    let args = [
-        "mlfq",
-        "--job",
-        "0:30:0",
-        "--job",
-        "5:8:0",
-        "--quantum",
-        "4",
-    ];
-    let (out, _) = scheduling(&args, 0);
+    let line = "mlfq --job 0:30:0 --job 5:8:0 --quantum 4";
+    let (out, _) = run(line, 0);
     assert!(out.contains("slices 4, 8, 16 ticks"), "{out}");
     assert!(
         out.contains("job 0 used its allotment in queue 1: down to queue 2"),
         "{out}"
     );
     assert!(out.contains("job 1 arrives, in queue 1"), "{out}");
-    let answer = json(&args);
+    let answer = json(line);
     assert_eq!(answer["jobs"][0]["turnaround"], 38);
     assert_eq!(answer["jobs"][1]["turnaround"], 15);
     // The same queues spelled out.
-    let spelled = json(&[
-        "mlfq", "--job", "0:30:0", "--job", "5:8:0", "--quanta", "4,8,16",
-    ]);
+    let spelled = json("mlfq --job 0:30:0 --job 5:8:0 --quanta 4,8,16");
     assert_eq!(answer, spelled);
 }
 
 #[test]
 fn a_right_answer_exits_0() {
-    let (out, _) = scheduling(
-        &[
-            "jobs",
-            "--policy",
-            "sjf",
-            "--jobs",
-            "8,3,5",
-            "--answer",
-            "turnaround=16,3,8;response=8,0,3;wait=8,0,3",
-        ],
+    let (out, _) = run(
+        "jobs --policy sjf --jobs 8,3,5 --answer turnaround=16,3,8;response=8,0,3;wait=8,0,3",
         0,
     );
     assert!(out.contains("9 of 9 right."), "{out}");
@@ -196,16 +165,8 @@ fn a_right_answer_exits_0() {
 
 #[test]
 fn a_wrong_answer_exits_1_and_names_the_right_value() {
-    let (out, _) = scheduling(
-        &[
-            "jobs",
-            "--policy",
-            "fcfs",
-            "--jobs",
-            "8,3,5",
-            "--answer",
-            "turnaround=8,11,15",
-        ],
+    let (out, _) = run(
+        "jobs --policy fcfs --jobs 8,3,5 --answer turnaround=8,11,15",
         1,
     );
     assert!(out.contains("turnaround job 0     8  right"), "{out}");
@@ -218,34 +179,16 @@ fn a_wrong_answer_exits_1_and_names_the_right_value() {
 
 #[test]
 fn states_and_mlfq_grade_too() {
-    let (out, _) = scheduling(
-        &[
-            "states",
-            "--program",
-            "io",
-            "--program",
-            "cpu",
-            "--answer",
-            "total=7;cpu_busy=4",
-        ],
+    let (out, _) = run(
+        "states --program io --program cpu --answer total=7;cpu_busy=4",
         1,
     );
     assert!(
         out.contains("cpu_busy             4  wrong: it is 3"),
         "{out}"
     );
-    let (out, _) = scheduling(
-        &[
-            "mlfq",
-            "--job",
-            "0:30:0",
-            "--job",
-            "5:8:0",
-            "--quantum",
-            "4",
-            "--answer",
-            "response=0,0",
-        ],
+    let (out, _) = run(
+        "mlfq --job 0:30:0 --job 5:8:0 --quantum 4 --answer response=0,0",
         0,
     );
     assert!(out.contains("2 of 2 right."), "{out}");
@@ -254,12 +197,12 @@ fn states_and_mlfq_grade_too() {
 #[test]
 fn a_seed_poses_the_same_problem_without_its_answer() {
     for command in [
-        vec!["jobs", "--policy", "sjf", "--seed", "7"],
-        vec!["states", "--seed", "7"],
-        vec!["mlfq", "--seed", "7"],
+        "jobs --policy sjf --seed 7",
+        "states --seed 7",
+        "mlfq --seed 7",
     ] {
-        let (first, _) = scheduling(&command, 0);
-        let (again, _) = scheduling(&command, 0);
+        let (first, _) = run(command, 0);
+        let (again, _) = run(command, 0);
         assert_eq!(first, again, "{command:?} is reproducible");
         assert!(first.starts_with("Problem (seed 7): "), "{first}");
         assert!(first.contains("--answer"), "{first}");
@@ -275,19 +218,17 @@ fn a_seed_poses_the_same_problem_without_its_answer() {
                 "{command:?} hides {answer_only}:\n{first}"
             );
         }
-        let mut solved = command.clone();
-        solved.push("--solve");
-        let (answer, _) = scheduling(&solved, 0);
+        let (answer, _) = run(&format!("{command} --solve"), 0);
         assert!(answer.contains("Gantt chart"), "{answer}");
     }
-    let (seven, _) = scheduling(&["mlfq", "--seed", "7"], 0);
-    let (eight, _) = scheduling(&["mlfq", "--seed", "8"], 0);
+    let (seven, _) = run("mlfq --seed 7", 0);
+    let (eight, _) = run("mlfq --seed 8", 0);
     assert_ne!(seven, eight);
 }
 
 #[test]
 fn a_seeded_problem_is_graded_without_giving_the_rest_away() {
-    let truth = json(&["jobs", "--policy", "rr", "--seed", "3"]);
+    let truth = json("jobs --policy rr --seed 3");
     let turnarounds: Vec<String> = truth["jobs"]
         .as_array()
         .expect("jobs")
@@ -295,87 +236,46 @@ fn a_seeded_problem_is_graded_without_giving_the_rest_away() {
         .map(|j| j["turnaround"].to_string())
         .collect();
     let answer = format!("turnaround={}", turnarounds.join(","));
-    let (out, _) = scheduling(
-        &["jobs", "--policy", "rr", "--seed", "3", "--answer", &answer],
-        0,
-    );
+    let (out, _) = run(&format!("jobs --policy rr --seed 3 --answer {answer}"), 0);
     assert!(out.contains(" right."), "{out}");
     assert!(!out.contains("Gantt chart"), "{out}");
 }
 
 #[test]
 fn bad_flags_exit_2_naming_the_flag() {
-    let cases: [(&[&str], &str); 12] = [
-        (&["jobs", "--policy", "lottery", "--jobs", "1"], "--policy"),
-        (
-            &["jobs", "--policy", "rr", "--quantum", "0", "--jobs", "1"],
-            "--quantum",
-        ),
-        (
-            &["jobs", "--policy", "fcfs", "--quantum", "2", "--jobs", "1"],
-            "--quantum",
-        ),
-        (&["jobs", "--policy", "fcfs", "--jobs", "3,x"], "--jobs"),
-        (&["jobs", "--policy", "fcfs", "--jobs", "0"], "--jobs"),
-        (&["jobs", "--policy", "fcfs"], "--jobs"),
-        (
-            &[
-                "jobs", "--policy", "fcfs", "--jobs", "1", "--answer", "speed=1",
-            ],
-            "--answer",
-        ),
-        (
-            &[
-                "jobs", "--policy", "fcfs", "--jobs", "1,2", "--answer", "wait=1",
-            ],
-            "--answer",
-        ),
-        (
-            &["jobs", "--policy", "fcfs", "--jobs", "1", "--solve"],
-            "--seed",
-        ),
-        (&["states", "--program", "cpu,disk"], "--program"),
-        (
-            &["states", "--program", "cpu", "--switch", "sometimes"],
-            "--switch",
-        ),
-        (&["mlfq", "--job", "0:10:2:1"], "--job"),
+    let cases = [
+        ("jobs --policy lottery --jobs 1", "--policy"),
+        ("jobs --policy rr --quantum 0 --jobs 1", "--quantum"),
+        ("jobs --policy fcfs --quantum 2 --jobs 1", "--quantum"),
+        ("jobs --policy fcfs --jobs 3,x", "--jobs"),
+        ("jobs --policy fcfs --jobs 0", "--jobs"),
+        ("jobs --policy fcfs", "--jobs"),
+        ("jobs --policy fcfs --jobs 1 --answer speed=1", "--answer"),
+        ("jobs --policy fcfs --jobs 1,2 --answer wait=1", "--answer"),
+        ("jobs --policy fcfs --jobs 1 --solve", "--seed"),
+        ("states --program cpu,disk", "--program"),
+        ("states --program cpu --switch sometimes", "--switch"),
+        ("mlfq --job 0:10:2:1", "--job"),
     ];
-    for (args, flag) in cases {
-        let (_, err) = scheduling(args, 2);
-        assert!(
-            err.contains(flag),
-            "{args:?}: the error names {flag}:\n{err}"
-        );
+    for (line, flag) in cases {
+        let (_, err) = run(line, 2);
+        assert!(err.contains(flag), "{line}: the error names {flag}:\n{err}");
     }
-    let (_, err) = scheduling(&["mlfq", "--job", "0:10", "--queues", "10"], 2);
+    let (_, err) = run("mlfq --job 0:10 --queues 10", 2);
     assert!(err.contains("--queues"), "{err}");
-    let (_, err) = scheduling(
-        &["mlfq", "--job", "0:10", "--quantum", "4", "--quanta", "4,8"],
-        2,
-    );
+    let (_, err) = run("mlfq --job 0:10 --quantum 4 --quanta 4,8", 2);
     assert!(
         err.contains("--quanta") && err.contains("--quantum"),
         "{err}"
     );
-    let (_, err) = scheduling(
-        &[
-            "jobs", "--policy", "fcfs", "--jobs", "1", "--json", "--answer", "wait=0",
-        ],
-        2,
-    );
+    let (_, err) = run("jobs --policy fcfs --jobs 1 --json --answer wait=0", 2);
     assert!(err.contains("--json") && err.contains("--answer"), "{err}");
 }
 
 #[test]
 fn help_states_the_definitions_and_names_the_walkthrough() {
-    for args in [
-        &["--help"][..],
-        &["jobs", "--help"],
-        &["states", "--help"],
-        &["mlfq", "--help"],
-    ] {
-        let (out, _) = scheduling(args, 0);
+    for line in ["--help", "jobs --help", "states --help", "mlfq --help"] {
+        let (out, _) = run(line, 0);
         assert!(out.contains("response   = first run - arrival"), "{out}");
         assert!(out.contains("turnaround = completion - arrival"), "{out}");
         assert!(out.contains("docs/06-scheduling.md"), "{out}");

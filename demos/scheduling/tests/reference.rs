@@ -41,71 +41,93 @@ fn averages(run: &Timeline) -> [String; 3] {
     [avg.response, avg.turnaround, avg.wait].map(|x| format!("{x:.2}"))
 }
 
-#[test]
-fn fifo_on_8_3_5() {
-    // scheduler.py -p FIFO -l 8,3,5 -c
-    let run = jobs::schedule(Policy::Fcfs, &at_zero(&[8, 3, 5]));
-    assert_eq!(numbers(&run), [(0, 8, 0), (8, 11, 8), (11, 16, 11)]);
-    assert_eq!(averages(&run), ["6.33", "11.67", "6.33"]);
+/// One run of `scheduler.py`: its command line, the same problem here,
+/// and what it printed.
+struct SchedulerPy {
+    /// The reference command line.
+    command: &'static str,
+    /// The policy (`-p`, with `-q`).
+    policy: Policy,
+    /// The job lengths (`-l`), all arriving at 0.
+    lengths: &'static [u32],
+    /// Every job's (response, turnaround, wait), in job order.
+    jobs: &'static [(u32, u32, u32)],
+    /// The averages line, as printed.
+    averages: [&'static str; 3],
 }
 
-#[test]
-fn fifo_on_100_200_300() {
-    // scheduler.py -p FIFO -l 100,200,300 -c
-    let run = jobs::schedule(Policy::Fcfs, &at_zero(&[100, 200, 300]));
-    assert_eq!(
-        numbers(&run),
-        [(0, 100, 0), (100, 300, 100), (300, 600, 300)]
-    );
-    assert_eq!(averages(&run), ["133.33", "333.33", "133.33"]);
-}
+/// `scheduler.py`'s answers on the lecture's examples.
+const SCHEDULER_PY: [SchedulerPy; 8] = [
+    SchedulerPy {
+        command: "scheduler.py -p FIFO -l 8,3,5 -c",
+        policy: Policy::Fcfs,
+        lengths: &[8, 3, 5],
+        jobs: &[(0, 8, 0), (8, 11, 8), (11, 16, 11)],
+        averages: ["6.33", "11.67", "6.33"],
+    },
+    SchedulerPy {
+        command: "scheduler.py -p FIFO -l 100,200,300 -c",
+        policy: Policy::Fcfs,
+        lengths: &[100, 200, 300],
+        jobs: &[(0, 100, 0), (100, 300, 100), (300, 600, 300)],
+        averages: ["133.33", "333.33", "133.33"],
+    },
+    // scheduler.py lists SJF's jobs in the order they ran; here in job order.
+    SchedulerPy {
+        command: "scheduler.py -p SJF -l 8,3,5 -c",
+        policy: Policy::Sjf,
+        lengths: &[8, 3, 5],
+        jobs: &[(8, 16, 8), (0, 3, 0), (3, 8, 3)],
+        averages: ["3.67", "9.00", "3.67"],
+    },
+    // Ties go by the order given: job 1 before job 3.
+    SchedulerPy {
+        command: "scheduler.py -p SJF -l 8,3,5,3 -c",
+        policy: Policy::Sjf,
+        lengths: &[8, 3, 5, 3],
+        jobs: &[(11, 19, 11), (0, 3, 0), (6, 11, 6), (3, 6, 3)],
+        averages: ["5.00", "9.75", "5.00"],
+    },
+    // Equal jobs: SJF is FIFO.
+    SchedulerPy {
+        command: "scheduler.py -p SJF -l 200,200,200 -c",
+        policy: Policy::Sjf,
+        lengths: &[200, 200, 200],
+        jobs: &[(0, 200, 0), (200, 400, 200), (400, 600, 400)],
+        averages: ["200.00", "400.00", "200.00"],
+    },
+    SchedulerPy {
+        command: "scheduler.py -p RR -q 1 -l 3,5,8 -c",
+        policy: Policy::Rr { quantum: 1 },
+        lengths: &[3, 5, 8],
+        jobs: &[(0, 7, 4), (1, 12, 7), (2, 16, 8)],
+        averages: ["1.00", "11.67", "6.33"],
+    },
+    SchedulerPy {
+        command: "scheduler.py -p RR -q 2 -l 4,1,3 -c",
+        policy: Policy::Rr { quantum: 2 },
+        lengths: &[4, 1, 3],
+        jobs: &[(0, 7, 3), (2, 3, 2), (3, 8, 5)],
+        averages: ["1.67", "6.00", "3.33"],
+    },
+    // A slice as long as the longest job: FIFO's numbers, the lecture's
+    // 则轮转法变成了先来先服务法.
+    SchedulerPy {
+        command: "scheduler.py -p RR -q 8 -l 8,3,5 -c",
+        policy: Policy::Rr { quantum: 8 },
+        lengths: &[8, 3, 5],
+        jobs: &[(0, 8, 0), (8, 11, 8), (11, 16, 11)],
+        averages: ["6.33", "11.67", "6.33"],
+    },
+];
 
 #[test]
-fn sjf_on_8_3_5() {
-    // scheduler.py -p SJF -l 8,3,5 -c (it lists the jobs in the order they ran)
-    let run = jobs::schedule(Policy::Sjf, &at_zero(&[8, 3, 5]));
-    assert_eq!(numbers(&run), [(8, 16, 8), (0, 3, 0), (3, 8, 3)]);
-    assert_eq!(averages(&run), ["3.67", "9.00", "3.67"]);
-}
-
-#[test]
-fn sjf_breaks_ties_by_the_order_given() {
-    // scheduler.py -p SJF -l 8,3,5,3 -c
-    let run = jobs::schedule(Policy::Sjf, &at_zero(&[8, 3, 5, 3]));
-    assert_eq!(
-        numbers(&run),
-        [(11, 19, 11), (0, 3, 0), (6, 11, 6), (3, 6, 3)]
-    );
-    // scheduler.py -p SJF -l 200,200,200 -c: equal jobs, so FIFO.
-    let run = jobs::schedule(Policy::Sjf, &at_zero(&[200, 200, 200]));
-    assert_eq!(
-        numbers(&run),
-        [(0, 200, 0), (200, 400, 200), (400, 600, 400)]
-    );
-}
-
-#[test]
-fn round_robin_with_a_one_tick_slice() {
-    // scheduler.py -p RR -q 1 -l 3,5,8 -c
-    let run = jobs::schedule(Policy::Rr { quantum: 1 }, &at_zero(&[3, 5, 8]));
-    assert_eq!(numbers(&run), [(0, 7, 4), (1, 12, 7), (2, 16, 8)]);
-    assert_eq!(averages(&run), ["1.00", "11.67", "6.33"]);
-}
-
-#[test]
-fn round_robin_with_a_two_tick_slice() {
-    // scheduler.py -p RR -q 2 -l 4,1,3 -c
-    let run = jobs::schedule(Policy::Rr { quantum: 2 }, &at_zero(&[4, 1, 3]));
-    assert_eq!(numbers(&run), [(0, 7, 3), (2, 3, 2), (3, 8, 5)]);
-    assert_eq!(averages(&run), ["1.67", "6.00", "3.33"]);
-}
-
-#[test]
-fn round_robin_with_a_slice_as_long_as_the_longest_job_is_fifo() {
-    // scheduler.py -p RR -q 8 -l 8,3,5 -c prints FIFO's numbers: the
-    // lecture's 则轮转法变成了先来先服务法.
-    let run = jobs::schedule(Policy::Rr { quantum: 8 }, &at_zero(&[8, 3, 5]));
-    assert_eq!(numbers(&run), [(0, 8, 0), (8, 11, 8), (11, 16, 11)]);
+fn jobs_give_scheduler_pys_numbers() {
+    for case in &SCHEDULER_PY {
+        let run = jobs::schedule(case.policy, &at_zero(case.lengths));
+        assert_eq!(numbers(&run), case.jobs, "{}", case.command);
+        assert_eq!(averages(&run), case.averages, "{}", case.command);
+    }
 }
 
 /// `n` cpu instructions.
@@ -251,13 +273,24 @@ fn the_lectures_demotion_with_doubling_slices() {
 }
 
 #[test]
-fn an_interactive_job_stays_on_top() {
+fn an_interactive_jobs_ticks_add_up_across_its_ios() {
     // mlfq.py -l 0,200,0:50,25,1 -Q 10,20,40 -i 5 -c
+    let list = [(0, 200, 0), (50, 25, 1)];
     let rules = slices(&[10, 20, 40]);
-    assert_eq!(
-        mlfq_numbers(&rules, &[(0, 200, 0), (50, 25, 1)]),
-        [(0, 225), (0, 145)]
-    );
+    assert_eq!(mlfq_numbers(&rules, &list), [(0, 225), (0, 145)]);
+    // Job 1 does an I/O after every tick, but without -S its slice is not
+    // renewed by the I/O: after 10 ticks in queue 1 it has used the slice
+    // up and moves down to queue 2. Job 0 sank to queue 3 long before.
+    let run = mlfq::schedule(&rules, &mlfq_jobs(&list));
+    let levels_of = |job: usize| -> Vec<usize> {
+        (0..run.timeline.ticks())
+            .filter_map(|t| run.timeline.running_at(t))
+            .filter(|&(j, _)| j == job)
+            .map(|(_, level)| level)
+            .collect()
+    };
+    assert_eq!(levels_of(1), [[0; 10].as_slice(), &[1; 15]].concat());
+    assert_eq!(levels_of(0).last(), Some(&2));
 }
 
 #[test]
