@@ -358,7 +358,7 @@ fn policy_title(policy: Policy) -> String {
         Policy::Fcfs => "FCFS 先来先服务".into(),
         Policy::Sjf => "SJF 短作业优先".into(),
         Policy::Stcf => "STCF 最短剩余时间优先".into(),
-        Policy::Rr { quantum } => format!("RR 时间片轮转, quantum {quantum}"),
+        Policy::Rr { quantum } => format!("RR 时间片轮转 (quantum {quantum})"),
     }
 }
 

@@ -82,13 +82,13 @@ pub fn execution_order(run: &Timeline) -> String {
     out
 }
 
-/// The chart's legend for jobs.
-const JOB_LEGEND: &str = "█ running 运行   · ready 就绪   ░ blocked on I/O 阻塞";
+/// The chart's legend for jobs without I/O.
+const JOB_LEGEND: &str = "█ running 运行   · ready 就绪";
 
 /// The Gantt chart of a run, with its legend; MLFQ charts show queue numbers.
 pub fn chart(run: &Timeline, numbered: bool) -> String {
     let legend = if numbered {
-        "1 2 3… running in queue 1 2 3… 运行   · ready 就绪   ░ blocked on I/O 阻塞"
+        "1 2 3… running in queue 1, 2, 3… 运行   · ready 就绪   ░ blocked on I/O 阻塞"
     } else {
         JOB_LEGEND
     };
@@ -222,7 +222,7 @@ pub fn trace(run: &MlfqRun) -> String {
                 format!("job {job} used a slice in queue {}: stays there", level + 1)
             }
             Event::SliceUsed { job, level, now_at } => format!(
-                "job {job} used its allotment in queue {}: down to queue {}",
+                "job {job} used up its time in queue {}: down to queue {}",
                 level + 1,
                 now_at + 1
             ),

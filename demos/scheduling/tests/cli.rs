@@ -142,7 +142,7 @@ fn mlfq_traces_levels_and_doubles_the_slices() {
     let (out, _) = run(line, 0);
     assert!(out.contains("slices 4, 8, 16 ticks"), "{out}");
     assert!(
-        out.contains("job 0 used its allotment in queue 1: down to queue 2"),
+        out.contains("job 0 used up its time in queue 1: down to queue 2"),
         "{out}"
     );
     assert!(out.contains("job 1 arrives, in queue 1"), "{out}");
