@@ -77,6 +77,13 @@ struct Progress {
     arrived: bool,
 }
 
+impl Progress {
+    /// Arrived and not done: it could use the CPU (running or 就绪 ready).
+    fn wants_cpu(&self) -> bool {
+        self.arrived && self.left > 0
+    }
+}
+
 /// Runs `jobs` on one CPU under `policy`, tick by tick, until every job is
 /// done, and returns what each job did in each tick.
 pub fn schedule(policy: Policy, jobs: &[Job]) -> Timeline {
@@ -94,11 +101,13 @@ pub fn schedule(policy: Policy, jobs: &[Job]) -> Timeline {
     // Round robin's ready queue, head first (the other policies choose
     // among all ready jobs each time).
     let mut queue: VecDeque<usize> = VecDeque::new();
-    // The job holding the CPU, and what is left of its slice.
+    // The job holding the CPU, and what is left of its slice (round robin
+    // only; the other policies carry a 0 they never read).
     let mut running: Option<(usize, u32)> = None;
     let mut now = 0;
 
     while progress.iter().any(|p| p.left > 0) {
+        // 1. Jobs arriving now, in the order given.
         for (id, job) in jobs.iter().enumerate() {
             if job.arrival == now {
                 progress[id].arrived = true;
@@ -107,8 +116,8 @@ pub fn schedule(policy: Policy, jobs: &[Job]) -> Timeline {
                 }
             }
         }
-        let ready = |p: &Progress| p.arrived && p.left > 0;
 
+        // 2. Who holds the CPU for this tick.
         running = match policy {
             Policy::Fcfs => running.or_else(|| {
                 earliest(jobs, &progress, |id| (jobs[id].arrival, id)).map(|id| (id, 0))
@@ -131,15 +140,17 @@ pub fn schedule(policy: Policy, jobs: &[Job]) -> Timeline {
             Policy::Rr { quantum } => running.or_else(|| queue.pop_front().map(|id| (id, quantum))),
         };
 
+        // 3. What every job does in this tick.
         for (id, lane) in lanes.iter_mut().enumerate() {
             let mark = match running {
                 Some((r, _)) if r == id => Mark::Running { level: 0 },
-                _ if ready(&progress[id]) => Mark::Ready,
+                _ if progress[id].wants_cpu() => Mark::Ready,
                 _ => Mark::Absent,
             };
             lane.marks.push(mark);
         }
 
+        // 4. The tick's work: done, slice used up, or on to the next tick.
         if let Some((id, slice)) = running {
             progress[id].left -= 1;
             let slice = slice.saturating_sub(1);
@@ -165,7 +176,7 @@ fn earliest<K: Ord>(
     key: impl Fn(usize) -> K,
 ) -> Option<usize> {
     (0..jobs.len())
-        .filter(|&id| progress[id].arrived && progress[id].left > 0)
+        .filter(|&id| progress[id].wants_cpu())
         .min_by_key(|&id| key(id))
 }
 

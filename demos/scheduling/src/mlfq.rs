@@ -65,7 +65,8 @@ pub struct MlfqJob {
 /// The scheduler's rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rules {
-    /// Each queue's time slice in ticks, queue 1 (the highest) first.
+    /// Each queue's time slice in ticks, queue 1 (the highest) first; at
+    /// least one queue, every slice at least 1 tick.
     pub quanta: Vec<u32>,
     /// How many slices a job may use at one level before it moves down.
     pub allotment: u32,
@@ -211,14 +212,16 @@ pub fn schedule(rules: &Rules, jobs: &[MlfqJob]) -> MlfqRun {
             }
             log.push(now, Event::Boost);
         }
-        // 2. Arrivals, in the order given, at the tail of their queue.
+        // 2. Arrivals, in the order given, at the tail of queue 1.
         for (id, job) in jobs.iter().enumerate() {
             if job.arrival == now {
                 queues[standing[id].level].push_back(id);
                 log.push(now, Event::Arrive { job: id });
             }
         }
-        // 3. I/O completions: back to the tail (or, with io_bump, the head).
+        // 3. The I/O completing now (at most one: one job runs per tick,
+        //    and every I/O takes io_time), back to the tail of the job's
+        //    queue (or, with io_bump, the head).
         for id in 0..jobs.len() {
             if standing[id].io_until == Some(now) {
                 standing[id].io_until = None;

@@ -139,7 +139,7 @@ pub struct StatesRun {
 /// A process: its program and where it is in it.
 #[derive(Clone, Debug)]
 struct Process {
-    /// The instructions still to execute, next first.
+    /// Its program as the CPU executes it (see [`expand`]).
     program: Vec<Instruction>,
     /// The next instruction's index.
     next: usize,
