@@ -13,7 +13,7 @@
 //! - [`join`]: joining inside the loop (one after another) or after all
 //!   have started (side by side);
 //! - [`isolation`]: a child's copy of a global is its own; a thread's is not
-//!   (section 10);
+//!   (section 10); [`memory`]: what the copy really costs (copy-on-write);
 //! - [`daemon`]: a daemonic child stops with its parent; a normal one is
 //!   waited for; what `PR_SET_PDEATHSIG` changes when the parent is killed;
 //! - [`terminate`]: SIGTERM, the zombie moment, `is_alive()`, `exitcode`;
@@ -44,6 +44,7 @@ pub mod fork;
 pub mod history;
 pub mod isolation;
 pub mod join;
+pub mod memory;
 pub mod narrator;
 pub mod orphan;
 pub mod picture;
@@ -94,6 +95,8 @@ pub enum Demo {
     Join,
     /// The parent sets a global to 100, the child its copy to 0; then a thread, which shares it.
     Isolation,
+    /// What fork() really copies (copy-on-write), and what a thread shares, from /proc/<pid>/smaps_rollup.
+    Memory,
     /// A daemonic child stops with its parent, a normal one is waited for; then the parent is SIGKILLed.
     Daemon,
     /// A child stopped with SIGTERM: alive, zombie, reaped; its exit status and Python's exitcode.
@@ -149,6 +152,7 @@ pub fn run(cli: &Cli, signals: &Signals) -> Result<serde_json::Value, Stop> {
             Demo::Spawn => facts(spawn::run(signals, narrator, work)),
             Demo::Join => facts(join::run(signals, narrator, work)),
             Demo::Isolation => facts(isolation::run(signals, narrator)),
+            Demo::Memory => facts(memory::run(signals, narrator)),
             Demo::Daemon => facts(daemon::run(signals, narrator, work)),
             Demo::Terminate => facts(terminate::run(signals, narrator, work)),
             Demo::Zombie => facts(zombie::run(signals, narrator, work)),
@@ -163,6 +167,7 @@ pub fn run(cli: &Cli, signals: &Signals) -> Result<serde_json::Value, Stop> {
                 ("spawn", Demo::Spawn),
                 ("join", Demo::Join),
                 ("isolation", Demo::Isolation),
+                ("memory", Demo::Memory),
                 ("daemon", Demo::Daemon),
                 ("terminate", Demo::Terminate),
                 ("zombie", Demo::Zombie),

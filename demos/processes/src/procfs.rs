@@ -86,6 +86,37 @@ pub fn threads() -> io::Result<u32> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no Threads: line"))
 }
 
+/// How much memory a process holds, from `/proc/<pid>/smaps_rollup`, in KiB.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Memory {
+    /// Resident: every page in RAM that it maps, shared or not.
+    pub rss_kib: u64,
+    /// Proportional: each page divided by the number of processes sharing it.
+    pub pss_kib: u64,
+    /// Written-to pages it shares with another process (after `fork()`,
+    /// until one of them writes).
+    pub shared_dirty_kib: u64,
+    /// Written-to pages that are its own alone.
+    pub private_dirty_kib: u64,
+}
+
+/// Reads `/proc/<pid>/smaps_rollup` (`/proc/self/...` for this process).
+pub fn memory(pid: &str) -> io::Result<Memory> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))?;
+    let field = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    Ok(Memory {
+        rss_kib: field("Rss:"),
+        pss_kib: field("Pss:"),
+        shared_dirty_kib: field("Shared_Dirty:"),
+        private_dirty_kib: field("Private_Dirty:"),
+    })
+}
+
 /// Every process whose chain of parents leads to `ancestor` (not
 /// `ancestor` itself), as `/proc` shows them now. Zombies count: they are
 /// still processes until someone waits for them.

@@ -162,6 +162,34 @@ fn isolation_the_child_writes_its_copy_the_thread_writes_ours() {
 }
 
 #[test]
+fn memory_a_forked_child_shares_until_it_writes_and_a_thread_copies_nothing() {
+    let (json, _) = facts(&["memory"]);
+    let buffer = num(&json, "/buffer_kib");
+    let kib = |at: &str, field: &str| num(&json, &format!("/{at}/{field}_kib"));
+    // Right after fork(): the buffer is shared, and counted half in pss.
+    assert!(
+        kib("child_after_fork", "shared_dirty") >= 0.9 * buffer,
+        "{json}"
+    );
+    assert!(
+        kib("child_after_fork", "private_dirty") < 0.1 * buffer,
+        "{json}"
+    );
+    assert!(kib("child_after_fork", "pss") < 0.75 * kib("child_after_fork", "rss"));
+    // Writing half copies half.
+    let copied =
+        kib("child_after_writing_half", "private_dirty") - kib("child_after_fork", "private_dirty");
+    assert!(
+        (0.45 * buffer..0.6 * buffer).contains(&copied),
+        "{copied} KiB: {json}"
+    );
+    // A thread's write copies nothing.
+    let grew =
+        kib("after_thread_wrote_half", "private_dirty") - kib("before_thread", "private_dirty");
+    assert!(grew < 0.05 * buffer, "{grew} KiB: {json}");
+}
+
+#[test]
 fn daemon_stops_with_its_parent_and_pdeathsig_outlives_sigkill() {
     let (json, _) = facts(&["daemon", "--work-ms", "300"]);
     assert!(yes(&json, "/daemon/stopped_with_parent"), "{json}");
@@ -257,6 +285,7 @@ fn all_runs_every_demo_in_order_and_leaves_nothing() {
         "daemon",
         "isolation",
         "join",
+        "memory",
         "orphan",
         "spawn",
         "terminate",
