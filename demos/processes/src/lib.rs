@@ -120,7 +120,12 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = cleanup::become_subreaper().and_then(|()| run(&cli, &signals));
+    // A panic must not leave children behind either: it ends the run like a
+    // failure, with the same cleanup.
+    let result = cleanup::become_subreaper().and_then(|()| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli, &signals)))
+            .unwrap_or_else(|_| Err(Stop::failed("a demo panicked")))
+    });
     match result {
         Ok(facts) => {
             if cli.json {

@@ -1,18 +1,21 @@
 //! A [`History`] drawn as text swimlanes: a row per process, a column per
 //! time step, a character for the state the process spent most of that
-//! step in, and a sign where something happened to it.
+//! step in, and a sign where something happened to it. The characters are
+//! ASCII signs, not letters, so that a picture reads as one shape however
+//! its bars fall (and ASCII, since a Chinese terminal draws some symbols
+//! two columns wide).
 
 use std::fmt::Write;
 
-use crate::history::{History, Moment, State};
+use crate::history::{History, Moment, State, Stretch};
 
 /// The widest picture, in columns.
 const COLUMNS: f64 = 60.0;
 
 /// The explanation under every picture.
 const LEGEND: &str = concat!(
-    "  = 运行 running   - 阻塞 blocked (in wait, sleep, read)   Z 僵尸 zombie   blank: not yet, or gone\n",
-    "  + forked 创建   ! signalled 发信号   x exited 退出   * reaped 回收 (waited for)\n",
+    "  = 运行 running   - 阻塞 blocked (in wait, sleep, read)   ~ 僵尸 zombie (Z in /proc)   blank: not yet, or gone\n",
+    "  + forked 创建   ! signalled 发信号   ] exited 退出   * reaped 回收 (waited for)\n",
 );
 
 /// A time step that fits `end_ms` in at most 60 columns: 1, 2 or 5 times a
@@ -89,44 +92,31 @@ pub fn draw(history: &History, step_ms: f64) -> String {
 
 /// The character for the state that covers most of `[from, to)`, or a
 /// blank if none does.
-fn most_of<'a>(
-    stretches: impl Iterator<Item = &'a crate::history::Stretch>,
-    from: f64,
-    to: f64,
-) -> char {
+fn most_of<'a>(stretches: impl Iterator<Item = &'a Stretch>, from: f64, to: f64) -> char {
     let mut cover = [
         (State::Running, 0.0),
         (State::Waiting, 0.0),
         (State::Zombie, 0.0),
     ];
     for s in stretches {
-        let overlap = s.end_ms.min(to) - s.start_ms.max(from);
-        // A sample is an instant: one that falls in the column counts a little.
-        let overlap = if s.start_ms == s.end_ms && s.start_ms >= from && s.start_ms < to {
+        // A single sample is an instant: one inside the column counts a little.
+        let overlap = if s.start_ms == s.end_ms && (from..to).contains(&s.start_ms) {
             f64::EPSILON
         } else {
-            overlap
+            s.end_ms.min(to) - s.start_ms.max(from)
         };
-        if overlap > 0.0 {
-            for (state, total) in &mut cover {
-                if *state == s.state {
-                    *total += overlap;
-                }
-            }
+        if let Some((_, total)) = cover.iter_mut().find(|(state, _)| *state == s.state) {
+            *total += overlap.max(0.0);
         }
     }
-    match cover.iter().copied().fold(
-        None,
-        |best: Option<(State, f64)>, (state, total)| match best {
-            Some((_, most)) if most >= total => best,
-            _ if total > 0.0 => Some((state, total)),
-            _ => best,
-        },
-    ) {
-        Some((State::Running, _)) => '=',
-        Some((State::Waiting, _)) => '-',
-        Some((State::Zombie, _)) => 'Z',
-        None => ' ',
+    let (state, total) = cover.into_iter().fold((State::Running, 0.0), |most, one| {
+        if one.1 > most.1 { one } else { most }
+    });
+    match state {
+        _ if total <= 0.0 => ' ',
+        State::Running => '=',
+        State::Waiting => '-',
+        State::Zombie => '~',
     }
 }
 
@@ -135,7 +125,7 @@ fn sign(what: Moment) -> char {
     match what {
         Moment::Forked => '+',
         Moment::Signalled => '!',
-        Moment::Exited => 'x',
+        Moment::Exited => ']',
         Moment::Reaped => '*',
     }
 }
@@ -163,6 +153,6 @@ mod tests {
         history.mark(child, 9.5, Moment::Reaped);
         history.close(child, 9.5);
         let picture = draw(&history, 1.0);
-        assert!(picture.contains("child 9  +------xZ*\n"), "{picture}");
+        assert!(picture.contains("child 9  +------]~*\n"), "{picture}");
     }
 }

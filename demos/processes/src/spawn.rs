@@ -105,9 +105,10 @@ pub fn run(signals: &Signals, narrator: Narrator, work_ms: u64) -> Result<Facts,
     let pid = watch.start("child", || child(&narrator, &outbox, work_ms))?;
     let start_returned_ms = watch.now();
     drop(outbox);
+    // R or S, as it happens: the child may already be asleep in its work.
     let state = procfs::stat(pid)?.map_or('?', |s| s.state);
     watch.say(&format!(
-        "start() returned after {:.3} ms; child {pid} is in state {state}",
+        "start() returned after {:.3} ms; /proc/{pid}/stat is there: the child is alive",
         start_returned_ms - called
     ));
     watch.say("我是父进程 (I am the parent), and I go on at once");
