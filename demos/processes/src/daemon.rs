@@ -156,10 +156,7 @@ fn parent_ends(
     })?;
     drop(outbox);
     let news = gather(&mut watch, &mut inbox, |news| {
-        news.iter()
-            .filter(|n| matches!(n, News::Reaped { .. }))
-            .count()
-            == 2
+        how_many(news, |n| matches!(n, News::Reaped { .. })) == 2
     })?;
     let parent_ended = watch.join(parent)?;
     let parent_gone_ms = watch.now();
@@ -246,15 +243,8 @@ fn parent_killed(
     let parent = watch.start("parent", || exit_code(doomed_parent(&narrator, &outbox)))?;
     drop(outbox);
     let news = gather(&mut watch, &mut inbox, |news| {
-        news.iter()
-            .filter(|n| matches!(n, News::Running { .. }))
-            .count()
-            == 2
-            && news
-                .iter()
-                .filter(|n| matches!(n, News::Forked { .. }))
-                .count()
-                == 2
+        how_many(news, |n| matches!(n, News::Running { .. })) == 2
+            && how_many(news, |n| matches!(n, News::Forked { .. })) == 2
     })?;
     let (pdeathsig_child, _) = forked(&news, "PDEATHSIG child")?;
     let (python_style, _) = forked(&news, "python daemon")?;
@@ -408,6 +398,11 @@ fn gather(
         news.push(one);
     }
     Ok(news)
+}
+
+/// How many pieces of `news` are `which`.
+fn how_many(news: &[News], which: impl Fn(&News) -> bool) -> usize {
+    news.iter().filter(|n| which(n)).count()
 }
 
 /// The PID and fork time of the child forked as `role`.
