@@ -80,12 +80,13 @@ pub struct DaemonFacts {
 pub struct NormalFacts {
     /// Its PID.
     pub pid: i32,
-    /// It did all its work and was collected by its parent before the
-    /// parent exited.
+    /// It ended with exit code 0, its work done, and was collected by its
+    /// parent before the parent exited.
     pub waited_for: bool,
     /// Its exit code.
     pub exit_code: i32,
-    /// From its fork to its reaping.
+    /// From its fork's return in the parent to its reaping (the child may
+    /// start before `fork()` has returned in its parent).
     pub lived_ms: f64,
 }
 
@@ -180,8 +181,8 @@ fn parent_ends(
         },
         NormalFacts {
             pid: normal,
+            // Exit code 0 is the child's own word that its work was done.
             waited_for: normal_ended == Ended::Exited { code: 0 }
-                && lived_ms >= work_ms as f64
                 && normal_reaped_ms <= parent_gone_ms,
             exit_code: normal_ended.python_exitcode(),
             lived_ms,

