@@ -1,0 +1,191 @@
+//! What a demo saw, kept as plain data: a lane per process, each a list of
+//! stretches in one state and marks for moments. The picture is drawn from
+//! it, and `--json` prints it as it is.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything one demo (or one part of it) observed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct History {
+    /// What the part shows, as a heading for its picture.
+    pub title: String,
+    /// One lane per process (or thread), in the order they appeared.
+    pub lanes: Vec<Lane>,
+}
+
+/// One process's life as observed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Lane {
+    /// Its role in the story: `parent`, `child 3`, `daemon`...
+    pub label: String,
+    /// Its PID (a thread's lane holds its thread id).
+    pub pid: i32,
+    /// The states it was seen in, one after another.
+    pub stretches: Vec<Stretch>,
+    /// The moments that happened to it.
+    pub marks: Vec<Mark>,
+}
+
+/// A time in one state, in milliseconds since the demo started.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Stretch {
+    /// When the state was first seen.
+    pub start_ms: f64,
+    /// When another state was first seen, or the process was gone.
+    pub end_ms: f64,
+    /// The state.
+    pub state: State,
+}
+
+/// The states the lecture names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// 运行 On a CPU or ready for one (`R`).
+    Running,
+    /// 阻塞 Blocked: in `wait()`, `sleep()`, `read()`... (`S`, `D`).
+    Waiting,
+    /// 僵尸 Exited, its exit status kept until its parent waits (`Z`).
+    Zombie,
+}
+
+impl State {
+    /// The state a `/proc/<pid>/stat` letter stands for; `None` for the
+    /// letters no demo here produces (stopped, traced, dead).
+    pub fn from_letter(letter: char) -> Option<State> {
+        match letter {
+            'R' => Some(State::Running),
+            'S' | 'D' | 'I' => Some(State::Waiting),
+            'Z' => Some(State::Zombie),
+            _ => None,
+        }
+    }
+}
+
+/// A moment in a process's life.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Mark {
+    /// When, in milliseconds since the demo started.
+    pub at_ms: f64,
+    /// What happened.
+    pub what: Moment,
+}
+
+/// The moments a lane can mark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Moment {
+    /// `fork()` returned the new PID to its parent.
+    Forked,
+    /// A signal was sent to it.
+    Signalled,
+    /// It ended (first seen as a zombie, or said so itself).
+    Exited,
+    /// Its parent's `wait()` collected it: the PID is free again.
+    Reaped,
+}
+
+impl History {
+    /// An empty history under `title`.
+    pub fn new(title: &str) -> History {
+        History {
+            title: title.to_string(),
+            lanes: Vec::new(),
+        }
+    }
+
+    /// Opens a lane and returns its index.
+    pub fn lane(&mut self, label: &str, pid: i32) -> usize {
+        self.lanes.push(Lane {
+            label: label.to_string(),
+            pid,
+            stretches: Vec::new(),
+            marks: Vec::new(),
+        });
+        self.lanes.len() - 1
+    }
+
+    /// The lane of `pid`, if it has one.
+    pub fn lane_of(&self, pid: i32) -> Option<usize> {
+        self.lanes.iter().rposition(|lane| lane.pid == pid)
+    }
+
+    /// Records that lane `lane` was in `state` at `at_ms`: the current
+    /// stretch goes on if the state is the same, else it ends there and a
+    /// new one starts.
+    pub fn observe(&mut self, lane: usize, at_ms: f64, state: State) {
+        let stretches = &mut self.lanes[lane].stretches;
+        match stretches.last_mut() {
+            Some(last) if last.state == state => last.end_ms = at_ms,
+            last => {
+                if let Some(last) = last {
+                    last.end_ms = at_ms;
+                }
+                stretches.push(Stretch {
+                    start_ms: at_ms,
+                    end_ms: at_ms,
+                    state,
+                });
+            }
+        }
+    }
+
+    /// Records that the process of lane `lane` was gone at `at_ms`.
+    pub fn close(&mut self, lane: usize, at_ms: f64) {
+        if let Some(last) = self.lanes[lane].stretches.last_mut() {
+            last.end_ms = last.end_ms.max(at_ms);
+        }
+    }
+
+    /// Marks a moment on lane `lane`.
+    pub fn mark(&mut self, lane: usize, at_ms: f64, what: Moment) {
+        self.lanes[lane].marks.push(Mark { at_ms, what });
+    }
+
+    /// When the last thing recorded happened.
+    pub fn end_ms(&self) -> f64 {
+        let ends = self.lanes.iter().flat_map(|lane| {
+            let stretches = lane.stretches.iter().map(|s| s.end_ms);
+            stretches.chain(lane.marks.iter().map(|m| m.at_ms))
+        });
+        ends.fold(0.0, f64::max)
+    }
+
+    /// The stretches of lane `lane` in `state`.
+    pub fn stretches_in(&self, lane: usize, state: State) -> impl Iterator<Item = &Stretch> {
+        self.lanes[lane]
+            .stretches
+            .iter()
+            .filter(move |s| s.state == state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_of_one_state_make_one_stretch_and_a_new_state_ends_it() {
+        let mut history = History::new("t");
+        let lane = history.lane("child", 7);
+        history.observe(lane, 1.0, State::Running);
+        history.observe(lane, 2.0, State::Waiting);
+        history.observe(lane, 3.0, State::Waiting);
+        history.observe(lane, 4.0, State::Zombie);
+        history.close(lane, 5.0);
+        let seen: Vec<(f64, f64, State)> = history.lanes[lane]
+            .stretches
+            .iter()
+            .map(|s| (s.start_ms, s.end_ms, s.state))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (1.0, 2.0, State::Running),
+                (2.0, 4.0, State::Waiting),
+                (4.0, 5.0, State::Zombie)
+            ]
+        );
+        assert_eq!(history.end_ms(), 5.0);
+    }
+}

@@ -1,0 +1,332 @@
+//! The parent's eyes: while it waits (for a child to end, for a message up
+//! a pipe, or through its own work), it reads every watched process's state
+//! from `/proc/<pid>/stat` each tick and writes it into the [`History`].
+//!
+//! Python's `join()` is `waitpid(pid, 0)`: the parent sleeps in the kernel
+//! until the child ends. Ours blocks too, in `poll()`, on a signalfd: the
+//! kernel makes it readable the moment a child ends (SIGCHLD) or Ctrl-C is
+//! pressed, and `waitpid(pid, WNOHANG)` then collects the child. The poll also
+//! times out every tick, to sample, and Ctrl-C can stop any wait: a plain
+//! `waitpid(pid, 0)` would sleep through it.
+
+use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::{Pid, getpid};
+use serde::de::DeserializeOwned;
+
+use crate::fork;
+use crate::history::{History, Moment, State};
+use crate::narrator::Narrator;
+use crate::procfs;
+use crate::report::{Inbox, News};
+use crate::status::Ended;
+use crate::stop::Stop;
+
+/// How often the watched processes' states are read while the parent waits.
+const TICK: Duration = Duration::from_millis(2);
+
+/// The signals the demo reads instead of being killed by: Ctrl-C and
+/// SIGTERM (to clean up before exiting) and SIGCHLD (a child ended).
+#[derive(Debug)]
+pub struct Signals {
+    /// Where the kernel queues them, as data, while they are blocked.
+    fd: SignalFd,
+}
+
+impl Signals {
+    /// Blocks SIGINT, SIGTERM and SIGCHLD and opens a signalfd for them.
+    /// Call it first thing, while the process has one thread: a thread
+    /// started before would still take the signals the default way.
+    pub fn take() -> Result<Signals, Stop> {
+        let mut set = SigSet::empty();
+        for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGCHLD] {
+            set.add(signal);
+        }
+        sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None)?;
+        let fd = SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
+        Ok(Signals { fd })
+    }
+
+    /// Reads what arrived: Ctrl-C or SIGTERM stop the demo; SIGCHLD only
+    /// woke the wait, and the wait's own check says which child it was.
+    fn check(&self) -> Result<(), Stop> {
+        while let Some(info) = self.fd.read_signal()? {
+            let signal = i32::try_from(info.ssi_signo)
+                .ok()
+                .and_then(|n| Signal::try_from(n).ok());
+            if let Some(signal @ (Signal::SIGINT | Signal::SIGTERM)) = signal {
+                return Err(Stop::Interrupted(signal));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One demo's watch: who is watched, and what was seen.
+#[derive(Debug)]
+pub struct Watch<'a> {
+    /// Ctrl-C and SIGCHLD, to wake and stop the waits.
+    signals: &'a Signals,
+    /// The clock and the voice.
+    pub narrator: Narrator,
+    /// What was seen so far.
+    pub history: History,
+    /// The lanes whose process is sampled at each tick, and its PID.
+    sampled: Vec<(usize, Pid)>,
+    /// This process's role in the story.
+    role: String,
+    /// This process's lane: what it does is known from its own calls.
+    me: usize,
+}
+
+impl<'a> Watch<'a> {
+    /// A watch for the demo `title`, told by this process as `role`.
+    pub fn new(signals: &'a Signals, narrator: Narrator, title: &str, role: &str) -> Watch<'a> {
+        let mut history = History::new(title);
+        let me = history.lane(role, getpid().as_raw());
+        history.observe(me, narrator.ms(), State::Running);
+        Watch {
+            signals,
+            narrator,
+            history,
+            sampled: Vec::new(),
+            role: role.to_string(),
+            me,
+        }
+    }
+
+    /// Milliseconds since the demo started.
+    pub fn now(&self) -> f64 {
+        self.narrator.ms()
+    }
+
+    /// This process says `what`.
+    pub fn say(&self, what: &str) {
+        self.narrator.say(&self.role, what);
+    }
+
+    /// Starts a child that runs `body` (see [`fork::start`]), gives it a
+    /// lane labelled `label` and watches it.
+    pub fn start(&mut self, label: &str, body: impl FnOnce() -> i32) -> Result<Pid, Stop> {
+        let pid = fork::start(body)?;
+        self.follow(label, pid, Some(self.now()));
+        Ok(pid)
+    }
+
+    /// Watches `pid` on a new lane labelled `label`; `forked_ms` marks when it
+    /// was forked, if known.
+    pub fn follow(&mut self, label: &str, pid: Pid, forked_ms: Option<f64>) -> usize {
+        let lane = self.history.lane(label, pid.as_raw());
+        if let Some(at) = forked_ms {
+            self.history.mark(lane, at, Moment::Forked);
+        }
+        self.sampled.push((lane, pid));
+        lane
+    }
+
+    /// The lane of `pid`.
+    pub fn lane(&self, pid: Pid) -> Result<usize, Stop> {
+        self.history
+            .lane_of(pid.as_raw())
+            .ok_or_else(|| Stop::failed(format!("process {pid} is not watched")))
+    }
+
+    /// Records what this process itself is doing from now on.
+    pub fn me(&mut self, state: State) {
+        let now = self.now();
+        self.history.observe(self.me, now, state);
+    }
+
+    /// Reads every watched process's state from `/proc/<pid>/stat` now. A
+    /// process seen as a zombie for the first time gets its `exited` mark; a
+    /// process gone from `/proc` is no longer watched.
+    pub fn sample(&mut self) -> Result<(), Stop> {
+        let now = self.now();
+        let mut gone = Vec::new();
+        for &(lane, pid) in &self.sampled {
+            match procfs::stat(pid)? {
+                Some(stat) => {
+                    let Some(state) = State::from_letter(stat.state) else {
+                        continue;
+                    };
+                    let was = self.history.lanes[lane].stretches.last().map(|s| s.state);
+                    if state == State::Zombie && was != Some(State::Zombie) {
+                        self.history.mark(lane, now, Moment::Exited);
+                    }
+                    self.history.observe(lane, now, state);
+                }
+                None => {
+                    self.history.close(lane, now);
+                    gone.push(pid);
+                }
+            }
+        }
+        self.sampled.retain(|(_, pid)| !gone.contains(pid));
+        Ok(())
+    }
+
+    /// Blocks in `poll()` for one tick, or less if a signal or `inbox`
+    /// wakes it, then samples. Ctrl-C or SIGTERM stop the demo here.
+    fn tick(&mut self, inbox: Option<&mut Inbox>) -> Result<(), Stop> {
+        let timeout = PollTimeout::try_from(TICK).unwrap_or(PollTimeout::ZERO);
+        let mut fds = vec![PollFd::new(self.signals.fd.as_fd(), PollFlags::POLLIN)];
+        if let Some(inbox) = &inbox {
+            fds.push(PollFd::new(inbox.as_fd(), PollFlags::POLLIN));
+        }
+        match poll(&mut fds, timeout) {
+            Ok(_) | Err(nix::Error::EINTR) => {}
+            Err(err) => return Err(err.into()),
+        }
+        let readable = fds
+            .get(1)
+            .and_then(PollFd::revents)
+            .is_some_and(|r| r.intersects(PollFlags::POLLIN | PollFlags::POLLHUP));
+        drop(fds);
+        self.signals.check()?;
+        if let Some(inbox) = inbox
+            && readable
+        {
+            inbox.fill()?;
+        }
+        self.sample()
+    }
+
+    /// Python's `Popen.poll()`, which `is_alive()` calls: `waitpid(pid,
+    /// WNOHANG)`. `None` while the child runs. Careful: if the child has
+    /// ended, this *is* the wait: it collects the child, which is then gone.
+    pub fn poll(&mut self, pid: Pid) -> Result<Option<Ended>, Stop> {
+        self.sample()?;
+        let status = waitpid(pid, Some(WaitPidFlag::WNOHANG))?;
+        if status == WaitStatus::StillAlive {
+            return Ok(None);
+        }
+        let ended = Ended::from_status(status)
+            .ok_or_else(|| Stop::failed(format!("{pid}: unexpected wait status {status:?}")))?;
+        let (now, lane) = (self.now(), self.lane(pid)?);
+        if !self.history.lanes[lane]
+            .marks
+            .iter()
+            .any(|m| m.what == Moment::Exited)
+        {
+            self.history.mark(lane, now, Moment::Exited);
+        }
+        self.history.mark(lane, now, Moment::Reaped);
+        self.history.close(lane, now);
+        self.sampled.retain(|(_, p)| *p != pid);
+        Ok(Some(ended))
+    }
+
+    /// Python's `join()`: blocks until the child `pid` has ended, collects
+    /// it, and says how it ended.
+    pub fn join(&mut self, pid: Pid) -> Result<Ended, Stop> {
+        self.me(State::Waiting);
+        loop {
+            if let Some(ended) = self.poll(pid)? {
+                self.me(State::Running);
+                return Ok(ended);
+            }
+            self.tick(None)?;
+        }
+    }
+
+    /// This process is busy elsewhere for `ms` (in the lecture: its own
+    /// `time.sleep()`), sampling the others meanwhile.
+    pub fn hold(&mut self, ms: u64) -> Result<(), Stop> {
+        self.me(State::Waiting);
+        let until = Instant::now() + Duration::from_millis(ms);
+        while Instant::now() < until {
+            self.tick(None)?;
+        }
+        self.me(State::Running);
+        Ok(())
+    }
+
+    /// Waits, sampling, until `seen` says yes; gives up after 10 s, saying
+    /// it waited for `what`.
+    pub fn until(
+        &mut self,
+        what: &str,
+        mut seen: impl FnMut(&mut Watch<'a>) -> Result<bool, Stop>,
+    ) -> Result<(), Stop> {
+        let give_up = Instant::now() + Duration::from_secs(10);
+        self.sample()?;
+        while !seen(self)? {
+            if Instant::now() > give_up {
+                return Err(Stop::failed(format!("not seen within 10 s: {what}")));
+            }
+            self.tick(None)?;
+        }
+        Ok(())
+    }
+
+    /// Waits until `pid`'s `/proc/<pid>/stat` shows the state `letter`.
+    pub fn until_state(&mut self, pid: Pid, letter: char) -> Result<(), Stop> {
+        self.until(&format!("process {pid} in state {letter}"), |_| {
+            Ok(procfs::stat(pid)?.is_some_and(|s| s.state == letter))
+        })
+    }
+
+    /// The next message up `inbox`, blocking (and sampling) until it comes.
+    pub fn recv<T: DeserializeOwned>(&mut self, inbox: &mut Inbox) -> Result<T, Stop> {
+        self.me(State::Waiting);
+        loop {
+            if let Some(message) = inbox.take()? {
+                self.me(State::Running);
+                return Ok(message);
+            }
+            if inbox.closed() {
+                return Err(Stop::failed(
+                    "a child ended without sending what it was to send",
+                ));
+            }
+            self.tick(Some(inbox))?;
+        }
+    }
+
+    /// Puts what another process reported on the lanes: a forked process is
+    /// watched from then on; a signal or a reap is marked where it happened.
+    pub fn absorb(&mut self, news: &News) {
+        match *news {
+            News::Forked {
+                ref role,
+                pid,
+                at_ms,
+            } => {
+                self.follow(role, Pid::from_raw(pid), Some(at_ms));
+            }
+            News::Running { .. } => {}
+            News::Signalled { pid, at_ms, .. } => {
+                if let Some(lane) = self.history.lane_of(pid) {
+                    self.history.mark(lane, at_ms, Moment::Signalled);
+                }
+            }
+            News::Reaped { pid, at_ms, .. } => {
+                if let Some(lane) = self.history.lane_of(pid) {
+                    self.history.mark(lane, at_ms, Moment::Reaped);
+                    self.history.close(lane, at_ms);
+                }
+                self.sampled.retain(|(_, p)| p.as_raw() != pid);
+            }
+        }
+    }
+
+    /// Sends `signal` to `pid` and marks it on its lane.
+    pub fn signal(&mut self, pid: Pid, signal: Signal) -> Result<(), Stop> {
+        nix::sys::signal::kill(pid, signal)?;
+        let (now, lane) = (self.now(), self.lane(pid)?);
+        self.history.mark(lane, now, Moment::Signalled);
+        Ok(())
+    }
+
+    /// What was seen, this process's lane closed now.
+    pub fn into_history(mut self) -> History {
+        let now = self.now();
+        self.history.close(self.me, now);
+        self.history
+    }
+}
