@@ -60,13 +60,15 @@ use std::time::{Duration, Instant};
 use wait_timeout::ChildExt;
 
 /// The walkthroughs, in reading order, and the package each one is about.
-const WALKTHROUGHS: [(&str, Option<&str>); 6] = [
+const WALKTHROUGHS: [(&str, Option<&str>); 8] = [
     ("00-overview.md", None),
     ("01-sync-blocking.md", Some("sync-blocking")),
     ("02-sync-nonblocking.md", Some("sync-nonblocking")),
     ("03-async-blocking.md", Some("async-blocking")),
     ("04-async-nonblocking.md", Some("async-nonblocking")),
     ("05-compare.md", Some("compare")),
+    ("06-scheduling.md", Some("scheduling")),
+    ("07-processes.md", Some("processes")),
 ];
 
 /// Pages in `docs/` besides the walkthroughs.
@@ -113,6 +115,16 @@ fn async_nonblocking() {
 #[test]
 fn compare() {
     check_page("05-compare.md");
+}
+
+#[test]
+fn scheduling() {
+    check_page("06-scheduling.md");
+}
+
+#[test]
+fn processes() {
+    check_page("07-processes.md");
 }
 
 #[test]
@@ -237,6 +249,9 @@ fn check_page(name: &str) {
             )),
             Some(output) if !command.smaller.is_empty() => {
                 check_words_within(name, &command, &page.blocks[output], &ran.text())
+            }
+            Some(output) if command.interleaves() => {
+                check_lines(name, &command, &page.blocks[output], &ran.text())
             }
             Some(output) => check_shape(name, &command, &page.blocks[output], &ran.text()),
             None => {}
@@ -525,6 +540,13 @@ impl Shown {
         Some(shown)
     }
 
+    /// Whether the lines of this command's output come from several
+    /// processes at once, in an order that changes run to run: the
+    /// `processes` lesson's parents and children speak as they go.
+    fn interleaves(&self) -> bool {
+        self.package() == Some("processes")
+    }
+
     /// The package a `cargo run -p NAME` runs.
     fn package(&self) -> Option<&str> {
         self.shown
@@ -778,6 +800,45 @@ fn check_shape(page: &str, command: &Shown, shown: &Block, today: &str) {
         command.shown,
         around(&expected),
         around(&actual),
+    );
+}
+
+/// Fails unless today's output of a command whose processes speak at once
+/// has the lines shown, each of the same shape, in any order: the same
+/// multiset of lines' shapes.
+fn check_lines(page: &str, command: &Shown, shown: &Block, today: &str) {
+    let lines = |text: &str| -> Vec<String> {
+        let mut lines: Vec<String> = text
+            .lines()
+            .map(|line| shape(line).join(" "))
+            .filter(|line| !line.is_empty())
+            .collect();
+        lines.sort();
+        lines
+    };
+    let (expected, actual) = (lines(&shown.lines.join("\n")), lines(today));
+    let only = |a: &[String], b: &[String]| -> Vec<String> {
+        let mut rest = b.to_vec();
+        a.iter()
+            .filter(|line| match rest.iter().position(|other| other == *line) {
+                Some(at) => {
+                    rest.remove(at);
+                    false
+                }
+                None => true,
+            })
+            .cloned()
+            .collect()
+    };
+    assert!(
+        expected == actual,
+        "{page}:{}: the lines shown for `{}` no longer have the shapes the tool prints.\n\
+         only shown: {:?}\nonly today: {:?}\ntoday's output:\n{today}\n\
+         Refresh it with BANK_QUEUE_BLESS={page} cargo test -p bank-queue-tests --test docs",
+        shown.open + 1,
+        command.shown,
+        only(&expected, &actual),
+        only(&actual, &expected),
     );
 }
 

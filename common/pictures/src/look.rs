@@ -7,7 +7,9 @@
 //! written once, here, in [`look`] and [`mark`]; the renderers only read.
 //!
 //! Glyphs are ASCII, so any terminal shows them and the picture reads
-//! without colour; colour comes on top, when the terminal has it.
+//! without colour; colour comes on top, when the terminal has it. They are
+//! signs, not letters (but for an abandon's `x`), so that a row reads as a
+//! bar, not as a word.
 
 use anstyle::{AnsiColor, Effects, Style as Ansi};
 use timeline::{MarkKind, State};
@@ -132,7 +134,7 @@ pub const fn look(state: State) -> Look {
             meaning: "blocked: waits for an event, off the CPU",
         },
         State::Zombie => Look {
-            glyph: 'z',
+            glyph: '%',
             ansi: fg(AnsiColor::BrightBlack),
             class: "zombie",
             colour: "#7f8c8d",
@@ -168,6 +170,26 @@ pub const fn mark(kind: MarkKind) -> Look {
             chinese: "放弃",
             meaning: "abandoned: left before DONE",
         },
+        MarkKind::Forked => Look {
+            glyph: '(',
+            ansi: fg(AnsiColor::Cyan).effects(Effects::BOLD),
+            class: "forked",
+            colour: "#16a085",
+            name: "forked",
+            short: "forked",
+            chinese: "创建",
+            meaning: "forked: fork() made the process",
+        },
+        MarkKind::Exited => Look {
+            glyph: ')',
+            ansi: fg(AnsiColor::BrightBlack).effects(Effects::BOLD),
+            class: "exited",
+            colour: "#566573",
+            name: "exited",
+            short: "exited",
+            chinese: "退出",
+            meaning: "exited: the process ended",
+        },
         MarkKind::Signal => Look {
             glyph: '*',
             ansi: fg(AnsiColor::BrightRed).effects(Effects::BOLD),
@@ -196,10 +218,12 @@ pub const fn mark(kind: MarkKind) -> Look {
 pub const BOTH_SIDES_OF_THE_COUNTER: &str = "served at the counter (teller's row: serves)";
 
 /// Every mark, in legend order.
-pub const MARKS: [MarkKind; 4] = [
+pub const MARKS: [MarkKind; 6] = [
     MarkKind::Poll,
     MarkKind::Abandon,
+    MarkKind::Forked,
     MarkKind::Signal,
+    MarkKind::Exited,
     MarkKind::Reaped,
 ];
 

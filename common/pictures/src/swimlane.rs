@@ -71,16 +71,22 @@ use timeline::plural;
 use timeline::trace::{Outcome, Trace};
 
 /// How to draw.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Options {
     /// Total columns the picture may use (default 100). Widths below
     /// [`MIN_WIDTH`] are drawn at [`MIN_WIDTH`].
     pub width: usize,
+    /// Where the time axis ends at least, in ms: several pictures drawn
+    /// with the same value share one time scale. `None`: where the lanes end.
+    pub until_ms: Option<f64>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { width: 100 }
+        Options {
+            width: 100,
+            until_ms: None,
+        }
     }
 }
 
@@ -741,7 +747,8 @@ pub fn summary_line(key: &str, value: &str, width: usize) -> String {
 pub fn render(trace: &Trace, options: &Options) -> String {
     let width = options.width.max(MIN_WIDTH);
     let lanes = model::lanes(trace);
-    let layout = Layout::of(&lanes, end_ms(trace, &lanes), width);
+    let end = end_ms(trace, &lanes).max(options.until_ms.unwrap_or(0.0));
+    let layout = Layout::of(&lanes, end, width);
 
     let mut out = String::new();
     // Header: what this style is, in the lecture's words and the machine's.
@@ -791,7 +798,7 @@ pub fn draw(title: &str, lanes: &[LaneView], options: &Options) -> String {
                 .chain(l.marks.iter().map(|m| m.at_ms))
         })
         .filter(|t| t.is_finite())
-        .fold(0.0, f64::max);
+        .fold(options.until_ms.unwrap_or(0.0), f64::max);
     let layout = Layout::of(lanes, end, width);
     let mut out = String::new();
     push_text(&mut out, title, width, 2, Some(bold()));
@@ -1000,7 +1007,13 @@ pub(crate) mod tests {
     fn fits_the_width_and_aligns_wide_names() {
         let trace = small_scene();
         for width in [100, 60] {
-            let text = plain(&render(&trace, &Options { width }));
+            let text = plain(&render(
+                &trace,
+                &Options {
+                    width,
+                    ..Options::default()
+                },
+            ));
             for line in text.lines() {
                 assert!(line.width() <= width, "{line:?} is wider than {width}");
             }
@@ -1032,7 +1045,13 @@ pub(crate) mod tests {
     fn states_land_in_their_columns() {
         let trace = small_scene();
         for width in [100, 60] {
-            let text = plain(&render(&trace, &Options { width }));
+            let text = plain(&render(
+                &trace,
+                &Options {
+                    width,
+                    ..Options::default()
+                },
+            ));
             let (start, step) = geometry(&text);
             let col = |t: f64| (t / step).floor() as usize;
             let (_, zhang) = row(&text, "张三", start);
@@ -1147,7 +1166,13 @@ pub(crate) mod tests {
         );
         for trace in [&empty, &huge, &silent, &instant] {
             for width in [0, 10, 40, 60, 100, 400] {
-                let text = plain(&render(trace, &Options { width }));
+                let text = plain(&render(
+                    trace,
+                    &Options {
+                        width,
+                        ..Options::default()
+                    },
+                ));
                 let limit = width.max(MIN_WIDTH);
                 for line in text.lines() {
                     assert!(line.width() <= limit, "{line:?} wider than {limit}");

@@ -80,7 +80,14 @@ const USED: [State; 4] = [State::Running, State::Blocked, State::Zombie, State::
 #[test]
 fn the_swimlane_draws_every_lane_with_its_glyphs_and_a_legend_of_what_it_uses() {
     let lanes = lanes();
-    let drawn = swimlane::draw("fork and wait", &lanes, &swimlane::Options { width: 80 });
+    let drawn = swimlane::draw(
+        "fork and wait",
+        &lanes,
+        &swimlane::Options {
+            width: 80,
+            ..Default::default()
+        },
+    );
     // What a terminal without colour shows.
     let picture = anstream::adapter::strip_str(&drawn).to_string();
     assert!(picture.starts_with("fork and wait"), "{picture}");

@@ -538,7 +538,13 @@ fn show(run: &Run, args: &SharedArgs) -> ExitCode {
     let width = pictures::text::picture_width(args.width);
     let files = [&args.trace, &args.chrome];
     let mut screen = pictures::screen::for_outputs(files.into_iter().flatten());
-    let picture = swimlane::render(&run.trace, &swimlane::Options { width });
+    let picture = swimlane::render(
+        &run.trace,
+        &swimlane::Options {
+            width,
+            ..Default::default()
+        },
+    );
     // A closed stdout (a pager quit early) is not worth a panic.
     let _ = write!(screen, "{picture}");
 

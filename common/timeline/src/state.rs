@@ -68,8 +68,12 @@ pub enum MarkKind {
     Poll,
     /// A customer left before `DONE`.
     Abandon,
+    /// A process was made: `fork()` returned its PID to its parent.
+    Forked,
     /// A process was sent a signal.
     Signal,
+    /// A process ended (exited, or was killed by a signal).
+    Exited,
     /// A process's exit status was collected by its parent: it is gone.
     Reaped,
 }

@@ -20,6 +20,9 @@ pub struct Lane {
     pub label: String,
     /// Its PID (a thread's lane holds its thread id).
     pub pid: i32,
+    /// Whether the lane follows a thread, not a whole process.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub thread: bool,
     /// The states it was seen in, one after another.
     pub stretches: Vec<Stretch>,
     /// The moments that happened to it.
@@ -94,15 +97,23 @@ impl History {
         }
     }
 
-    /// Opens a lane and returns its index.
+    /// Opens a lane for the process `pid` and returns its index.
     pub fn lane(&mut self, label: &str, pid: i32) -> usize {
         self.lanes.push(Lane {
             label: label.to_string(),
             pid,
+            thread: false,
             stretches: Vec::new(),
             marks: Vec::new(),
         });
         self.lanes.len() - 1
+    }
+
+    /// Opens a lane for the thread `tid` and returns its index.
+    pub fn thread_lane(&mut self, label: &str, tid: i32) -> usize {
+        let lane = self.lane(label, tid);
+        self.lanes[lane].thread = true;
+        lane
     }
 
     /// The lane of `pid`, if it has one.

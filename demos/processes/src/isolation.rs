@@ -131,7 +131,7 @@ pub fn run(signals: &Signals, narrator: Narrator) -> Result<Facts, Stop> {
     ));
 
     let mut timeline = watch.into_history();
-    let lane = timeline.lane("thread", tid.as_raw());
+    let lane = timeline.thread_lane("thread", tid.as_raw());
     timeline.observe(lane, ran.0, State::Running);
     timeline.observe(lane, ran.1, State::Running);
     show(&narrator, &[&timeline]);

@@ -201,9 +201,9 @@ pub fn show(narrator: &Narrator, histories: &[&History]) {
         return;
     }
     let end = histories.iter().map(|h| h.end_ms()).fold(0.0, f64::max);
-    let step = picture::step_for(end);
+    let width = pictures::text::picture_width(None);
     for history in histories {
-        narrator.print(&picture::draw(history, step));
+        narrator.draw(&picture::draw(history, end, width));
     }
 }
 

@@ -54,7 +54,19 @@ impl Narrator {
         self.print(&line);
     }
 
-    /// Prints `text` as it is (a heading, a picture) on the narration's
+    /// Prints a picture on the narration's stream, in colour only where
+    /// that stream is a terminal and `NO_COLOR` is unset ([`anstream`]).
+    pub fn draw(&self, picture: &str) {
+        let _ = if self.to_stderr {
+            let mut err = anstream::stderr();
+            err.write_all(picture.as_bytes()).and_then(|()| err.flush())
+        } else {
+            let mut out = anstream::stdout();
+            out.write_all(picture.as_bytes()).and_then(|()| out.flush())
+        };
+    }
+
+    /// Prints `text` as it is (a heading, a line) on the narration's
     /// stream.
     pub fn print(&self, text: &str) {
         // A closed terminal or pipe is no reason to stop a demo midway:

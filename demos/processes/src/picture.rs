@@ -1,145 +1,106 @@
-//! A [`History`] drawn as text swimlanes: a row per process, a column per
-//! time step, a character for the state the process spent most of that
-//! step in, and a sign where something happened to it. The characters are
-//! ASCII signs, not letters, so that a picture reads as one shape however
-//! its bars fall (and ASCII, since a Chinese terminal draws some symbols
-//! two columns wide).
+//! What was seen, drawn with the pictures every lesson shares: a
+//! [`History`] becomes lanes (a process's, or a thread's), each stretch a
+//! state of the one vocabulary (运行 running, 阻塞 blocked, 僵尸 zombie),
+//! each moment a mark (forked, signalled, exited, reaped), and
+//! `pictures::swimlane` draws them as it draws the bank's customers, with
+//! the same glyphs and legend. Under the picture come every lane's moments
+//! to the 0.1 ms: a column hides what happens within it.
 
-use std::fmt::Write;
+use std::fmt::Write as _;
 
-use crate::history::{History, Moment, State, Stretch};
+use pictures::look::mark;
+use pictures::swimlane;
+use timeline::model::{LaneView, Segment};
+use timeline::{Lane, Mark, MarkKind};
 
-/// The widest picture, in columns.
-const COLUMNS: f64 = 60.0;
+use crate::history::{History, Moment, State};
 
-/// The explanation under every picture.
-const LEGEND: &str = concat!(
-    "  = 运行 running   - 阻塞 blocked (in wait, sleep, read)   ~ 僵尸 zombie (Z in /proc)   blank: not yet, or gone\n",
-    "  + forked 创建   ! signalled 发信号   ] exited 退出   * reaped 回收 (waited for)\n",
-);
-
-/// A time step that fits `end_ms` in at most 60 columns: 1, 2 or 5 times a
-/// power of ten milliseconds.
-pub fn step_for(end_ms: f64) -> f64 {
-    let mut step = 1.0;
-    loop {
-        for factor in [1.0, 2.0, 5.0] {
-            if end_ms / (step * factor) <= COLUMNS {
-                return step * factor;
-            }
-        }
-        step *= 10.0;
+/// The lecture's state for a state seen in `/proc`.
+fn state(seen: State) -> timeline::State {
+    match seen {
+        // `R` in `/proc/<pid>/stat`: on a CPU, or ready for one.
+        State::Running => timeline::State::Running,
+        State::Waiting => timeline::State::Blocked,
+        State::Zombie => timeline::State::Zombie,
     }
 }
 
-/// Draws `history` with one column per `step_ms`.
-pub fn draw(history: &History, step_ms: f64) -> String {
-    let columns = ((history.end_ms() / step_ms).ceil() as usize).max(1);
-    let names: Vec<String> = history
+/// The mark for a moment.
+fn kind(moment: Moment) -> MarkKind {
+    match moment {
+        Moment::Forked => MarkKind::Forked,
+        Moment::Signalled => MarkKind::Signal,
+        Moment::Exited => MarkKind::Exited,
+        Moment::Reaped => MarkKind::Reaped,
+    }
+}
+
+/// `history`'s lanes, as every picture draws them: `child 1 4712`.
+pub fn lanes(history: &History) -> Vec<LaneView> {
+    history
         .lanes
         .iter()
-        .map(|lane| format!("{} {}", lane.label, lane.pid))
-        .collect();
-    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) + 2;
+        .map(|seen| {
+            let number = u32::try_from(seen.pid).unwrap_or_default();
+            let lane = if seen.thread {
+                Lane::Thread(number)
+            } else {
+                Lane::Process(number)
+            };
+            let segments = seen
+                .stretches
+                .iter()
+                .map(|s| Segment {
+                    start_ms: s.start_ms,
+                    end_ms: s.end_ms,
+                    state: state(s.state),
+                })
+                .collect();
+            let marks = seen
+                .marks
+                .iter()
+                .map(|m| Mark {
+                    at_ms: m.at_ms,
+                    kind: kind(m.what),
+                })
+                .collect();
+            LaneView::plain(
+                lane,
+                format!("{} {}", seen.label, seen.pid),
+                segments,
+                marks,
+            )
+        })
+        .collect()
+}
 
-    let mut out = format!("\n{}    one column = {step_ms} ms\n", history.title);
-    let mut axis = String::new();
-    let mut ruler = String::new();
-    for column in 0..columns {
-        if column % 10 == 0 {
-            let label = format!("{}", column as f64 * step_ms);
-            if axis.chars().count() <= column {
-                axis.push_str(&" ".repeat(column - axis.chars().count()));
-                axis.push_str(&label);
-            }
-        }
-        ruler.push(if column % 10 == 0 { '|' } else { '.' });
-    }
-    let _ = writeln!(out, "  {:width$}{axis} ms", "");
-    let _ = writeln!(out, "  {:width$}{ruler}", "");
-    for (lane, name) in history.lanes.iter().zip(&names) {
-        let row: String = (0..columns)
-            .map(|column| {
-                let (from, to) = (column as f64 * step_ms, (column + 1) as f64 * step_ms);
-                let mark = lane
-                    .marks
-                    .iter()
-                    .filter(|m| m.at_ms >= from && m.at_ms < to)
-                    .map(|m| m.what)
-                    .max_by_key(|what| *what as u8);
-                match mark {
-                    Some(what) => sign(what),
-                    None => most_of(lane.stretches.iter(), from, to),
-                }
-            })
-            .collect();
-        let _ = writeln!(out, "  {name:width$}{}", row.trim_end());
-    }
-    out.push_str(LEGEND);
-    // A column hides what happens within it: the moments, to the 0.1 ms.
-    for (lane, name) in history.lanes.iter().zip(&names) {
+/// Draws `history` in `width` columns, on a time axis that reaches at
+/// least `until_ms` (so that several pictures share one scale), then lists
+/// every lane's moments.
+pub fn draw(history: &History, until_ms: f64, width: usize) -> String {
+    let lanes = lanes(history);
+    let options = swimlane::Options {
+        width,
+        until_ms: Some(until_ms),
+    };
+    let mut out = format!("\n{}", swimlane::draw(&history.title, &lanes, &options));
+    for lane in &lanes {
         let moments: Vec<String> = lane
             .marks
             .iter()
-            .map(|m| format!("{} {:.1}", sign(m.what), m.at_ms))
+            .map(|m| format!("{} {:.1}", mark(m.kind).glyph, m.at_ms))
             .collect();
         if !moments.is_empty() {
-            let _ = writeln!(out, "  {name:width$}{} ms", moments.join("   "));
+            let _ = writeln!(out, "  {}:  {} ms", lane.label, moments.join("   "));
         }
     }
     out
 }
 
-/// The character for the state that covers most of `[from, to)`, or a
-/// blank if none does.
-fn most_of<'a>(stretches: impl Iterator<Item = &'a Stretch>, from: f64, to: f64) -> char {
-    let mut cover = [
-        (State::Running, 0.0),
-        (State::Waiting, 0.0),
-        (State::Zombie, 0.0),
-    ];
-    for s in stretches {
-        // A single sample is an instant: one inside the column counts a little.
-        let overlap = if s.start_ms == s.end_ms && (from..to).contains(&s.start_ms) {
-            f64::EPSILON
-        } else {
-            s.end_ms.min(to) - s.start_ms.max(from)
-        };
-        if let Some((_, total)) = cover.iter_mut().find(|(state, _)| *state == s.state) {
-            *total += overlap.max(0.0);
-        }
-    }
-    let (state, total) = cover.into_iter().fold((State::Running, 0.0), |most, one| {
-        if one.1 > most.1 { one } else { most }
-    });
-    match state {
-        _ if total <= 0.0 => ' ',
-        State::Running => '=',
-        State::Waiting => '-',
-        State::Zombie => '~',
-    }
-}
-
-/// The sign of a moment.
-fn sign(what: Moment) -> char {
-    match what {
-        Moment::Forked => '+',
-        Moment::Signalled => '!',
-        Moment::Exited => ']',
-        Moment::Reaped => '*',
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn steps_are_round_and_fit_sixty_columns() {
-        assert_eq!(step_for(50.0), 1.0);
-        assert_eq!(step_for(1100.0), 20.0);
-        assert_eq!(step_for(5200.0), 100.0);
-    }
+    use crate::history::Moment;
 
     #[test]
     fn a_child_is_drawn_from_fork_to_reap() {
@@ -152,7 +113,25 @@ mod tests {
         history.observe(child, 8.5, State::Zombie);
         history.mark(child, 9.5, Moment::Reaped);
         history.close(child, 9.5);
-        let picture = draw(&history, 1.0);
-        assert!(picture.contains("child 9  +------]~*\n"), "{picture}");
+        let drawn = draw(&history, 10.0, 60);
+        let picture = anstream::adapter::strip_str(&drawn).to_string();
+        let row = picture
+            .lines()
+            .find(|l| l.starts_with("child 9"))
+            .unwrap_or_default();
+        let track: String = row.chars().skip("child 9 ".len()).collect();
+        let glyph = |k| mark(k).glyph;
+        let look = |s| pictures::look::look(s).glyph;
+        // Forked, blocked, exited, a zombie, reaped: in that order.
+        assert_eq!(track.trim().chars().next(), Some(glyph(MarkKind::Forked)));
+        assert!(track.contains(&look(timeline::State::Blocked).to_string().repeat(5)));
+        assert!(track.contains(glyph(MarkKind::Exited)));
+        assert!(track.contains(look(timeline::State::Zombie)));
+        assert_eq!(track.trim().chars().last(), Some(glyph(MarkKind::Reaped)));
+        assert!(picture.contains("僵尸"), "the legend: {picture}");
+        assert!(
+            picture.contains("child 9:  ( 0.5   ) 7.0   ] 9.5 ms"),
+            "{picture}"
+        );
     }
 }

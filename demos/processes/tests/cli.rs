@@ -312,7 +312,7 @@ fn without_json_it_narrates_and_draws_the_timeline() {
         "运行 running",
         "阻塞 blocked",
         "僵尸 zombie",
-        "* reaped",
+        "回收 reaped",
     ] {
         assert!(stdout.contains(words), "{words:?} in:\n{stdout}");
     }
