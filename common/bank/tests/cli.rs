@@ -123,7 +123,7 @@ fn listening_beyond_loopback_is_warned_about() {
     // The default stays on loopback, quietly; so do loopback's other names.
     let home = BankProcess::start(BANK, &[]);
     assert!(home.addr.ip().is_loopback());
-    let log = home.kill_and_read_log();
+    let log = home.close_and_read_log();
     assert!(!log.iter().any(|l| l.contains("warning")), "{log:#?}");
     for listen in ["localhost:0", "[::1]:0", "[::ffff:127.0.0.1]:0"] {
         let mut named = Command::new(env!("CARGO_BIN_EXE_bank"));
@@ -134,7 +134,7 @@ fn listening_beyond_loopback_is_warned_about() {
             "{listen}: {}",
             bank.addr
         );
-        let log = bank.kill_and_read_log();
+        let log = bank.close_and_read_log();
         assert!(
             !log.iter().any(|l| l.contains("warning")),
             "{listen}: {log:#?}"
@@ -203,7 +203,7 @@ fn names_of_every_script_a_byte_order_mark_and_reasons_escaped_once() {
         nc.type_bytes(format!("{line}\n").as_bytes());
         assert_eq!(nc.line(), format!("ERR {reason}"), "{line}");
     }
-    let log = bank.kill_and_read_log();
+    let log = bank.close_and_read_log();
     for (_, nfc) in names {
         let name = format!("name={nfc}");
         assert!(log.iter().any(|l| l.contains(&name)), "{name} in {log:#?}");
@@ -268,7 +268,7 @@ fn a_visit_by_hand_and_the_limits_set_by_flags() {
     waiting.type_bytes(b"HERE 3\n");
     assert_eq!(waiting.line(), "DONE 3");
 
-    let log = bank.kill_and_read_log();
+    let log = bank.close_and_read_log();
     for moment in [
         "ticket",
         "called",
@@ -308,7 +308,7 @@ fn no_escape_sequence_from_a_client_reaches_the_log_or_a_reply() {
             "{line:?}: {reply:?}"
         );
     }
-    let log = bank.kill_and_read_log();
+    let log = bank.close_and_read_log();
     let rejects = log.iter().filter(|l| l.contains("reject")).count();
     assert_eq!(
         rejects,

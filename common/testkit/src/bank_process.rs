@@ -136,9 +136,13 @@ impl BankProcess {
         seen
     }
 
-    /// Kills the bank, and returns everything it logged.
-    pub fn kill_and_read_log(mut self) -> Vec<String> {
-        self.kill();
+    /// Closes the bank as `kill` would (SIGTERM), and returns everything it
+    /// logged. Its log is written by a thread of its own, a moment after the
+    /// fact: closed this way, the bank writes out what it logged before its
+    /// closing line, where SIGKILL would lose the last lines.
+    pub fn close_and_read_log(mut self) -> Vec<String> {
+        let (status, _) = self.stop_with(Signal::SIGTERM);
+        assert_eq!(status.code(), Some(143), "SIGTERM closes the bank: {status}");
         // The pipe closes with the process: read what is left in it.
         self.rest_of_log()
     }
