@@ -142,7 +142,11 @@ impl BankProcess {
     /// closing line, where SIGKILL would lose the last lines.
     pub fn close_and_read_log(mut self) -> Vec<String> {
         let (status, _) = self.stop_with(Signal::SIGTERM);
-        assert_eq!(status.code(), Some(143), "SIGTERM closes the bank: {status}");
+        assert_eq!(
+            status.code(),
+            Some(143),
+            "SIGTERM closes the bank: {status}"
+        );
         // The pipe closes with the process: read what is left in it.
         self.rest_of_log()
     }
