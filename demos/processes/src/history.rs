@@ -10,12 +10,12 @@ pub struct History {
     /// What the part shows, as a heading for its picture.
     pub title: String,
     /// One lane per process (or thread), in the order they appeared.
-    pub lanes: Vec<Lane>,
+    pub lanes: Vec<Life>,
 }
 
 /// One process's life as observed.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Lane {
+pub struct Life {
     /// Its role in the story: `parent`, `child 3`, `daemon`...
     pub label: String,
     /// Its PID (a thread's lane holds its thread id).
@@ -24,26 +24,26 @@ pub struct Lane {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub thread: bool,
     /// The states it was seen in, one after another.
-    pub stretches: Vec<Stretch>,
+    pub stretches: Vec<Spell>,
     /// The moments that happened to it.
-    pub marks: Vec<Mark>,
+    pub marks: Vec<Moment>,
 }
 
 /// A time in one state, in milliseconds since the demo started.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
-pub struct Stretch {
+pub struct Spell {
     /// When the state was first seen.
     pub start_ms: f64,
     /// When another state was first seen, or the process was gone.
     pub end_ms: f64,
     /// The state.
-    pub state: State,
+    pub state: ProcState,
 }
 
 /// The states the lecture names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum State {
+pub enum ProcState {
     /// 运行 On a CPU or ready for one (`R`).
     Running,
     /// 阻塞 Blocked: in `wait()`, `sleep()`, `read()`... (`S`, `D`).
@@ -52,14 +52,14 @@ pub enum State {
     Zombie,
 }
 
-impl State {
+impl ProcState {
     /// The state a `/proc/<pid>/stat` letter stands for; `None` for the
     /// letters no demo here produces (stopped, traced, dead).
-    pub fn from_letter(letter: char) -> Option<State> {
+    pub fn from_letter(letter: char) -> Option<ProcState> {
         match letter {
-            'R' => Some(State::Running),
-            'S' | 'D' | 'I' => Some(State::Waiting),
-            'Z' => Some(State::Zombie),
+            'R' => Some(ProcState::Running),
+            'S' | 'D' | 'I' => Some(ProcState::Waiting),
+            'Z' => Some(ProcState::Zombie),
             _ => None,
         }
     }
@@ -67,17 +67,17 @@ impl State {
 
 /// A moment in a process's life.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
-pub struct Mark {
+pub struct Moment {
     /// When, in milliseconds since the demo started.
     pub at_ms: f64,
     /// What happened.
-    pub what: Moment,
+    pub what: Happening,
 }
 
 /// The moments a lane can mark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Moment {
+pub enum Happening {
     /// `fork()` returned the new PID to its parent.
     Forked,
     /// A signal was sent to it.
@@ -99,7 +99,7 @@ impl History {
 
     /// Opens a lane for the process `pid` and returns its index.
     pub fn lane(&mut self, label: &str, pid: i32) -> usize {
-        self.lanes.push(Lane {
+        self.lanes.push(Life {
             label: label.to_string(),
             pid,
             thread: false,
@@ -124,7 +124,7 @@ impl History {
     /// Records that lane `lane` was in `state` at `at_ms`: the current
     /// stretch goes on if the state is the same, else it ends there and a
     /// new one starts.
-    pub fn observe(&mut self, lane: usize, at_ms: f64, state: State) {
+    pub fn observe(&mut self, lane: usize, at_ms: f64, state: ProcState) {
         let stretches = &mut self.lanes[lane].stretches;
         match stretches.last_mut() {
             Some(last) if last.state == state => last.end_ms = at_ms,
@@ -132,7 +132,7 @@ impl History {
                 if let Some(last) = last {
                     last.end_ms = at_ms;
                 }
-                stretches.push(Stretch {
+                stretches.push(Spell {
                     start_ms: at_ms,
                     end_ms: at_ms,
                     state,
@@ -149,8 +149,8 @@ impl History {
     }
 
     /// Marks a moment on lane `lane`.
-    pub fn mark(&mut self, lane: usize, at_ms: f64, what: Moment) {
-        self.lanes[lane].marks.push(Mark { at_ms, what });
+    pub fn mark(&mut self, lane: usize, at_ms: f64, what: Happening) {
+        self.lanes[lane].marks.push(Moment { at_ms, what });
     }
 
     /// When the last thing recorded happened.
@@ -163,7 +163,7 @@ impl History {
     }
 
     /// The stretches of lane `lane` in `state`.
-    pub fn stretches_in(&self, lane: usize, state: State) -> impl Iterator<Item = &Stretch> {
+    pub fn stretches_in(&self, lane: usize, state: ProcState) -> impl Iterator<Item = &Spell> {
         self.lanes[lane]
             .stretches
             .iter()
@@ -179,12 +179,12 @@ mod tests {
     fn samples_of_one_state_make_one_stretch_and_a_new_state_ends_it() {
         let mut history = History::new("t");
         let lane = history.lane("child", 7);
-        history.observe(lane, 1.0, State::Running);
-        history.observe(lane, 2.0, State::Waiting);
-        history.observe(lane, 3.0, State::Waiting);
-        history.observe(lane, 4.0, State::Zombie);
+        history.observe(lane, 1.0, ProcState::Running);
+        history.observe(lane, 2.0, ProcState::Waiting);
+        history.observe(lane, 3.0, ProcState::Waiting);
+        history.observe(lane, 4.0, ProcState::Zombie);
         history.close(lane, 5.0);
-        let seen: Vec<(f64, f64, State)> = history.lanes[lane]
+        let seen: Vec<(f64, f64, ProcState)> = history.lanes[lane]
             .stretches
             .iter()
             .map(|s| (s.start_ms, s.end_ms, s.state))
@@ -192,9 +192,9 @@ mod tests {
         assert_eq!(
             seen,
             [
-                (1.0, 2.0, State::Running),
-                (2.0, 4.0, State::Waiting),
-                (4.0, 5.0, State::Zombie)
+                (1.0, 2.0, ProcState::Running),
+                (2.0, 4.0, ProcState::Waiting),
+                (4.0, 5.0, ProcState::Zombie)
             ]
         );
         assert_eq!(history.end_ms(), 5.0);

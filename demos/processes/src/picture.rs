@@ -13,25 +13,25 @@ use pictures::swimlane;
 use timeline::model::{LaneView, Segment};
 use timeline::{Lane, Mark, MarkKind};
 
-use crate::history::{History, Moment, State};
+use crate::history::{Happening, History, ProcState};
 
 /// The lecture's state for a state seen in `/proc`.
-fn state(seen: State) -> timeline::State {
+fn state(seen: ProcState) -> timeline::State {
     match seen {
         // `R` in `/proc/<pid>/stat`: on a CPU, or ready for one.
-        State::Running => timeline::State::Running,
-        State::Waiting => timeline::State::Blocked,
-        State::Zombie => timeline::State::Zombie,
+        ProcState::Running => timeline::State::Running,
+        ProcState::Waiting => timeline::State::Blocked,
+        ProcState::Zombie => timeline::State::Zombie,
     }
 }
 
 /// The mark for a moment.
-fn kind(moment: Moment) -> MarkKind {
-    match moment {
-        Moment::Forked => MarkKind::Forked,
-        Moment::Signalled => MarkKind::Signal,
-        Moment::Exited => MarkKind::Exited,
-        Moment::Reaped => MarkKind::Reaped,
+fn kind(what: Happening) -> MarkKind {
+    match what {
+        Happening::Forked => MarkKind::Forked,
+        Happening::Signalled => MarkKind::Signal,
+        Happening::Exited => MarkKind::Exited,
+        Happening::Reaped => MarkKind::Reaped,
     }
 }
 
@@ -100,18 +100,18 @@ pub fn draw(history: &History, until_ms: f64, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::Moment;
+    use crate::history::Happening;
 
     #[test]
     fn a_child_is_drawn_from_fork_to_reap() {
         let mut history = History::new("t");
         let child = history.lane("child", 9);
-        history.mark(child, 0.5, Moment::Forked);
-        history.observe(child, 1.0, State::Waiting);
-        history.observe(child, 7.0, State::Zombie);
-        history.mark(child, 7.0, Moment::Exited);
-        history.observe(child, 8.5, State::Zombie);
-        history.mark(child, 9.5, Moment::Reaped);
+        history.mark(child, 0.5, Happening::Forked);
+        history.observe(child, 1.0, ProcState::Waiting);
+        history.observe(child, 7.0, ProcState::Zombie);
+        history.mark(child, 7.0, Happening::Exited);
+        history.observe(child, 8.5, ProcState::Zombie);
+        history.mark(child, 9.5, Happening::Reaped);
         history.close(child, 9.5);
         let drawn = draw(&history, 10.0, 60);
         let picture = anstream::adapter::strip_str(&drawn).to_string();

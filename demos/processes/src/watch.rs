@@ -20,7 +20,7 @@ use nix::unistd::{Pid, getpid};
 use serde::de::DeserializeOwned;
 
 use crate::fork;
-use crate::history::{History, Moment, State};
+use crate::history::{Happening, History, ProcState};
 use crate::narrator::Narrator;
 use crate::procfs;
 use crate::report::{Inbox, News};
@@ -89,7 +89,7 @@ impl<'a> Watch<'a> {
     pub fn new(signals: &'a Signals, narrator: Narrator, title: &str, role: &str) -> Watch<'a> {
         let mut history = History::new(title);
         let me = history.lane(role, getpid().as_raw());
-        history.observe(me, narrator.ms(), State::Running);
+        history.observe(me, narrator.ms(), ProcState::Running);
         Watch {
             signals,
             narrator,
@@ -123,7 +123,7 @@ impl<'a> Watch<'a> {
     pub fn follow(&mut self, label: &str, pid: Pid, forked_ms: Option<f64>) -> usize {
         let lane = self.history.lane(label, pid.as_raw());
         if let Some(at) = forked_ms {
-            self.history.mark(lane, at, Moment::Forked);
+            self.history.mark(lane, at, Happening::Forked);
         }
         self.sampled.push((lane, pid));
         lane
@@ -137,7 +137,7 @@ impl<'a> Watch<'a> {
     }
 
     /// Records what this process itself is doing from now on.
-    pub fn me(&mut self, state: State) {
+    pub fn me(&mut self, state: ProcState) {
         let now = self.now();
         self.history.observe(self.me, now, state);
     }
@@ -151,12 +151,12 @@ impl<'a> Watch<'a> {
         for &(lane, pid) in &self.sampled {
             match procfs::stat(pid)? {
                 Some(stat) => {
-                    let Some(state) = State::from_letter(stat.state) else {
+                    let Some(state) = ProcState::from_letter(stat.state) else {
                         continue;
                     };
                     let was = self.history.lanes[lane].stretches.last().map(|s| s.state);
-                    if state == State::Zombie && was != Some(State::Zombie) {
-                        self.history.mark(lane, now, Moment::Exited);
+                    if state == ProcState::Zombie && was != Some(ProcState::Zombie) {
+                        self.history.mark(lane, now, Happening::Exited);
                     }
                     self.history.observe(lane, now, state);
                 }
@@ -211,11 +211,11 @@ impl<'a> Watch<'a> {
         if !self.history.lanes[lane]
             .marks
             .iter()
-            .any(|m| m.what == Moment::Exited)
+            .any(|m| m.what == Happening::Exited)
         {
-            self.history.mark(lane, now, Moment::Exited);
+            self.history.mark(lane, now, Happening::Exited);
         }
-        self.history.mark(lane, now, Moment::Reaped);
+        self.history.mark(lane, now, Happening::Reaped);
         self.history.close(lane, now);
         self.sampled.retain(|(_, p)| *p != pid);
         Ok(Some(ended))
@@ -224,10 +224,10 @@ impl<'a> Watch<'a> {
     /// Python's `join()`: blocks until the child `pid` has ended, collects
     /// it, and says how it ended.
     pub fn join(&mut self, pid: Pid) -> Result<Ended, Stop> {
-        self.me(State::Waiting);
+        self.me(ProcState::Waiting);
         loop {
             if let Some(ended) = self.poll(pid)? {
-                self.me(State::Running);
+                self.me(ProcState::Running);
                 return Ok(ended);
             }
             self.tick(None)?;
@@ -237,12 +237,12 @@ impl<'a> Watch<'a> {
     /// This process is busy elsewhere for `ms` (in the lecture: its own
     /// `time.sleep()`), sampling the others meanwhile.
     pub fn hold(&mut self, ms: u64) -> Result<(), Stop> {
-        self.me(State::Waiting);
+        self.me(ProcState::Waiting);
         let until = Instant::now() + Duration::from_millis(ms);
         while Instant::now() < until {
             self.tick(None)?;
         }
-        self.me(State::Running);
+        self.me(ProcState::Running);
         Ok(())
     }
 
@@ -273,10 +273,10 @@ impl<'a> Watch<'a> {
 
     /// The next message up `inbox`, blocking (and sampling) until it comes.
     pub fn recv<T: DeserializeOwned>(&mut self, inbox: &mut Inbox) -> Result<T, Stop> {
-        self.me(State::Waiting);
+        self.me(ProcState::Waiting);
         loop {
             if let Some(message) = inbox.take()? {
-                self.me(State::Running);
+                self.me(ProcState::Running);
                 return Ok(message);
             }
             if inbox.closed() {
@@ -302,12 +302,12 @@ impl<'a> Watch<'a> {
             News::Running { .. } => {}
             News::Signalled { pid, at_ms, .. } => {
                 if let Some(lane) = self.history.lane_of(pid) {
-                    self.history.mark(lane, at_ms, Moment::Signalled);
+                    self.history.mark(lane, at_ms, Happening::Signalled);
                 }
             }
             News::Reaped { pid, at_ms, .. } => {
                 if let Some(lane) = self.history.lane_of(pid) {
-                    self.history.mark(lane, at_ms, Moment::Reaped);
+                    self.history.mark(lane, at_ms, Happening::Reaped);
                     self.history.close(lane, at_ms);
                 }
                 self.sampled.retain(|(_, p)| p.as_raw() != pid);
@@ -319,7 +319,7 @@ impl<'a> Watch<'a> {
     pub fn signal(&mut self, pid: Pid, signal: Signal) -> Result<(), Stop> {
         nix::sys::signal::kill(pid, signal)?;
         let (now, lane) = (self.now(), self.lane(pid)?);
-        self.history.mark(lane, now, Moment::Signalled);
+        self.history.mark(lane, now, Happening::Signalled);
         Ok(())
     }
 

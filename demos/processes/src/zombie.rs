@@ -26,7 +26,7 @@ use std::time::Duration;
 use nix::unistd::Pid;
 use serde::Serialize;
 
-use crate::history::{History, State};
+use crate::history::{History, ProcState};
 use crate::narrator::Narrator;
 use crate::report;
 use crate::status::Ended;
@@ -109,7 +109,7 @@ pub fn run(signals: &Signals, narrator: Narrator, work_ms: u64) -> Result<Facts,
     let lane = watch.lane(pid)?;
     let zombie_ms = watch
         .history
-        .stretches_in(lane, State::Zombie)
+        .stretches_in(lane, ProcState::Zombie)
         .map(|s| s.end_ms - s.start_ms)
         .sum();
 

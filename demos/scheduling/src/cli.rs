@@ -553,12 +553,12 @@ fn mlfq_command(args: &MlfqArgs) -> Result<Outcome, clap::Error> {
         format!(
             "{problem}\n{}\n{}\n{}",
             report::trace(&run),
-            report::chart(&run.timeline, true),
-            report::measures_table(&run.timeline)
+            report::chart(&run.ticks, true),
+            report::measures_table(&run.ticks)
         )
     };
-    let all = measures::of_run(&run.timeline);
-    let json = || report::measures_json(&run.timeline);
+    let all = measures::of_run(&run.ticks);
+    let json = || report::measures_json(&run.ticks);
     let truth = |name: &str| per_job(&all, name);
     finish(
         &args.quiz,

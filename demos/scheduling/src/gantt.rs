@@ -1,6 +1,6 @@
 //! # The Gantt chart: a row per job, a column per tick
 //!
-//! The chart is the timeline drawn as text: one row per job (or process),
+//! The chart is the ticks drawn as text: one row per job (or process),
 //! one column per tick, time running left to right. A glyph says what the
 //! job did in that tick:
 //!
@@ -24,7 +24,7 @@
 use anstyle::{AnsiColor, Effects, Style};
 use unicode_width::UnicodeWidthStr;
 
-use crate::timeline::{Mark, Timeline};
+use crate::ticks::{Tick, Ticks};
 
 /// Ticks per band before the chart wraps.
 pub const WIDTH: usize = 60;
@@ -64,23 +64,23 @@ pub struct Row {
 }
 
 impl Cell {
-    /// A cell for a timeline mark: `█` (or the queue's number, if
+    /// A cell for one tick: `█` (or the queue's number, if
     /// `numbered`) running, `·` ready, `░` blocked, blank absent.
-    pub fn of_mark(mark: Mark, numbered: bool) -> Cell {
+    pub fn of_mark(mark: Tick, numbered: bool) -> Cell {
         match mark {
-            Mark::Running { level } => Cell {
+            Tick::Running { level } => Cell {
                 glyph: if numbered { queue_digit(level) } else { '█' },
                 look: Look::Running(level),
             },
-            Mark::Ready => Cell {
+            Tick::Ready => Cell {
                 glyph: '·',
                 look: Look::Ready,
             },
-            Mark::Blocked => Cell {
+            Tick::Blocked => Cell {
                 glyph: '░',
                 look: Look::Blocked,
             },
-            Mark::Absent => Cell {
+            Tick::Absent => Cell {
                 glyph: ' ',
                 look: Look::Empty,
             },
@@ -97,14 +97,14 @@ fn queue_digit(level: usize) -> char {
 }
 
 /// One row per job of `run`, labelled `job 0`, `job 1`, ...
-pub fn timeline_rows(run: &Timeline, numbered: bool) -> Vec<Row> {
-    run.lanes
+pub fn chart_rows(run: &Ticks, numbered: bool) -> Vec<Row> {
+    run.rows
         .iter()
         .enumerate()
-        .map(|(id, lane)| Row {
+        .map(|(id, row)| Row {
             label: format!("job {id}"),
-            cells: lane
-                .marks
+            cells: row
+                .ticks
                 .iter()
                 .map(|&mark| Cell::of_mark(mark, numbered))
                 .collect(),
@@ -205,7 +205,7 @@ mod tests {
             .map(|length| Job { arrival: 0, length })
             .collect();
         let run = jobs::schedule(Policy::Fcfs, &jobs);
-        let chart = plain(&timeline_rows(&run, false));
+        let chart = plain(&chart_rows(&run, false));
         let lines: Vec<&str> = chart.lines().map(str::trim_end).collect();
         assert_eq!(
             lines,
@@ -227,7 +227,7 @@ mod tests {
                 length: 70,
             }],
         );
-        let chart = plain(&timeline_rows(&run, false));
+        let chart = plain(&chart_rows(&run, false));
         let lines: Vec<&str> = chart.lines().collect();
         assert_eq!(lines.len(), 5, "{chart}");
         assert!(lines[0].trim_start().starts_with("0    5"), "{chart}");
@@ -239,8 +239,8 @@ mod tests {
 
     #[test]
     fn mlfq_rows_show_the_queue_number() {
-        assert_eq!(Cell::of_mark(Mark::Running { level: 2 }, true).glyph, '3');
-        assert_eq!(Cell::of_mark(Mark::Running { level: 2 }, false).glyph, '█');
+        assert_eq!(Cell::of_mark(Tick::Running { level: 2 }, true).glyph, '3');
+        assert_eq!(Cell::of_mark(Tick::Running { level: 2 }, false).glyph, '█');
         assert_eq!(queue_digit(9), '+');
     }
 }

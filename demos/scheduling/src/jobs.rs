@@ -37,7 +37,7 @@
 
 use std::collections::VecDeque;
 
-use crate::timeline::{Lane, Mark, Timeline};
+use crate::ticks::{JobTicks, Tick, Ticks};
 
 /// A job: when it arrives and how much CPU it needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,7 +86,7 @@ impl Progress {
 
 /// Runs `jobs` on one CPU under `policy`, tick by tick, until every job is
 /// done, and returns what each job did in each tick.
-pub fn schedule(policy: Policy, jobs: &[Job]) -> Timeline {
+pub fn schedule(policy: Policy, jobs: &[Job]) -> Ticks {
     let mut progress: Vec<Progress> = jobs
         .iter()
         .map(|job| Progress {
@@ -94,9 +94,9 @@ pub fn schedule(policy: Policy, jobs: &[Job]) -> Timeline {
             arrived: false,
         })
         .collect();
-    let mut lanes: Vec<Lane> = jobs
+    let mut rows: Vec<JobTicks> = jobs
         .iter()
-        .map(|job| Lane::new(job.arrival, job.length))
+        .map(|job| JobTicks::new(job.arrival, job.length))
         .collect();
     // Round robin's ready queue, head first (the other policies choose
     // among all ready jobs each time).
@@ -141,13 +141,13 @@ pub fn schedule(policy: Policy, jobs: &[Job]) -> Timeline {
         };
 
         // 3. What every job does in this tick.
-        for (id, lane) in lanes.iter_mut().enumerate() {
+        for (id, row) in rows.iter_mut().enumerate() {
             let mark = match running {
-                Some((r, _)) if r == id => Mark::Running { level: 0 },
-                _ if progress[id].wants_cpu() => Mark::Ready,
-                _ => Mark::Absent,
+                Some((r, _)) if r == id => Tick::Running { level: 0 },
+                _ if progress[id].wants_cpu() => Tick::Ready,
+                _ => Tick::Absent,
             };
-            lane.marks.push(mark);
+            row.ticks.push(mark);
         }
 
         // 4. The tick's work: done, slice used up, or on to the next tick.
@@ -166,7 +166,7 @@ pub fn schedule(policy: Policy, jobs: &[Job]) -> Timeline {
         }
         now += 1;
     }
-    Timeline { lanes }
+    Ticks { rows }
 }
 
 /// The ready job that comes first by `key`, if any job is ready.
@@ -226,7 +226,7 @@ mod tests {
         }];
         let run = schedule(Policy::Fcfs, &jobs);
         assert_eq!(run.ticks(), 5);
-        assert_eq!(run.lanes[0].marks[..3], [Mark::Absent; 3]);
+        assert_eq!(run.rows[0].ticks[..3], [Tick::Absent; 3]);
         assert_eq!(measures::of_run(&run), [job(0, 2, 0)]);
     }
 

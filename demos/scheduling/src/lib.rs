@@ -25,9 +25,9 @@
 //!
 //! A tour, one concept per module:
 //!
-//! - [`timeline`]: what every job did in every tick, the one record all
+//! - [`ticks`]: what every job did in every tick, the one record all
 //!   else is read from;
-//! - [`measures`]: response, turnaround and wait, read off the timeline;
+//! - [`measures`]: response, turnaround and wait, read off the ticks;
 //! - [`jobs`]: FCFS, SJF, STCF and round robin;
 //! - [`states`]: processes of `cpu` and `io` instructions, 运行/就绪/阻塞;
 //! - [`mlfq`]: the multilevel feedback queue;
@@ -57,4 +57,4 @@ pub mod mlfq;
 pub mod problem;
 pub mod report;
 pub mod states;
-pub mod timeline;
+pub mod ticks;

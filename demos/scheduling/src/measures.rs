@@ -1,7 +1,7 @@
 //! # The measures: response, turnaround, wait
 //!
 //! Three numbers say how well a schedule treated a job. Each is read off
-//! the job's lane of the [`Timeline`], so it is exactly what the Gantt
+//! the job's row of the [`Ticks`], so it is exactly what the Gantt
 //! chart shows:
 //!
 //! - **response** = first run − arrival: how long until the job first got
@@ -17,7 +17,7 @@
 
 use serde::Serialize;
 
-use crate::timeline::{Lane, Mark, Timeline};
+use crate::ticks::{JobTicks, Tick, Ticks};
 
 /// The three measures of one job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -75,22 +75,22 @@ impl Measure {
     }
 }
 
-/// The measures of one job's lane. A job that never ran (a run cut short)
-/// counts as running and completing at the end of the lane.
-pub fn of_lane(lane: &Lane) -> Measures {
-    let end = u32::try_from(lane.marks.len()).unwrap_or(u32::MAX);
-    let first_run = lane.first_run().unwrap_or(end);
-    let completion = lane.completion().unwrap_or(end);
+/// The measures of one job's row. A job that never ran (a run cut short)
+/// counts as running and completing at the end of the row.
+pub fn of_lane(row: &JobTicks) -> Measures {
+    let end = u32::try_from(row.ticks.len()).unwrap_or(u32::MAX);
+    let first_run = row.first_run().unwrap_or(end);
+    let completion = row.completion().unwrap_or(end);
     Measures {
-        response: first_run.saturating_sub(lane.arrival),
-        turnaround: completion.saturating_sub(lane.arrival),
-        wait: lane.count(Mark::is_ready),
+        response: first_run.saturating_sub(row.arrival),
+        turnaround: completion.saturating_sub(row.arrival),
+        wait: row.count(Tick::is_ready),
     }
 }
 
 /// The measures of every job, in job order.
-pub fn of_run(run: &Timeline) -> Vec<Measures> {
-    run.lanes.iter().map(of_lane).collect()
+pub fn of_run(run: &Ticks) -> Vec<Measures> {
+    run.rows.iter().map(of_lane).collect()
 }
 
 /// The mean of each measure (0 for no jobs).

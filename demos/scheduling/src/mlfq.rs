@@ -48,7 +48,7 @@
 
 use std::collections::VecDeque;
 
-use crate::timeline::{Lane, Mark, Timeline};
+use crate::ticks::{JobTicks, Tick, Ticks};
 
 /// A job for the MLFQ: when it arrives, how long it runs, how often it
 /// does I/O.
@@ -152,8 +152,8 @@ pub enum Event {
 /// A run of the MLFQ: what each job did in each tick, and the trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MlfqRun {
-    /// The jobs' lanes; a running mark says the queue level.
-    pub timeline: Timeline,
+    /// The jobs' rows; a running mark says the queue level.
+    pub ticks: Ticks,
     /// What happened, in order, each with the time it happened.
     pub events: Vec<(u32, Event)>,
 }
@@ -184,9 +184,9 @@ pub fn schedule(rules: &Rules, jobs: &[MlfqJob]) -> MlfqRun {
     };
     let mut standing: Vec<Standing> = jobs.iter().map(|job| fresh(0, job.length)).collect();
     let mut queues: Vec<VecDeque<usize>> = vec![VecDeque::new(); rules.quanta.len()];
-    let mut lanes: Vec<Lane> = jobs
+    let mut rows: Vec<JobTicks> = jobs
         .iter()
-        .map(|job| Lane::new(job.arrival, job.length))
+        .map(|job| JobTicks::new(job.arrival, job.length))
         .collect();
     let mut log = Log::default();
     let bottom = rules.quanta.len() - 1;
@@ -240,14 +240,14 @@ pub fn schedule(rules: &Rules, jobs: &[MlfqJob]) -> MlfqRun {
             .iter()
             .enumerate()
             .find_map(|(level, queue)| queue.front().map(|&id| (id, level)));
-        for (id, lane) in lanes.iter_mut().enumerate() {
+        for (id, row) in rows.iter_mut().enumerate() {
             let mark = match chosen {
-                Some((running, level)) if running == id => Mark::Running { level },
-                _ if standing[id].io_until.is_some() => Mark::Blocked,
-                _ if queues.iter().any(|q| q.contains(&id)) => Mark::Ready,
-                _ => Mark::Absent,
+                Some((running, level)) if running == id => Tick::Running { level },
+                _ if standing[id].io_until.is_some() => Tick::Blocked,
+                _ if queues.iter().any(|q| q.contains(&id)) => Tick::Ready,
+                _ => Tick::Absent,
             };
-            lane.marks.push(mark);
+            row.ticks.push(mark);
         }
         let Some((id, level)) = chosen else {
             log.push(now, Event::Idle { end: now + 1 });
@@ -325,7 +325,7 @@ pub fn schedule(rules: &Rules, jobs: &[MlfqJob]) -> MlfqRun {
         }
     }
     MlfqRun {
-        timeline: Timeline { lanes },
+        ticks: Ticks { rows },
         events: log.events,
     }
 }

@@ -20,7 +20,7 @@ use crate::jobs::Job;
 use crate::measures::{self, Averages, Measures};
 use crate::mlfq::{Event, MlfqJob, MlfqRun, Rules};
 use crate::states::{AfterIo, Instruction, Machine, Seen, State, StatesRun, Switch};
-use crate::timeline::Timeline;
+use crate::ticks::Ticks;
 
 /// The definitions, stated under every table of measures.
 pub const DEFINITIONS: &str = "response = first run - arrival; turnaround = completion - arrival; \
@@ -65,7 +65,7 @@ pub fn mlfq_list(jobs: &[MlfqJob]) -> String {
 }
 
 /// The execution order: who held the CPU from when to when.
-pub fn execution_order(run: &Timeline) -> String {
+pub fn execution_order(run: &Ticks) -> String {
     let mut out = String::from("Execution order (who holds the CPU, from time to time):\n");
     for stretch in run.stretches() {
         let who = match stretch.job {
@@ -86,7 +86,7 @@ pub fn execution_order(run: &Timeline) -> String {
 const JOB_LEGEND: &str = "█ running 运行   · ready 就绪";
 
 /// The Gantt chart of a run, with its legend; MLFQ charts show queue numbers.
-pub fn chart(run: &Timeline, numbered: bool) -> String {
+pub fn chart(run: &Ticks, numbered: bool) -> String {
     let legend = if numbered {
         "1 2 3… running in queue 1, 2, 3… 运行   · ready 就绪   ░ blocked on I/O 阻塞"
     } else {
@@ -94,19 +94,19 @@ pub fn chart(run: &Timeline, numbered: bool) -> String {
     };
     format!(
         "Gantt chart (one column per tick):\n{}{legend}\n",
-        gantt::draw(&gantt::timeline_rows(run, numbered))
+        gantt::draw(&gantt::chart_rows(run, numbered))
     )
 }
 
 /// The measures of every job, their averages and the definitions.
-pub fn measures_table(run: &Timeline) -> String {
+pub fn measures_table(run: &Ticks) -> String {
     let all = measures::of_run(run);
     let mut out = String::from("  job  arrival  length  response  turnaround  wait\n");
-    for (id, (lane, m)) in run.lanes.iter().zip(&all).enumerate() {
+    for (id, (row, m)) in run.rows.iter().zip(&all).enumerate() {
         let _ = writeln!(
             out,
             "  {id:>3}  {:>7}  {:>6}  {:>8}  {:>10}  {:>4}",
-            lane.arrival, lane.length, m.response, m.turnaround, m.wait
+            row.arrival, row.length, m.response, m.turnaround, m.wait
         );
     }
     let avg = measures::averages(&all);
@@ -145,17 +145,17 @@ struct MeasuresJson {
 /// The answer for jobs and MLFQ as JSON: every job's measures, and the
 /// averages: `{"jobs":[{"id","arrival","length","response","turnaround",
 /// "wait"}],"average":{"response","turnaround","wait"}}`.
-pub fn measures_json(run: &Timeline) -> String {
+pub fn measures_json(run: &Ticks) -> String {
     let all = measures::of_run(run);
     let jobs = run
-        .lanes
+        .rows
         .iter()
         .zip(&all)
         .enumerate()
-        .map(|(id, (lane, &measures))| JobJson {
+        .map(|(id, (row, &measures))| JobJson {
             id,
-            arrival: lane.arrival,
-            length: lane.length,
+            arrival: row.arrival,
+            length: row.length,
             measures,
         })
         .collect();

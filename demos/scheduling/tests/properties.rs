@@ -7,7 +7,7 @@ use scheduling::jobs::{self, Job, Policy};
 use scheduling::measures;
 use scheduling::mlfq::{self, MlfqJob, Rules};
 use scheduling::states::{self, AfterIo, Instruction, Machine, Seen, State, Switch};
-use scheduling::timeline::{Mark, Timeline};
+use scheduling::ticks::{Tick, Ticks};
 
 /// One to eight jobs, arriving within 20 ticks, 1 to 15 ticks long.
 fn job_sets() -> impl Strategy<Value = Vec<Job>> {
@@ -36,29 +36,29 @@ fn policies() -> impl Strategy<Value = Policy> {
 }
 
 /// Mean turnaround of a run.
-fn mean_turnaround(run: &Timeline) -> f64 {
+fn mean_turnaround(run: &Ticks) -> f64 {
     measures::averages(&measures::of_run(run)).turnaround
 }
 
 /// Every job ran exactly its length, never before it arrived, and left no
 /// tick with a ready job and an idle CPU.
-fn check_sound(run: &Timeline) -> Result<(), TestCaseError> {
-    for (id, lane) in run.lanes.iter().enumerate() {
+fn check_sound(run: &Ticks) -> Result<(), TestCaseError> {
+    for (id, row) in run.rows.iter().enumerate() {
         prop_assert_eq!(
-            lane.count(Mark::is_running),
-            lane.length,
+            row.count(Tick::is_running),
+            row.length,
             "job {} ran its length",
             id
         );
-        let before = &lane.marks[..(lane.arrival as usize).min(lane.marks.len())];
+        let before = &row.ticks[..(row.arrival as usize).min(row.ticks.len())];
         prop_assert!(
-            before.iter().all(|m| *m == Mark::Absent),
+            before.iter().all(|m| *m == Tick::Absent),
             "job {} not before it arrives",
             id
         );
     }
     for t in 0..run.ticks() {
-        let someone_ready = run.lanes.iter().any(|l| l.marks[t as usize] == Mark::Ready);
+        let someone_ready = run.rows.iter().any(|l| l.ticks[t as usize] == Tick::Ready);
         prop_assert!(
             !someone_ready || run.running_at(t).is_some(),
             "tick {} idles while a job is ready",
@@ -79,8 +79,8 @@ proptest! {
         check_sound(&run)?;
         // Without I/O, a job is ready whenever it is in the system and not
         // running: wait = turnaround - length.
-        for (lane, m) in run.lanes.iter().zip(measures::of_run(&run)) {
-            prop_assert_eq!(m.wait, m.turnaround - lane.length);
+        for (row, m) in run.rows.iter().zip(measures::of_run(&run)) {
+            prop_assert_eq!(m.wait, m.turnaround - row.length);
         }
     }
 
@@ -134,7 +134,7 @@ proptest! {
             .map(|j| MlfqJob { arrival: j.arrival, length: j.length, io_every: 0 })
             .collect();
         let mlfq = mlfq::schedule(&rules, &mlfq_jobs);
-        prop_assert_eq!(mlfq.timeline, jobs::schedule(Policy::Rr { quantum }, &jobs));
+        prop_assert_eq!(mlfq.ticks, jobs::schedule(Policy::Rr { quantum }, &jobs));
     }
 
     #[test]
@@ -161,11 +161,11 @@ proptest! {
             .map(|&(arrival, length, io_every)| MlfqJob { arrival, length, io_every })
             .collect();
         let run = mlfq::schedule(&rules, &jobs);
-        check_sound(&run.timeline)?;
+        check_sound(&run.ticks)?;
         // A job's time in the system is running + blocked + ready.
-        for (lane, m) in run.timeline.lanes.iter().zip(measures::of_run(&run.timeline)) {
-            let blocked = lane.count(Mark::is_blocked);
-            prop_assert_eq!(m.wait, m.turnaround - lane.length - blocked);
+        for (row, m) in run.ticks.rows.iter().zip(measures::of_run(&run.ticks)) {
+            let blocked = row.count(Tick::is_blocked);
+            prop_assert_eq!(m.wait, m.turnaround - row.length - blocked);
         }
     }
 

@@ -11,7 +11,7 @@ use scheduling::jobs::{self, Job, Policy};
 use scheduling::measures::{self, Measures};
 use scheduling::mlfq::{self, MlfqJob, Rules};
 use scheduling::states::{self, AfterIo, Instruction, Machine, Seen, State, Switch};
-use scheduling::timeline::Timeline;
+use scheduling::ticks::Ticks;
 
 /// Jobs of these lengths, all arriving at 0, as `scheduler.py -l` takes them.
 fn at_zero(lengths: &[u32]) -> Vec<Job> {
@@ -22,7 +22,7 @@ fn at_zero(lengths: &[u32]) -> Vec<Job> {
 }
 
 /// (response, turnaround, wait) of every job, in job order.
-fn numbers(run: &Timeline) -> Vec<(u32, u32, u32)> {
+fn numbers(run: &Ticks) -> Vec<(u32, u32, u32)> {
     measures::of_run(run)
         .iter()
         .map(
@@ -36,7 +36,7 @@ fn numbers(run: &Timeline) -> Vec<(u32, u32, u32)> {
 }
 
 /// The averages, as the simulators print them (two decimals).
-fn averages(run: &Timeline) -> [String; 3] {
+fn averages(run: &Ticks) -> [String; 3] {
     let avg = measures::averages(&measures::of_run(run));
     [avg.response, avg.turnaround, avg.wait].map(|x| format!("{x:.2}"))
 }
@@ -245,7 +245,7 @@ fn mlfq_jobs(list: &[(u32, u32, u32)]) -> Vec<MlfqJob> {
 /// (response, turnaround) of every job: what `mlfq.py` prints.
 fn mlfq_numbers(rules: &Rules, list: &[(u32, u32, u32)]) -> Vec<(u32, u32)> {
     let run = mlfq::schedule(rules, &mlfq_jobs(list));
-    numbers(&run.timeline)
+    numbers(&run.ticks)
         .into_iter()
         .map(|(response, turnaround, _)| (response, turnaround))
         .collect()
@@ -283,8 +283,8 @@ fn an_interactive_jobs_ticks_add_up_across_its_ios() {
     // up and moves down to queue 2. Job 0 sank to queue 3 long before.
     let run = mlfq::schedule(&rules, &mlfq_jobs(&list));
     let levels_of = |job: usize| -> Vec<usize> {
-        (0..run.timeline.ticks())
-            .filter_map(|t| run.timeline.running_at(t))
+        (0..run.ticks.ticks())
+            .filter_map(|t| run.ticks.running_at(t))
             .filter(|&(j, _)| j == job)
             .map(|(_, level)| level)
             .collect()
@@ -345,10 +345,10 @@ fn an_allotment_of_two_slices_keeps_a_job_at_its_level_for_two() {
         ..slices(&[10, 20])
     };
     let run = mlfq::schedule(&rules, &mlfq_jobs(&[(0, 50, 0)]));
-    assert_eq!(numbers(&run.timeline), [(0, 50, 0)]);
+    assert_eq!(numbers(&run.ticks), [(0, 50, 0)]);
     // Two slices of 10 in queue 1, then queue 2.
     let levels: Vec<usize> = (0..50)
-        .filter_map(|t| run.timeline.running_at(t).map(|(_, level)| level))
+        .filter_map(|t| run.ticks.running_at(t).map(|(_, level)| level))
         .collect();
     assert!(levels[..20].iter().all(|&l| l == 0));
     assert!(levels[20..].iter().all(|&l| l == 1));

@@ -1,4 +1,4 @@
-//! # The timeline: what every job did in every tick
+//! # The ticks: what every job did in every tick
 //!
 //! A scheduler answers one question, again and again: who gets the CPU for
 //! the next tick? Its whole history is therefore a table with a row per job
@@ -24,7 +24,7 @@ use serde::Serialize;
 
 /// What one job was doing during one tick.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mark {
+pub enum Tick {
     /// Not in the system: not arrived yet, or already done.
     Absent,
     /// Arrived and runnable, but another job holds the CPU (就绪).
@@ -41,20 +41,20 @@ pub enum Mark {
 
 /// One job: what it asked for, and what it did in every tick.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Lane {
+pub struct JobTicks {
     /// The tick at which the job entered the system.
     pub arrival: u32,
     /// How many ticks of CPU the job needs in all.
     pub length: u32,
     /// What the job did in tick 0, 1, 2, ... up to the end of the run.
-    pub marks: Vec<Mark>,
+    pub ticks: Vec<Tick>,
 }
 
-/// A whole run: one lane per job, every lane as long as the run.
+/// A whole run: one row per job, every row as long as the run.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Timeline {
-    /// The jobs' lanes, in the order the jobs were given (job 0 first).
-    pub lanes: Vec<Lane>,
+pub struct Ticks {
+    /// The jobs' rows, in the order the jobs were given (job 0 first).
+    pub rows: Vec<JobTicks>,
 }
 
 /// A stretch of consecutive ticks in which one job held the CPU: one entry
@@ -73,20 +73,20 @@ pub struct Stretch {
     pub finished: bool,
 }
 
-impl Timeline {
+impl Ticks {
     /// How many ticks the run lasted: when the last job completed.
     pub fn ticks(&self) -> u32 {
-        let longest = self.lanes.iter().map(|lane| lane.marks.len()).max();
+        let longest = self.rows.iter().map(|row| row.ticks.len()).max();
         u32::try_from(longest.unwrap_or(0)).unwrap_or(u32::MAX)
     }
 
     /// The job holding the CPU in tick `t`, with its level; `None` if idle.
     pub fn running_at(&self, t: u32) -> Option<(usize, usize)> {
-        self.lanes
+        self.rows
             .iter()
             .enumerate()
-            .find_map(|(job, lane)| match lane.marks.get(t as usize) {
-                Some(Mark::Running { level }) => Some((job, *level)),
+            .find_map(|(job, row)| match row.ticks.get(t as usize) {
+                Some(Tick::Running { level }) => Some((job, *level)),
                 _ => None,
             })
     }
@@ -116,56 +116,56 @@ impl Timeline {
         }
         for stretch in &mut stretches {
             if let Some(job) = stretch.job {
-                stretch.finished = self.lanes[job].completion() == Some(stretch.end);
+                stretch.finished = self.rows[job].completion() == Some(stretch.end);
             }
         }
         stretches
     }
 }
 
-impl Lane {
-    /// The lane of a job that has done nothing yet.
-    pub fn new(arrival: u32, length: u32) -> Lane {
-        Lane {
+impl JobTicks {
+    /// The row of a job that has done nothing yet.
+    pub fn new(arrival: u32, length: u32) -> JobTicks {
+        JobTicks {
             arrival,
             length,
-            marks: Vec::new(),
+            ticks: Vec::new(),
         }
     }
 
     /// The first tick the job ran in, if it ever ran.
     pub fn first_run(&self) -> Option<u32> {
-        let at = self.marks.iter().position(Mark::is_running)?;
+        let at = self.ticks.iter().position(Tick::is_running)?;
         u32::try_from(at).ok()
     }
 
     /// When the job completed: the end of the last tick it ran in.
     pub fn completion(&self) -> Option<u32> {
-        let at = self.marks.iter().rposition(Mark::is_running)?;
+        let at = self.ticks.iter().rposition(Tick::is_running)?;
         u32::try_from(at + 1).ok()
     }
 
     /// How many ticks the job spent in a given state.
-    pub fn count(&self, wanted: fn(&Mark) -> bool) -> u32 {
-        let n = self.marks.iter().filter(|mark| wanted(mark)).count();
+    pub fn count(&self, wanted: fn(&Tick) -> bool) -> u32 {
+        let n = self.ticks.iter().filter(|mark| wanted(mark)).count();
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 }
 
-impl Mark {
+impl Tick {
     /// Whether the job held the CPU.
     pub fn is_running(&self) -> bool {
-        matches!(self, Mark::Running { .. })
+        matches!(self, Tick::Running { .. })
     }
 
     /// Whether the job was ready but not running.
     pub fn is_ready(&self) -> bool {
-        matches!(self, Mark::Ready)
+        matches!(self, Tick::Ready)
     }
 
     /// Whether the job was waiting for its I/O.
     pub fn is_blocked(&self) -> bool {
-        matches!(self, Mark::Blocked)
+        matches!(self, Tick::Blocked)
     }
 }
 
@@ -173,23 +173,23 @@ impl Mark {
 mod tests {
     use super::*;
 
-    const R: Mark = Mark::Running { level: 0 };
-    const W: Mark = Mark::Ready;
-    const A: Mark = Mark::Absent;
+    const R: Tick = Tick::Running { level: 0 };
+    const W: Tick = Tick::Ready;
+    const A: Tick = Tick::Absent;
 
     /// Two jobs: job 0 runs ticks 0-1 and 4, job 1 arrives at 1 and runs 2-3.
-    fn two_jobs() -> Timeline {
-        Timeline {
-            lanes: vec![
-                Lane {
+    fn two_jobs() -> Ticks {
+        Ticks {
+            rows: vec![
+                JobTicks {
                     arrival: 0,
                     length: 3,
-                    marks: vec![R, R, W, W, R],
+                    ticks: vec![R, R, W, W, R],
                 },
-                Lane {
+                JobTicks {
                     arrival: 1,
                     length: 2,
-                    marks: vec![A, W, R, R, A],
+                    ticks: vec![A, W, R, R, A],
                 },
             ],
         }
@@ -198,11 +198,11 @@ mod tests {
     #[test]
     fn first_run_and_completion_are_read_off_the_marks() {
         let run = two_jobs();
-        assert_eq!(run.lanes[0].first_run(), Some(0));
-        assert_eq!(run.lanes[0].completion(), Some(5));
-        assert_eq!(run.lanes[1].first_run(), Some(2));
-        assert_eq!(run.lanes[1].completion(), Some(4));
-        assert_eq!(run.lanes[0].count(Mark::is_ready), 2);
+        assert_eq!(run.rows[0].first_run(), Some(0));
+        assert_eq!(run.rows[0].completion(), Some(5));
+        assert_eq!(run.rows[1].first_run(), Some(2));
+        assert_eq!(run.rows[1].completion(), Some(4));
+        assert_eq!(run.rows[0].count(Tick::is_ready), 2);
     }
 
     #[test]
