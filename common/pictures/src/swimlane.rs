@@ -1081,6 +1081,94 @@ pub(crate) mod tests {
         }
     }
 
+    /// [`small_scene`] with the kernel's lanes: 张三's thread asleep in
+    /// `recvfrom`, then running; and a task polled twice.
+    pub(crate) fn scene_with_kernel_lanes() -> Trace {
+        use timeline::model::{Note, Segment};
+        use timeline::trace::LaneRecord;
+        let mut trace = small_scene();
+        let seg = |start_ms, end_ms, state| Segment {
+            start_ms,
+            end_ms,
+            state,
+        };
+        trace.lanes.push(LaneRecord {
+            lane: Lane::Thread(4711),
+            label: "张三's thread".into(),
+            segments: vec![
+                seg(0.0, 300.0, State::Blocked),
+                seg(300.0, 310.0, State::Ready),
+                seg(310.0, 320.0, State::Running),
+            ],
+            notes: vec![Note {
+                start_ms: 0.0,
+                end_ms: 300.0,
+                text: "recvfrom".into(),
+            }],
+        });
+        trace.events.extend([
+            at(
+                5,
+                Lane::Task(1),
+                Kind::Polled {
+                    dur_us: 400,
+                    tid: 4711,
+                },
+            ),
+            at(
+                400,
+                Lane::Task(1),
+                Kind::Polled {
+                    dur_us: 300,
+                    tid: 4711,
+                },
+            ),
+        ]);
+        trace
+    }
+
+    #[test]
+    fn the_kernels_lanes_come_under_the_scene_with_their_words_and_notes() {
+        let trace = scene_with_kernel_lanes();
+        let text = plain(&render(&trace, &Options::default()));
+        let (start, _) = geometry(&text);
+        let thread: String = row(&text, "张三's thread", start).1.into_iter().collect();
+        assert!(thread.starts_with(".........."), "asleep first: {thread:?}");
+        assert!(
+            thread.trim_end().ends_with('@'),
+            "then on a CPU: {thread:?}"
+        );
+        let task: String = row(&text, "李四's task", start).1.into_iter().collect();
+        assert_eq!(task.matches('@').count(), 2, "two polls: {task:?}");
+        let legend = text.split_once("\nlegend").map_or("", |(_, l)| l);
+        for word in ["阻塞", "就绪", "运行"] {
+            assert!(legend.contains(word), "legend names {word}");
+        }
+        assert!(
+            !text.contains("recvfrom"),
+            "notes are not drawn in the terminal"
+        );
+        let lanes = model::lanes(&trace);
+        let task = lanes
+            .iter()
+            .find(|l| l.lane == Lane::Task(1))
+            .expect("a task lane");
+        assert_eq!(
+            task.note_on(&task.segments[0]),
+            Some("polled on 张三's thread")
+        );
+        let chrome = crate::chrome::document(&[&trace]).to_string();
+        assert!(
+            chrome.contains(r#""note":"recvfrom""#),
+            "Chrome's args carry the note"
+        );
+        let page = crate::html::report(&[&trace], None, &[]);
+        assert!(
+            page.contains("recvfrom"),
+            "the page's hover carries the note"
+        );
+    }
+
     #[test]
     fn states_land_in_their_columns() {
         let trace = small_scene();

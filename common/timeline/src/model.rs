@@ -899,6 +899,49 @@ mod tests {
     }
 
     #[test]
+    fn a_wait_is_in_line_while_errand_is_left_and_idle_once_it_is_done() {
+        let c = CustomerRecord {
+            id: 0,
+            name: "张三".into(),
+            ticket: Some(1),
+            arrive_ms: Some(0.0),
+            called_ms: Some(300.0),
+            noticed_ms: Some(300.0),
+            at_counter_ms: Some(300.0),
+            done_ms: Some(400.0),
+            leave_ms: Some(400.0),
+            teller: Some(1),
+            polls: 0,
+            errand_ms: 100.0,
+            errand_while_waiting_ms: 100.0,
+            outcome: Outcome::Served,
+        };
+        let states = |errands: &[(f64, f64)], planned: f64| {
+            customer_segments(&c, errands, planned, None)
+                .iter()
+                .map(|s| (s.start_ms, s.end_ms, s.state))
+                .collect::<Vec<_>>()
+        };
+        // The whole 100 ms errand done by 150: in line before, idle after.
+        assert_eq!(
+            states(&[(50.0, 150.0)], 100.0),
+            [
+                (0.0, 50.0, State::InLine),
+                (50.0, 150.0, State::Errand),
+                (150.0, 300.0, State::Idle),
+                (300.0, 400.0, State::AtCounter),
+            ]
+        );
+        // Half of a 200 ms errand done: the rest still to do, so in line.
+        assert_eq!(
+            states(&[(50.0, 150.0)], 200.0)[2],
+            (150.0, 300.0, State::InLine)
+        );
+        // No errand at all: nothing is left to do from the start.
+        assert_eq!(states(&[], 0.0)[0], (0.0, 300.0, State::Idle));
+    }
+
+    #[test]
     fn errands_split_the_stretch_in_line() {
         let seg = Segment {
             start_ms: 0.0,

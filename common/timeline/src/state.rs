@@ -105,3 +105,21 @@ pub struct Mark {
     /// What happened.
     pub kind: MarkKind,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_and_marks_are_written_in_snake_case() {
+        let state = |s: State| serde_json::to_string(&s).unwrap_or_default();
+        assert_eq!(state(State::InLine), r#""in_line""#);
+        assert_eq!(state(State::AtCounter), r#""at_counter""#);
+        assert_eq!(state(State::Ready), r#""ready""#);
+        let mark = serde_json::to_string(&MarkKind::Reaped).unwrap_or_default();
+        assert_eq!(mark, r#""reaped""#);
+        for s in State::ALL {
+            assert_eq!(serde_json::from_str::<State>(&state(s)).ok(), Some(s));
+        }
+    }
+}

@@ -373,6 +373,63 @@ mod tests {
         assert_eq!(round_trip(&trace), Ok(trace));
     }
 
+    /// `trace` with one thread lane labelled `label`, blocked in `call`.
+    fn with_thread_lane(mut trace: Trace, label: &str, call: &str) -> Trace {
+        trace.lanes.push(LaneRecord {
+            lane: Lane::Thread(4711),
+            label: label.to_owned(),
+            segments: vec![Segment {
+                start_ms: 0.0,
+                end_ms: 5.0,
+                state: crate::State::Blocked,
+            }],
+            notes: vec![Note {
+                start_ms: 0.0,
+                end_ms: 5.0,
+                text: call.to_owned(),
+            }],
+        });
+        trace
+    }
+
+    #[test]
+    fn lanes_are_an_addition_old_traces_still_read_and_names_are_snake_case() {
+        let old = trace_with("张三", "empty line");
+        let text = serde_json::to_string(&old).unwrap_or_default();
+        assert!(!text.contains("\"lanes\""), "no lanes, no field: {text}");
+        assert!(!text.contains("\"sampler\""), "no sampler, no field");
+        assert_eq!(serde_json::from_str::<Trace>(&text).ok(), Some(old.clone()));
+
+        let mut new = with_thread_lane(old, "张三's thread", "recvfrom");
+        new.metrics.sampler = Some(SamplerFigures {
+            every_ms: 1.0,
+            rounds: 10,
+            samples: 40,
+            cpu_ms: 0.5,
+            sampled_ms: 11.0,
+        });
+        let text = serde_json::to_string(&new).unwrap_or_default();
+        assert!(
+            text.contains(r#""lane":"thread-4711""#) && text.contains(r#""state":"blocked""#),
+            "{text}"
+        );
+        assert!(text.contains(r#""text":"recvfrom""#), "{text}");
+        assert_eq!(round_trip(&new), Ok(new));
+    }
+
+    #[test]
+    fn a_lane_whose_label_or_note_carries_escapes_is_refused() {
+        let base = trace_with("ana", "empty line");
+        for (label, call) in [("evil\u{1b}[2J", "read"), ("main", "read\u{202e}")] {
+            let err = round_trip(&with_thread_lane(base.clone(), label, call)).expect_err(label);
+            assert!(err.contains("thread-4711"), "{err}");
+            assert!(
+                !err.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "{err:?}"
+            );
+        }
+    }
+
     #[test]
     fn a_trace_carrying_escape_sequences_is_refused_without_showing_them() {
         let hostile = [
