@@ -30,6 +30,7 @@
 //! measured so the run's figures can leave it out too.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
@@ -164,14 +165,13 @@ fn watch(origin: Instant, stop: &AtomicBool) -> Sampled {
             }
         }
         for &tid in tids.iter().filter(|&&tid| tid != own) {
-            if !watched.contains_key(&tid) {
-                match Watched::open(tid) {
-                    Some(w) => watched.insert(tid, w),
+            let w = match watched.entry(tid) {
+                Entry::Occupied(seen) => seen.into_mut(),
+                Entry::Vacant(new) => match Watched::open(tid) {
+                    Some(w) => new.insert(w),
+                    // Gone before it could be opened.
                     None => continue,
-                };
-            }
-            let Some(w) = watched.get_mut(&tid) else {
-                continue;
+                },
             };
             if figures.rounds % NAME_EVERY == 0 {
                 w.read_name();

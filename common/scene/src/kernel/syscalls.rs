@@ -56,6 +56,8 @@ const NAMES: &[(libc::c_long, &str)] = &[
 
 /// The name of system call `number` on this architecture: `recvfrom`, or
 /// `syscall 123` for one not in the table.
+// `c_long` is `i64` on the 64-bit machines this runs on, but not everywhere.
+#[allow(clippy::useless_conversion)]
 pub fn name(number: i64) -> Cow<'static, str> {
     NAMES
         .iter()
@@ -106,6 +108,8 @@ impl InCall {
 }
 
 #[cfg(test)]
+// As in `name`: `c_long` is `i64` here, not everywhere.
+#[allow(clippy::useless_conversion)]
 mod tests {
     use super::*;
 
