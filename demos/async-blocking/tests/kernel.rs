@@ -7,22 +7,7 @@ use timeline::{LaneKind, State};
 
 #[test]
 fn the_one_thread_waits_for_everyone_in_epoll() {
-    let trace = kernel::sampled_run(
-        cargo_bin_cmd!("async-blocking"),
-        &[
-            "--customers",
-            "4",
-            "--tellers",
-            "1",
-            "--service",
-            "150",
-            "--arrival-gap",
-            "10",
-            "--errand",
-            "50",
-        ],
-    );
-    let lanes = kernel::lanes(&trace);
+    let (_, lanes) = kernel::sampled_queue(cargo_bin_cmd!("async-blocking"), &["--errand", "50"]);
     let in_line: Vec<(f64, f64)> = lanes
         .iter()
         .filter(|l| l.lane.kind() == LaneKind::Customer)

@@ -7,22 +7,8 @@ use timeline::{LaneKind, State};
 
 #[test]
 fn a_task_is_on_a_thread_only_while_polled() {
-    let trace = kernel::sampled_run(
-        cargo_bin_cmd!("async-nonblocking"),
-        &[
-            "--customers",
-            "4",
-            "--tellers",
-            "1",
-            "--service",
-            "150",
-            "--arrival-gap",
-            "10",
-            "--errand",
-            "100",
-        ],
-    );
-    let lanes = kernel::lanes(&trace);
+    let (trace, lanes) =
+        kernel::sampled_queue(cargo_bin_cmd!("async-nonblocking"), &["--errand", "100"]);
     for c in &trace.customers {
         let label = format!("{}'s task", c.name);
         let task = kernel::lane(&lanes, LaneKind::Task, &label)
