@@ -256,6 +256,9 @@ fn lane_events<W: Write>(
         let mut args = Map::new();
         args.insert("state_zh".into(), json!(shown.chinese));
         args.insert("meaning".into(), json!(shown.meaning));
+        if let Some(note) = lane.note_on(seg) {
+            args.insert("note".into(), json!(note));
+        }
         details(seg, &mut args);
         out.push(json!({
             "name": shown.name,

@@ -10,6 +10,21 @@
 //! without colour; colour comes on top, when the terminal has it. They are
 //! signs, not letters (but for an abandon's `x`), so that a row reads as a
 //! bar, not as a word.
+//!
+//! **Two vocabularies, two sets of words.** A customer's row tells the
+//! scene, from the protocol's times: 排队 waiting in line (errand still to
+//! do), 空等 idle (nothing left to do), 办事 on the errand, 未察觉 called
+//! but not noticed yet, 办理 at the counter. None of these claims a process
+//! state, because none is measured from the kernel: a customer "on the
+//! errand" may be a thread asleep in `clock_nanosleep`, and one "waiting in
+//! line" a task that holds no thread at all. The lecture's process states,
+//! 运行 running, 就绪 ready (runnable, waiting for a CPU) and 阻塞 blocked,
+//! are the words of the lanes read from the kernel (threads, processes) and
+//! of jobs on a simulated CPU, and of nothing else; 就绪 is used in that one
+//! sense only. The scene's words are everyday Chinese for the bank hall:
+//! 排队 and 办理 as a bank says them, 办事 for running one's own errand, 空等
+//! for waiting with nothing to do, and 未察觉 (three characters: there is no
+//! shorter word that does not mean "ready") for a call not yet noticed.
 
 use anstyle::{AnsiColor, Effects, Style as Ansi};
 use timeline::{MarkKind, State};
@@ -48,30 +63,40 @@ pub const fn look(state: State) -> Look {
             ansi: fg(AnsiColor::Red),
             class: "in-line",
             colour: "#d64541",
-            name: "blocked",
-            short: "blocked",
-            chinese: "阻塞",
-            meaning: "blocked: waits, does nothing else",
+            name: "waiting in line",
+            short: "in line",
+            chinese: "排队",
+            meaning: "waiting in line: waits for the call, errand still to do",
+        },
+        State::Idle => Look {
+            glyph: '_',
+            ansi: fg(AnsiColor::Cyan),
+            class: "idle",
+            colour: "#4a90a4",
+            name: "idle",
+            short: "idle",
+            chinese: "空等",
+            meaning: "idle: waits for the call, nothing left to do",
         },
         State::Errand => Look {
             glyph: '=',
             ansi: fg(AnsiColor::Green),
             class: "errand",
             colour: "#3ba55c",
-            name: "running (errand)",
+            name: "on the errand",
             short: "errand",
-            chinese: "运行",
-            meaning: "running: does own errand",
+            chinese: "办事",
+            meaning: "on the errand: does own work (the phone call, the cigarette)",
         },
         State::Unnoticed => Look {
             glyph: '!',
             ansi: fg(AnsiColor::Yellow).effects(Effects::BOLD),
             class: "unnoticed",
             colour: "#f2b200",
-            name: "ready",
-            short: "ready",
-            chinese: "就绪",
-            meaning: "ready: called, not at the counter yet",
+            name: "called, not noticed",
+            short: "unnoticed",
+            chinese: "未察觉",
+            meaning: "called, not noticed yet: not at the counter",
         },
         State::AtCounter => Look {
             glyph: '#',
@@ -146,7 +171,7 @@ pub const fn look(state: State) -> Look {
     }
 }
 
-/// How a mark is shown. A poll is drawn over a stretch in line or on the
+/// How a mark is shown. A poll is drawn over a wait (in line or idle) or an
 /// errand only; every other mark over whatever the column holds.
 pub const fn mark(kind: MarkKind) -> Look {
     match kind {

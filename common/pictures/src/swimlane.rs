@@ -2,19 +2,27 @@
 //!
 //! Time runs from left to right, one column per time step (the header says
 //! how long a step is: `one column = 50 ms`), with an axis in milliseconds
-//! above the rows. Below it comes one row per customer, then one per teller.
-//! Each column of a row shows what that lane was doing then:
+//! above the rows. Below it comes one row per customer, then one per teller,
+//! then (when the kernel was sampled) one per thread of the customers'
+//! process and one per tokio task. Each column of a row shows what that lane
+//! was doing then. A customer's row tells the scene:
 //!
 //! ```text
-//! glyph  state          the lecture's word
-//!   -    blocked        阻塞  waits for the call and does nothing else
-//!   =    running        运行  does their own errand (the phone call, the cigarette)
-//!   !    ready          就绪  was called, has not reached the counter yet
-//!   #    at the counter 办理  being served (on a teller's row: serving)
-//!   ~    calling        叫号  a teller called a ticket and waits for HERE
-//!   ?    poll           查看  looked at the socket and found nothing (over - or =)
-//!   x    abandoned            the customer left before DONE (end of the row)
+//! glyph  state            the words
+//!   -    waiting in line  排队    waits for the call, errand still to do
+//!   _    idle             空等    waits for the call, nothing left to do
+//!   =    on the errand    办事    does own work (the phone call, the cigarette)
+//!   !    called, unnoticed 未察觉 was called, has not noticed yet
+//!   #    at the counter   办理    being served (on a teller's row: serving)
+//!   ~    calling          叫号    a teller called a ticket and waits for HERE
+//!   ?    poll             查看    looked at the socket, found nothing (over -, _ or =)
+//!   x    abandoned        放弃    the customer left before DONE (end of the row)
 //! ```
+//!
+//! and a thread's row, read from the kernel, the lecture's process states:
+//! `@` running 运行 (on a CPU), `+` ready 就绪 (runnable, waiting for a CPU),
+//! `.` blocked 阻塞 (asleep: in a receive, in `epoll_wait`, in a sleep). A
+//! task's row shows `@` only while the task is polled on a thread.
 //!
 //! A small scene at 20 ms a column (李四 is a sync-nonblocking customer):
 //!
@@ -22,31 +30,38 @@
 //!                   ms 0         200       400       600       800
 //!                      |.........|.........|.........|.........|....
 //! 张三 #1              ---------------###############==========
-//! 李四 #2                   =====?====?====?=!!!!!!!!###############
+//! 李四 #2                   =====?====?____?_!!!!!!!!###############
 //! Alice #3 (abandoned)           ----------x
 //!
 //! teller 1                            ###############
 //! teller 2                                   ~~~~~~~~###############
+//!
+//! customer 0's thread  .........................................
 //! ```
 //!
-//! How to read it: a long run of `-` is a customer (a thread, in sync-blocking)
-//! that could have done something else. A run of `=` before the `#` is errand
-//! done while waiting: that is what the asynchronous styles win. A run of `!`
-//! (and on the teller's row, `~`) is the reaction time: the customer was called
-//! but had not noticed yet, and the teller stood idle. Every `?` is a look at
-//! the socket that found nothing: the "keeps looking up" of sync-nonblocking.
+//! How to read it: a long run of `-` is a customer who could have done
+//! their errand meanwhile. A run of `=` before the `#` is errand done while
+//! waiting: that is what the asynchronous styles win; `_` after it is a
+//! wait that costs the customer nothing. A run of `!` (and on the teller's
+//! row, `~`) is the reaction time: the customer was called but had not
+//! noticed yet, and the teller stood idle. Every `?` is a look at the socket
+//! that found nothing: the "keeps looking up" of sync-nonblocking. Whether a
+//! thread was blocked while its customer waited is on the thread's row, not
+//! the customer's.
 //!
 //! One column stands for a whole step, in which a lane can change state. The
 //! column shows the state that covered most of that step; a tie goes to the
-//! state later in the visit (blocked < running < ready < counter; calling <
-//! serving). A column is blank only when nothing at all covered it, so even a
-//! visit shorter than a step shows up. A `?` replaces a `-` or `=` in the
-//! column where a poll happened, and the `x` of an abandoned customer replaces
-//! whatever was in the column where they left.
+//! state later in [`State::ALL`] (in line < idle < errand < unnoticed <
+//! counter; calling < serving; blocked < ready < running). A column is blank
+//! only when nothing at all covered it, so even a visit shorter than a step
+//! shows up. A `?` replaces a `-`, `_` or `=` in the column where a poll
+//! happened, and the `x` of an abandoned customer replaces whatever was in
+//! the column where they left.
 //!
-//! The legend always names the three basic process states (blocked 阻塞,
-//! running 运行, ready 就绪), then whichever other marks the picture uses.
-//! Below it, a short summary of the run's metrics.
+//! The legend always names the scene's three basic states for customers
+//! (waiting in line 排队, on the errand 办事, called but unnoticed 未察觉),
+//! then whichever other states and marks the picture uses. Below it, a
+//! short summary of the run's metrics.
 //!
 //! Colour comes from [`anstyle`] escapes in the returned string. Whether they
 //! reach the screen is decided by the printer (`anstream::stdout()` strips them
@@ -296,7 +311,8 @@ fn cells(lane: &LaneView, axis: &Axis) -> Vec<Cell> {
             continue;
         }
         let cell = &mut out[axis.column_of(m.at_ms)];
-        if cell.glyph == glyph(State::InLine) || cell.glyph == glyph(State::Errand) {
+        let waiting = [State::InLine, State::Idle, State::Errand].map(glyph);
+        if waiting.contains(&cell.glyph) {
             *cell = Cell {
                 glyph: mark(m.kind).glyph,
                 look: Some(mark(m.kind).ansi),
@@ -543,6 +559,9 @@ fn label(lane: &LaneView, width: usize) -> String {
     }
 }
 
+/// Display columns of the legend's Chinese words: three characters (未察觉).
+const CHINESE_WIDTH: usize = 6;
+
 /// The legend: for a picture of customers, their three basic states
 /// always; then every other state and mark the picture uses. (`compare` passes the lanes of all its runs.)
 pub fn legend(lanes: &[LaneView], any_abandoned: bool, width: usize) -> String {
@@ -590,9 +609,9 @@ pub fn legend(lanes: &[LaneView], any_abandoned: bool, width: usize) -> String {
         let first = format!(
             "{} {glyph}  {} {english}",
             text::pad(lead, head.len()),
-            text::pad(chinese, 4)
+            text::pad(chinese, CHINESE_WIDTH)
         );
-        for (j, line) in text::wrap(&first, width, head.len() + 9)
+        for (j, line) in text::wrap(&first, width, head.len() + 5 + CHINESE_WIDTH)
             .into_iter()
             .enumerate()
         {
@@ -709,8 +728,22 @@ fn summary(trace: &Trace, width: usize) -> String {
         ),
         ("memory", format!("peak RSS {rss}")),
     ];
+    let sampler = m.sampler.map(|s| {
+        (
+            "kernel",
+            format!(
+                "every thread read {} times a second ({} rounds, {} samples); the \
+                 sampler's own CPU {} (left out of the CPU above)",
+                number(s.rounds_per_second().round()),
+                s.rounds,
+                s.samples,
+                ms(s.cpu_ms)
+            ),
+        )
+    });
     lines
         .into_iter()
+        .chain(sampler)
         .map(|(key, value)| summary_line(key, &value, width))
         .collect()
 }
@@ -857,6 +890,7 @@ pub(crate) mod tests {
             customers: records,
             tellers: teller_records,
             events,
+            lanes: Vec::new(),
         }
     }
 
@@ -1033,12 +1067,106 @@ pub(crate) mod tests {
             }
             assert!(row(&text, "Alice #3", start).0.contains("(abandoned)"));
             assert_eq!(text.lines().filter(|l| l.starts_with("teller ")).count(), 2);
-            for word in ["阻塞", "就绪", "运行", "查看", "叫号", "放弃"] {
+            for word in ["排队", "办事", "未察觉", "查看", "叫号", "放弃"] {
                 assert!(text.contains(word), "legend names {word}");
+            }
+            // The process states are the kernel's lanes' words, and this
+            // picture has none: a customer's row claims none of them.
+            let legend = text.split_once("\nlegend").map_or("", |(_, l)| l);
+            for word in ["阻塞", "就绪", "运行"] {
+                assert!(!legend.contains(word), "legend does not name {word}");
             }
             assert!(text.contains("sync-nonblocking 同步非阻塞"));
             assert!(text.ends_with('\n'));
         }
+    }
+
+    /// [`small_scene`] with the kernel's lanes: 张三's thread asleep in
+    /// `recvfrom`, then running; and a task polled twice.
+    pub(crate) fn scene_with_kernel_lanes() -> Trace {
+        use timeline::model::{Note, Segment};
+        use timeline::trace::LaneRecord;
+        let mut trace = small_scene();
+        let seg = |start_ms, end_ms, state| Segment {
+            start_ms,
+            end_ms,
+            state,
+        };
+        trace.lanes.push(LaneRecord {
+            lane: Lane::Thread(4711),
+            label: "张三's thread".into(),
+            segments: vec![
+                seg(0.0, 300.0, State::Blocked),
+                seg(300.0, 310.0, State::Ready),
+                seg(310.0, 320.0, State::Running),
+            ],
+            notes: vec![Note {
+                start_ms: 0.0,
+                end_ms: 300.0,
+                text: "recvfrom".into(),
+            }],
+        });
+        trace.events.extend([
+            at(
+                5,
+                Lane::Task(1),
+                Kind::Polled {
+                    dur_us: 400,
+                    tid: 4711,
+                },
+            ),
+            at(
+                400,
+                Lane::Task(1),
+                Kind::Polled {
+                    dur_us: 300,
+                    tid: 4711,
+                },
+            ),
+        ]);
+        trace
+    }
+
+    #[test]
+    fn the_kernels_lanes_come_under_the_scene_with_their_words_and_notes() {
+        let trace = scene_with_kernel_lanes();
+        let text = plain(&render(&trace, &Options::default()));
+        let (start, _) = geometry(&text);
+        let thread: String = row(&text, "张三's thread", start).1.into_iter().collect();
+        assert!(thread.starts_with(".........."), "asleep first: {thread:?}");
+        assert!(
+            thread.trim_end().ends_with('@'),
+            "then on a CPU: {thread:?}"
+        );
+        let task: String = row(&text, "李四's task", start).1.into_iter().collect();
+        assert_eq!(task.matches('@').count(), 2, "two polls: {task:?}");
+        let legend = text.split_once("\nlegend").map_or("", |(_, l)| l);
+        for word in ["阻塞", "就绪", "运行"] {
+            assert!(legend.contains(word), "legend names {word}");
+        }
+        assert!(
+            !text.contains("recvfrom"),
+            "notes are not drawn in the terminal"
+        );
+        let lanes = model::lanes(&trace);
+        let task = lanes
+            .iter()
+            .find(|l| l.lane == Lane::Task(1))
+            .expect("a task lane");
+        assert_eq!(
+            task.note_on(&task.segments[0]),
+            Some("polled on 张三's thread")
+        );
+        let chrome = crate::chrome::document(&[&trace]).to_string();
+        assert!(
+            chrome.contains(r#""note":"recvfrom""#),
+            "Chrome's args carry the note"
+        );
+        let page = crate::html::report(&[&trace], None, &[]);
+        assert!(
+            page.contains("recvfrom"),
+            "the page's hover carries the note"
+        );
     }
 
     #[test]

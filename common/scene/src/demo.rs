@@ -33,6 +33,7 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::flags::SharedArgs;
 use crate::interrupt::{Interrupt, Signal};
+use crate::kernel;
 use crate::limits::{self, Limits, Needs, NoRoom};
 use crate::process;
 use crate::process::{Sampler, Usage};
@@ -44,7 +45,7 @@ use pictures::{chrome, swimlane};
 use timeline::output;
 use timeline::scenario::{Customer, Scenario};
 use timeline::style::Style;
-use timeline::trace::{CustomerRecord, Outcome, SCHEMA, Trace};
+use timeline::trace::{CustomerRecord, LaneRecord, Outcome, SCHEMA, Trace};
 use timeline::{Event, Kind, Lane, Recorder, metrics, model, plural, record};
 
 /// What a style's customers get to know before they walk in.
@@ -56,6 +57,10 @@ pub struct Setup {
     pub bank: SocketAddr,
     /// The run's time zero: arrivals are counted from here.
     pub origin: Instant,
+    /// Whether the kernel is sampled (`--kernel`): then a style whose
+    /// customers are tasks records each task's polls
+    /// ([`Polls`](crate::kernel::polls::Polls)).
+    pub kernel: bool,
 }
 
 impl Setup {
@@ -145,6 +150,9 @@ pub struct Watch<'a> {
     pub interrupt: Option<&'a Interrupt>,
     /// Shows how far the run has got (on a terminal, in a demo binary).
     pub progress: Option<Progress>,
+    /// Samples every thread of this process from the kernel, for lanes of
+    /// their own in the trace ([`kernel`](crate::kernel)).
+    pub kernel: bool,
 }
 
 /// Runs `customers` on `scenario`, against the bank at `bank` or one started
@@ -202,13 +210,20 @@ pub fn run_watched(
     // watches), the embedded bank's, and the one that listens for signals.
     let helper_threads =
         2 + u64::from(embedded.is_some()) + watch.interrupt.map_or(0, Interrupt::threads);
-    let sampler = Sampler::start()?;
+    let origin = Instant::now();
+    // One sampler: the kernel's, which counts threads as it reads them, or
+    // the one that only counts them.
+    let sampler = match watch.kernel {
+        true => Watcher::Kernel(kernel::Sampler::start(origin)?),
+        false => Watcher::Count(Sampler::start()?),
+    };
     let before = Usage::process();
     let watching = Usage::thread();
     let setup = Setup {
         scenario,
         bank,
-        origin: Instant::now(),
+        origin,
+        kernel: watch.kernel,
     };
 
     // The scene: the customers come, go through the bank, and leave; then
@@ -239,7 +254,16 @@ pub fn run_watched(
         Some(_) => (Vec::new(), None),
     };
 
-    let (threads_peak, sampler_usage) = sampler.stop();
+    let (threads_peak, sampler_usage, sampled) = match sampler {
+        Watcher::Count(sampler) => {
+            let (peak, usage) = sampler.stop();
+            (peak, usage, None)
+        }
+        Watcher::Kernel(sampler) => {
+            let sampled = sampler.stop();
+            (sampled.threads_peak, sampled.usage, Some(sampled))
+        }
+    };
     let mut helpers = vec![sampler_usage, Usage::thread().since(watching)];
     helpers.extend(bank_usage.flatten().map(|u| Usage::from_rusage(&u)));
     let figures = process::figures(before, &helpers, threads_peak, helper_threads);
@@ -253,21 +277,52 @@ pub fn run_watched(
         None => ideal::schedule(&setup.scenario),
         Some(_) => ideal::schedule(&served_part(&setup.scenario, &customers)),
     };
+    let mut metrics = metrics::compute(&customers, ideal.makespan_ms, figures);
+    metrics.sampler = sampled.as_ref().map(|s| s.figures);
+    let mut lanes = sampled.map_or_else(Vec::new, |s| s.lanes(&setup.scenario));
+    if interrupted.is_some() {
+        cut_lanes_at(cut.as_secs_f64() * 1000.0, &mut lanes);
+    }
     let trace = Trace {
         schema: SCHEMA.to_owned(),
         complete: failures.is_empty() && interrupted.is_none(),
         style,
-        metrics: metrics::compute(&customers, ideal.makespan_ms, figures),
+        metrics,
         scenario: setup.scenario,
         customers,
         tellers,
         events,
+        lanes,
     };
     Ok(Run {
         trace,
         failures,
         interrupted: interrupted.map(|by| Interrupted { by, after: cut }),
     })
+}
+
+/// The thread that watches the process while the run goes on.
+enum Watcher {
+    /// Counts threads only.
+    Count(Sampler),
+    /// Reads every thread from the kernel (and counts them too).
+    Kernel(kernel::Sampler),
+}
+
+/// Leaves out of `lanes` what was sampled after `cut_ms`: a run cut short
+/// ends there, on every lane.
+fn cut_lanes_at(cut_ms: f64, lanes: &mut Vec<LaneRecord>) {
+    for lane in lanes.iter_mut() {
+        lane.segments.retain(|s| s.start_ms < cut_ms);
+        lane.notes.retain(|n| n.start_ms < cut_ms);
+        for s in &mut lane.segments {
+            s.end_ms = s.end_ms.min(cut_ms);
+        }
+        for n in &mut lane.notes {
+            n.end_ms = n.end_ms.min(cut_ms);
+        }
+    }
+    lanes.retain(|l| !l.segments.is_empty());
 }
 
 /// Waits until the scene ends (`ended` disconnects) or `watch.interrupt`
@@ -514,6 +569,7 @@ pub fn main(style: Style, customers: Customers) -> ExitCode {
     let watch = Watch {
         interrupt: interrupt.as_ref(),
         progress: Progress::on_stderr(scenario.customers.len()),
+        kernel: args.kernel.wanted(scenario.customers.len()),
     };
     let run = match run_watched(style, customers, scenario, args.bank, &recorder, watch) {
         Ok(run) => run,

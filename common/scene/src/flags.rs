@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::kernel::Sampling;
 use crate::scenario_file::ScenarioError;
 use bank::protocol::MAX_SERVICE_MS;
 use timeline::scenario::{Generate, Scenario, ServiceTime, defaults};
@@ -76,6 +77,13 @@ pub struct SharedArgs {
     /// Write a Chrome trace-event file to FILE, to open in Perfetto (`-`: to stdout).
     #[arg(long, allow_negative_numbers = true, value_name = "FILE")]
     pub chrome: Option<PathBuf>,
+
+    /// Draw every thread of the customers' process as the kernel sees it,
+    /// sampled from /proc about every millisecond: running 运行, ready 就绪,
+    /// blocked 阻塞 (in which system call); and each tokio task's polls.
+    /// `auto`: on for runs of up to 32 customers.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = Sampling::Auto)]
+    pub kernel: Sampling,
 
     /// Width of the swimlane in columns [default: the terminal's, or 100].
     #[arg(long, allow_negative_numbers = true, value_name = "COLS", value_parser = count(40..=1000))]
@@ -189,6 +197,15 @@ mod tests {
     }
 
     #[test]
+    fn the_kernel_is_sampled_for_a_class_sized_run_unless_told() {
+        let kernel = |args: &[&str]| parse(args).expect("valid flags").kernel;
+        assert_eq!(kernel(&[]), Sampling::Auto);
+        assert!(Sampling::Auto.wanted(32) && !Sampling::Auto.wanted(33));
+        assert!(kernel(&["--kernel", "on"]).wanted(200));
+        assert!(!kernel(&["--kernel", "off"]).wanted(6));
+    }
+
+    #[test]
     fn every_flag_is_checked_and_named() {
         let bad: &[(&[&str], &str)] = &[
             (&["--customers", "0"], "--customers"),
@@ -206,6 +223,7 @@ mod tests {
             (&["--speed", "0"], "--speed"),
             (&["--bank", "nowhere"], "--bank"),
             (&["--width", "5"], "--width"),
+            (&["--kernel", "maybe"], "--kernel"),
             (&["--scenario", "x.toml", "--customers", "3"], "--customers"),
         ];
         for (args, flag) in bad {

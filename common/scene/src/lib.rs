@@ -15,6 +15,8 @@
 //!   recording, then the picture and the files;
 //! - [`limits`]: what the machine lets one process hold, and whether a run fits;
 //! - [`process`]: what a run costs the machine (CPU, memory, threads, switches);
+//! - [`kernel`]: every thread of the customers' process as the kernel sees
+//!   it (running, ready, blocked, in which system call), and each task's polls;
 //! - [`progress`]: the progress bar of a long run, on a terminal only;
 //! - [`interrupt`]: Ctrl-C, which cuts a run short but keeps what it recorded.
 //!
@@ -25,6 +27,7 @@ pub mod customer;
 pub mod demo;
 pub mod flags;
 pub mod interrupt;
+pub mod kernel;
 pub mod limits;
 pub mod process;
 pub mod progress;

@@ -7,12 +7,15 @@
 //!   the checks every style must pass;
 //! - [`cli`]: a demo binary run with `--trace`, stopped with Ctrl-C, or
 //!   given a terminal;
+//! - [`kernel`]: a demo binary run with `--kernel on`, and the time its
+//!   threads spent in each state while their customers waited;
 //! - [`bank_process`]: the `bank` binary, started on a free port and read;
 //! - [`skipped`]: how a test that cannot run here says so.
 
 pub mod bank_process;
 pub mod cli;
 pub mod client;
+pub mod kernel;
 pub mod scene;
 
 /// Says that a test could not run here, and why, on the terminal: past the

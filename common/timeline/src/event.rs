@@ -116,6 +116,15 @@ pub enum Kind {
         /// The reason sent after `ERR`.
         reason: String,
     },
+    /// A tokio task was polled: a thread ran it for a while, until it
+    /// returned `Pending` (or finished); the poll ended now. On a task's
+    /// lane. Between two polls the task holds no thread.
+    Polled {
+        /// How long the poll lasted, in microseconds.
+        dur_us: u64,
+        /// The kernel's id of the thread that polled it (its thread lane).
+        tid: u32,
+    },
 }
 
 impl Kind {
@@ -145,6 +154,7 @@ impl Kind {
             Kind::Abandon { .. } => "abandon",
             Kind::Leave => "leave",
             Kind::Reject { .. } => "reject",
+            Kind::Polled { .. } => "polled",
         }
     }
 }

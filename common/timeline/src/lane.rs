@@ -25,7 +25,7 @@ pub enum Lane {
     Customer(u32),
     /// An OS thread of the customers' process, by its kernel thread id.
     Thread(u32),
-    /// A tokio task, numbered from 0 in order of first poll.
+    /// A tokio task, by the customer it carries (their index in the scenario).
     Task(u32),
     /// A process, by its process id.
     Process(u32),

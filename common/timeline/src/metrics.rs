@@ -40,6 +40,7 @@ pub fn compute(
         served: count(served.len()),
         abandoned: count(customers.len() - served.len()),
         process,
+        sampler: None,
     }
 }
 

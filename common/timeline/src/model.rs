@@ -6,16 +6,32 @@
 //!
 //! | state       | from                         | to                           |
 //! |-------------|------------------------------|------------------------------|
-//! | `InLine`    | arrival                      | the call (errands painted over it) |
+//! | `InLine`    | arrival                      | the call (errands painted over it), while errand is left |
+//! | `Idle`      | the end of the errand        | the call                     |
 //! | `Unnoticed` | the bank's `CALL`            | the customer's `HERE`        |
 //! | `AtCounter` | `HERE`                       | `DONE`                       |
 //! | `Errand`    | an errand's start            | its end                      |
 //!
-//! and a teller's in `Calling` (sent `CALL`, waits for `HERE`) or `Serving`.
-//! Lanes of other kinds (threads, processes, jobs) are built by whoever
-//! measures them, as [`LaneView`]s of the same shape.
+//! **Waiting in line or idle.** From arrival to the call, every moment not
+//! spent on the errand is a wait. It is *waiting in line* (`InLine`, 排队)
+//! while some of the customer's errand is still to be done: the wait keeps
+//! them from it (sync-blocking's customer, who runs the errand only after
+//! `DONE`, waits in line all along). It is *idle* (`Idle`, 空等) once the
+//! errand recorded so far covers the whole errand of their scenario (or they
+//! have none): the wait keeps them from nothing (async-nonblocking's
+//! customer back from the cigarette before the call). Neither word says
+//! what the kernel does with the thread: that is on the thread's own lane.
+//!
+//! A teller's lane is in `Calling` (sent `CALL`, waits for `HERE`) or
+//! `Serving`. Lanes measured outside the scene's moments come from the
+//! trace's [`lanes`](crate::trace::Trace::lanes) (the threads the kernel
+//! was asked about) and from `polled` moments (a tokio task's polls); lanes
+//! of lessons without a bank (processes, jobs) are built by whoever measures
+//! them, as [`LaneView`]s of the same shape.
 
 use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
 
 use super::{Event, Kind, Lane};
 use crate::scenario::Scenario;
@@ -25,7 +41,7 @@ use crate::trace::{CustomerRecord, Outcome, TellerRecord, Trace};
 use crate::{TellerNo, TicketNo};
 
 /// A stretch of one state, in milliseconds from the run's start.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Segment {
     /// Start (inclusive).
     pub start_ms: f64,
@@ -33,6 +49,19 @@ pub struct Segment {
     pub end_ms: f64,
     /// What the lane was doing.
     pub state: State,
+}
+
+/// Words about a stretch of a lane: the system call a blocked thread was
+/// in, the thread a task was polled on. Shown where there is room for words
+/// (a hover, a Chrome slice's args), never drawn in the terminal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    /// Start of the stretch it is about (ms).
+    pub start_ms: f64,
+    /// End of that stretch (ms).
+    pub end_ms: f64,
+    /// What to say: `recvfrom`, `on tokio worker 1`.
+    pub text: String,
 }
 
 /// One row of a picture: its label, its states, and its instant marks.
@@ -56,6 +85,9 @@ pub struct LaneView {
     /// Short texts to write over a stretch, from its start: on a teller's
     /// row, the ticket it serves (start ms, end ms, text).
     pub tags: Vec<(f64, f64, String)>,
+    /// Words about stretches, in time order, for hovers and slices' args
+    /// only: a thread's system call, a task's thread.
+    pub notes: Vec<Note>,
 }
 
 impl LaneView {
@@ -70,7 +102,21 @@ impl LaneView {
             ticket: None,
             outcome: None,
             tags: Vec::new(),
+            notes: Vec::new(),
         }
+    }
+
+    /// The note on the stretch `segment`, if any (one that starts and ends
+    /// with it).
+    pub fn note_on(&self, segment: &Segment) -> Option<&str> {
+        let at = self
+            .notes
+            .partition_point(|n| n.start_ms < segment.start_ms);
+        self.notes[at..]
+            .iter()
+            .take_while(|n| n.start_ms == segment.start_ms)
+            .find(|n| n.end_ms == segment.end_ms)
+            .map(|n| n.text.as_str())
     }
 
     /// When this lane's marks of `kind` happened.
@@ -346,7 +392,12 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
         .map(|c| {
             let errands = errands.remove(&c.id).unwrap_or_default();
             let abandoned = abandoned_at.get(&c.id).copied();
-            let segments = customer_segments(c, &errands, abandoned);
+            let errand_ms = trace
+                .scenario
+                .customers
+                .get(c.id as usize)
+                .map_or(0.0, |planned| planned.errand_ms);
+            let segments = customer_segments(c, &errands, errand_ms, abandoned);
             let abandoned_ms = (c.outcome == Outcome::Abandoned)
                 .then(|| {
                     abandoned
@@ -380,6 +431,7 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
                 ticket: c.ticket,
                 outcome: Some(c.outcome),
                 tags: Vec::new(),
+                notes: Vec::new(),
             }
         })
         .collect();
@@ -409,9 +461,66 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
                 .filter(|c| c.teller == Some(t.id))
                 .filter_map(|c| Some((c.at_counter_ms?, c.done_ms?, c.ticket?.to_string())))
                 .collect(),
+            notes: Vec::new(),
         }
     }));
+    views.extend(trace.lanes.iter().map(|l| LaneView {
+        notes: l.notes.clone(),
+        ..LaneView::plain(l.lane, l.label.clone(), l.segments.clone(), Vec::new())
+    }));
+    views.extend(task_lanes(trace));
     views
+}
+
+/// Each tokio task's polls (its `polled` moments) as a lane: `Running`
+/// while a thread polled it, nothing between, each stretch noting the
+/// thread (by its lane's label, when the kernel was sampled). Labelled by
+/// the customer the task carries.
+fn task_lanes(trace: &Trace) -> Vec<LaneView> {
+    let threads: HashMap<u32, &str> = trace
+        .lanes
+        .iter()
+        .filter_map(|l| match l.lane {
+            Lane::Thread(tid) => Some((tid, l.label.as_str())),
+            _ => None,
+        })
+        .collect();
+    let mut polls: std::collections::BTreeMap<u32, Vec<(f64, f64, u32)>> = Default::default();
+    for e in &trace.events {
+        if let (Lane::Task(n), Kind::Polled { dur_us, tid }) = (e.lane, &e.kind) {
+            let end = ms(e.t_us);
+            polls
+                .entry(n)
+                .or_default()
+                .push((end - ms(*dur_us), end, *tid));
+        }
+    }
+    polls
+        .into_iter()
+        .map(|(n, polls)| {
+            let whose = trace
+                .customers
+                .get(n as usize)
+                .map_or_else(|| format!("task {n}"), |c| format!("{}'s task", c.name));
+            let mut view = LaneView::plain(Lane::Task(n), whose, Vec::new(), Vec::new());
+            for (start_ms, end_ms, tid) in polls {
+                view.segments.push(Segment {
+                    start_ms,
+                    end_ms,
+                    state: State::Running,
+                });
+                let thread = threads
+                    .get(&tid)
+                    .map_or_else(|| format!("thread {tid}"), |label| (*label).to_owned());
+                view.notes.push(Note {
+                    start_ms,
+                    end_ms,
+                    text: format!("polled on {thread}"),
+                });
+            }
+            view
+        })
+        .collect()
 }
 
 /// A schedule's tellers as lanes (the ideal one's, say): each serving
@@ -450,17 +559,20 @@ pub fn schedule_lanes(scenario: &Scenario, schedule: &Schedule) -> Vec<LaneView>
                         (v.start_ms, v.end_ms, n.to_string())
                     })
                     .collect(),
+                notes: Vec::new(),
             }
         })
         .collect()
 }
 
-/// A customer's states: in line from arrival to the call, unnoticed until the
-/// counter, served until `DONE`; errands painted over the stretches in line
+/// A customer's states: waiting from arrival to the call (in line while
+/// some of their `errand_ms` is left, idle once it is all done), unnoticed
+/// until the counter, served until `DONE`; errands painted over the waits
 /// and after `DONE`.
 fn customer_segments(
     c: &CustomerRecord,
     errands: &[(f64, f64)],
+    errand_ms: f64,
     abandoned: Option<f64>,
 ) -> Vec<Segment> {
     let Some(arrive) = c.arrive_ms else {
@@ -521,7 +633,25 @@ fn customer_segments(
     }
     out.retain(|s| s.end_ms > s.start_ms);
     out.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+    for seg in out.iter_mut().filter(|s| s.state == State::InLine) {
+        if errand_done_by(errands, seg.start_ms) >= errand_ms - ERRAND_SLACK_MS {
+            seg.state = State::Idle;
+        }
+    }
     out
+}
+
+/// How far short of the scenario's errand the recorded stretches may fall
+/// and still count as the whole errand: stretches are recorded in whole
+/// microseconds, and a sped-up errand may last a fraction of one more.
+const ERRAND_SLACK_MS: f64 = 0.01;
+
+/// How much errand was done before `t_ms`, from the recorded stretches.
+fn errand_done_by(errands: &[(f64, f64)], t_ms: f64) -> f64 {
+    errands
+        .iter()
+        .map(|&(a, b)| (b.min(t_ms) - a).max(0.0))
+        .sum()
 }
 
 /// Splits a stretch in line where errands cover it.
@@ -766,6 +896,49 @@ mod tests {
             [[101.0, 150.0], [201.0, 290.0], [301.0, 301.0]],
             "the tellers' services, rebuilt from when DONE arrived"
         );
+    }
+
+    #[test]
+    fn a_wait_is_in_line_while_errand_is_left_and_idle_once_it_is_done() {
+        let c = CustomerRecord {
+            id: 0,
+            name: "张三".into(),
+            ticket: Some(1),
+            arrive_ms: Some(0.0),
+            called_ms: Some(300.0),
+            noticed_ms: Some(300.0),
+            at_counter_ms: Some(300.0),
+            done_ms: Some(400.0),
+            leave_ms: Some(400.0),
+            teller: Some(1),
+            polls: 0,
+            errand_ms: 100.0,
+            errand_while_waiting_ms: 100.0,
+            outcome: Outcome::Served,
+        };
+        let states = |errands: &[(f64, f64)], planned: f64| {
+            customer_segments(&c, errands, planned, None)
+                .iter()
+                .map(|s| (s.start_ms, s.end_ms, s.state))
+                .collect::<Vec<_>>()
+        };
+        // The whole 100 ms errand done by 150: in line before, idle after.
+        assert_eq!(
+            states(&[(50.0, 150.0)], 100.0),
+            [
+                (0.0, 50.0, State::InLine),
+                (50.0, 150.0, State::Errand),
+                (150.0, 300.0, State::Idle),
+                (300.0, 400.0, State::AtCounter),
+            ]
+        );
+        // Half of a 200 ms errand done: the rest still to do, so in line.
+        assert_eq!(
+            states(&[(50.0, 150.0)], 200.0)[2],
+            (150.0, 300.0, State::InLine)
+        );
+        // No errand at all: nothing is left to do from the start.
+        assert_eq!(states(&[], 0.0)[0], (0.0, 300.0, State::Idle));
     }
 
     #[test]

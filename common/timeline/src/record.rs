@@ -38,6 +38,12 @@ pub fn teller(id: TellerNo) -> Span {
     span!(target: TARGET, Level::INFO, "teller", teller = id)
 }
 
+/// The lane of the tokio task that carries customer `id`: its polls are
+/// recorded on it ([`polled`]).
+pub fn task(id: u32) -> Span {
+    span!(target: TARGET, Level::INFO, "task", task = id)
+}
+
 /// The bank's own lane: the front door, where tickets are issued and bad lines refused.
 pub fn bank() -> Span {
     span!(target: TARGET, Level::INFO, "bank", bank = true)
@@ -61,6 +67,13 @@ pub fn wait(how: WaitHow) {
 /// A customer looked at its socket once; `found` tells whether the call was there.
 pub fn poll(found: bool) {
     event!(name: "poll", target: TARGET, Level::TRACE, found);
+}
+
+/// A poll of the current task that lasted `took` ended now, on the thread
+/// whose kernel thread id is `tid`.
+pub fn polled(took: Duration, tid: u32) {
+    let dur_us = micros(took);
+    event!(name: "polled", target: TARGET, Level::TRACE, dur_us, tid);
 }
 
 /// A stretch of the customer's errand that lasted `took` ended now.

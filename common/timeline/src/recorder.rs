@@ -326,10 +326,11 @@ impl Recorder {
 fn lane_of(attrs: &Attributes<'_>) -> Option<Lane> {
     let mut fields = Fields::default();
     attrs.record(&mut fields);
-    match (fields.customer, fields.teller, fields.bank) {
-        (Some(c), _, _) => Some(Lane::Customer(c)),
-        (_, Some(t), _) => Some(Lane::Teller(t)),
-        (_, _, true) => Some(Lane::Bank),
+    match (fields.customer, fields.teller, fields.task, fields.bank) {
+        (Some(c), ..) => Some(Lane::Customer(c)),
+        (_, Some(t), ..) => Some(Lane::Teller(t)),
+        (_, _, Some(n), _) => Some(Lane::Task(n)),
+        (.., true) => Some(Lane::Bank),
         _ => None,
     }
 }
@@ -433,8 +434,12 @@ struct Fields {
     customer: Option<u32>,
     /// A teller span's number, or the teller of a `called` event.
     teller: Option<u32>,
+    /// A task span's number.
+    task: Option<u32>,
     /// Marks the bank's own span.
     bank: bool,
+    /// The thread that polled a task.
+    tid: Option<u32>,
     /// The ticket an event concerns.
     ticket: Option<u64>,
     /// An errand stretch's length.
@@ -481,6 +486,10 @@ impl Fields {
             "reject" => Kind::Reject {
                 reason: self.reason.unwrap_or_default(),
             },
+            "polled" => Kind::Polled {
+                dur_us: self.dur_us,
+                tid: self.tid?,
+            },
             _ => return None,
         })
     }
@@ -491,6 +500,8 @@ impl Visit for Fields {
         match field.name() {
             "customer" => self.customer = u32::try_from(value).ok(),
             "teller" => self.teller = u32::try_from(value).ok(),
+            "task" => self.task = u32::try_from(value).ok(),
+            "tid" => self.tid = u32::try_from(value).ok(),
             "ticket" => self.ticket = Some(value),
             "dur_us" => self.dur_us = value,
             "unread_us" => self.unread_us = Some(value),

@@ -14,12 +14,13 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::{Note, Segment};
 use crate::name::{MAX_LINE, Name};
 use crate::output;
 use crate::scenario::Scenario;
 use crate::style::Style;
 use crate::visible::{quoted, shows_as_is};
-use crate::{Event, Kind};
+use crate::{Event, Kind, Lane};
 use crate::{TellerNo, TicketNo};
 
 /// The schema this build writes and reads.
@@ -44,6 +45,30 @@ pub struct Trace {
     pub tellers: Vec<TellerRecord>,
     /// The raw timeline, in time order.
     pub events: Vec<Event>,
+    /// Lanes measured beside the scene's moments: each thread of the
+    /// customers' process as the kernel saw it (`--kernel`), in the order
+    /// pictures list them. Absent from traces written without them (and
+    /// from older ones), which read as none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lanes: Vec<LaneRecord>,
+}
+
+/// A lane measured outside the scene's moments, kept whole: its label, its
+/// stretches of states and the notes over them. A thread sampled from the
+/// kernel is one: `running`, `ready` and `blocked` stretches, each blocked
+/// one noting the system call the thread was in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LaneRecord {
+    /// Which lane (`thread-4711`: a thread by its kernel thread id).
+    pub lane: Lane,
+    /// What it is, for people: `张三's thread`, `tokio worker 1`, `bank`.
+    pub label: String,
+    /// Its states over time, in order, not overlapping.
+    pub segments: Vec<Segment>,
+    /// Words about some stretches (the system call a blocked thread was
+    /// in), shown in hovers and a Chrome slice's args, not in the terminal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
 }
 
 /// How a customer's visit ended.
@@ -152,6 +177,38 @@ pub struct Metrics {
     /// What the customers' side cost the machine.
     #[serde(flatten)]
     pub process: ProcessFigures,
+    /// What sampling the kernel cost, when it was sampled (`--kernel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampler: Option<SamplerFigures>,
+}
+
+/// What the kernel sampler did and cost: the thread that reads every other
+/// thread's state from `/proc/self/task/<tid>/`. Its CPU time is taken out
+/// of the customers' figures ([`ProcessFigures`]); it is reported here so
+/// the price of watching is seen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SamplerFigures {
+    /// How often it meant to look at every thread, in ms.
+    pub every_ms: f64,
+    /// Times it looked at every thread.
+    pub rounds: u64,
+    /// Threads read in all (a round reads each thread once).
+    pub samples: u64,
+    /// Its own CPU time, user + system, in ms.
+    pub cpu_ms: f64,
+    /// How long it sampled, in ms.
+    pub sampled_ms: f64,
+}
+
+impl SamplerFigures {
+    /// Rounds per second of sampling: each thread's samples per second.
+    pub fn rounds_per_second(&self) -> f64 {
+        if self.sampled_ms > 0.0 {
+            self.rounds as f64 * 1000.0 / self.sampled_ms
+        } else {
+            0.0
+        }
+    }
 }
 
 /// What a run cost its process, from `getrusage` and `/proc/self`.
@@ -221,8 +278,10 @@ impl Trace {
     }
 
     /// Checks every piece of free text a trace holds: customers' names must
-    /// be valid [`Name`]s, and refusal reasons printable and at most a line
-    /// long. (The scenario's names are checked as it is read.)
+    /// be valid [`Name`]s; refusal reasons, and the labels and notes of its
+    /// lanes (thread names come from the kernel, set by any program),
+    /// printable and at most a line long. (The scenario's names are checked
+    /// as it is read.)
     fn check_text(&self) -> Result<(), String> {
         for c in &self.customers {
             Name::new(&c.name).map_err(|err| {
@@ -232,6 +291,17 @@ impl Trace {
                     quoted(&c.name, 64)
                 )
             })?;
+        }
+        for l in &self.lanes {
+            for text in std::iter::once(&l.label).chain(l.notes.iter().map(|n| &n.text)) {
+                if text.len() > MAX_LINE || !shows_as_is(text) {
+                    return Err(format!(
+                        "the lane {} has the text {}",
+                        l.lane,
+                        quoted(text, 64)
+                    ));
+                }
+            }
         }
         for e in &self.events {
             if let Kind::Reject { reason } = &e.kind {
@@ -251,8 +321,6 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    use crate::Lane;
 
     /// A small trace with one customer called `name` and one reject for `reason`.
     fn trace_with(name: &str, reason: &str) -> Trace {
@@ -287,6 +355,7 @@ mod tests {
                 },
                 thread: 0,
             }],
+            lanes: Vec::new(),
         }
     }
 
@@ -302,6 +371,63 @@ mod tests {
     fn a_trace_with_safe_text_reads_back() {
         let trace = trace_with("张三", "unknown command \\u{1b}[31m");
         assert_eq!(round_trip(&trace), Ok(trace));
+    }
+
+    /// `trace` with one thread lane labelled `label`, blocked in `call`.
+    fn with_thread_lane(mut trace: Trace, label: &str, call: &str) -> Trace {
+        trace.lanes.push(LaneRecord {
+            lane: Lane::Thread(4711),
+            label: label.to_owned(),
+            segments: vec![Segment {
+                start_ms: 0.0,
+                end_ms: 5.0,
+                state: crate::State::Blocked,
+            }],
+            notes: vec![Note {
+                start_ms: 0.0,
+                end_ms: 5.0,
+                text: call.to_owned(),
+            }],
+        });
+        trace
+    }
+
+    #[test]
+    fn lanes_are_an_addition_old_traces_still_read_and_names_are_snake_case() {
+        let old = trace_with("张三", "empty line");
+        let text = serde_json::to_string(&old).unwrap_or_default();
+        assert!(!text.contains("\"lanes\""), "no lanes, no field: {text}");
+        assert!(!text.contains("\"sampler\""), "no sampler, no field");
+        assert_eq!(serde_json::from_str::<Trace>(&text).ok(), Some(old.clone()));
+
+        let mut new = with_thread_lane(old, "张三's thread", "recvfrom");
+        new.metrics.sampler = Some(SamplerFigures {
+            every_ms: 1.0,
+            rounds: 10,
+            samples: 40,
+            cpu_ms: 0.5,
+            sampled_ms: 11.0,
+        });
+        let text = serde_json::to_string(&new).unwrap_or_default();
+        assert!(
+            text.contains(r#""lane":"thread-4711""#) && text.contains(r#""state":"blocked""#),
+            "{text}"
+        );
+        assert!(text.contains(r#""text":"recvfrom""#), "{text}");
+        assert_eq!(round_trip(&new), Ok(new));
+    }
+
+    #[test]
+    fn a_lane_whose_label_or_note_carries_escapes_is_refused() {
+        let base = trace_with("ana", "empty line");
+        for (label, call) in [("evil\u{1b}[2J", "read"), ("main", "read\u{202e}")] {
+            let err = round_trip(&with_thread_lane(base.clone(), label, call)).expect_err(label);
+            assert!(err.contains("thread-4711"), "{err}");
+            assert!(
+                !err.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "{err:?}"
+            );
+        }
     }
 
     #[test]

@@ -43,6 +43,7 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 use scene::customer::{self, Lines, VisitError};
 use scene::demo::{self, Failure, Setup};
+use scene::kernel::threads;
 use timeline::record;
 use timeline::scenario::Customer;
 use timeline::style::Style;
@@ -54,6 +55,8 @@ pub const STYLE: Style = Style::AsyncBlocking;
 /// Brings every customer through the bank on this one thread, and returns
 /// when all have left.
 pub fn customers(setup: &Setup) -> Vec<Failure> {
+    // Named for what it does, on the kernel's thread lanes: `epoll thread`.
+    threads::name_this_thread(c"epoll");
     match Lobby::new(setup) {
         Ok(lobby) => lobby.run(),
         Err(err) => vec![Failure::of_run(format!(

@@ -37,6 +37,7 @@ use std::time::{Duration, Instant};
 use bank::protocol::{Reply, TicketNo};
 use scene::customer::{self, Lines, VisitError};
 use scene::demo::{self, Failure, Setup};
+use scene::kernel::polls::Polls;
 use timeline::record;
 use timeline::scenario::Customer;
 use timeline::style::Style;
@@ -81,9 +82,9 @@ async fn crowd(setup: Setup) -> Vec<Failure> {
     for c in setup.scenario.customers.iter().cloned() {
         tokio::time::sleep_until(setup.arrival(&c).into()).await;
         let (id, lane) = (c.id, record::customer(c.id, c.name.as_str()));
+        // With `--kernel`, each poll of the task is recorded on a lane of its own.
         let task = tasks.spawn(
-            attend(c, setup.bank)
-                .instrument(lane)
+            Polls::new(attend(c, setup.bank).instrument(lane), id, setup.kernel)
                 .with_current_subscriber(),
         );
         whose.insert(task.id(), id);

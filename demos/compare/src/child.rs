@@ -98,6 +98,7 @@ fn run_customers(style: Style, scenario: Scenario, task: &ChildTask) -> ExitCode
     let watch = Watch {
         interrupt: None,
         progress: Progress::on_stderr(scenario.customers.len()),
+        kernel: task.kernel.wanted(scenario.customers.len()),
     };
     let run = match demo::run_watched(
         style,
@@ -119,6 +120,7 @@ fn run_customers(style: Style, scenario: Scenario, task: &ChildTask) -> ExitCode
         trace.customers.clear();
         trace.tellers.clear();
         trace.events.clear();
+        trace.lanes.clear();
     }
     let mut code = ExitCode::SUCCESS;
     if let Some(path) = &task.trace {

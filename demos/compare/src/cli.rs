@@ -19,6 +19,7 @@ use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use scene::flags::SharedArgs;
+use scene::kernel::Sampling;
 use timeline::style::Style;
 
 /// What `--help` says first.
@@ -181,6 +182,8 @@ pub struct ChildTask {
     pub bank: Option<SocketAddr>,
     /// Leave customers and events out of the trace.
     pub brief: bool,
+    /// Whether to sample the kernel (the parent passes `--kernel on|off`).
+    pub kernel: Sampling,
 }
 
 /// The flags that only a `--scale` run takes.
@@ -266,6 +269,7 @@ impl Cli {
                 trace: self.child_trace.clone(),
                 bank: self.child_bank,
                 brief: self.child_brief,
+                kernel: self.shared.kernel,
             }));
         }
         if self.shared.trace.is_some() {

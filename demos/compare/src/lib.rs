@@ -192,6 +192,7 @@ async fn four_styles(cli: &Cli) -> ExitCode {
     };
     let place = BankPlace::choose(&scenario, cli.shared.bank);
     let customers = u32::try_from(scenario.customers.len()).unwrap_or(u32::MAX);
+    let kernel = cli.shared.kernel.wanted(scenario.customers.len());
 
     let mut runs: Vec<(Trace, String)> = Vec::new();
     let mut trouble = Vec::new();
@@ -228,7 +229,7 @@ async fn four_styles(cli: &Cli) -> ExitCode {
         };
         let trace_file = launcher.trace_file(style.name());
         let finished = launcher
-            .customers(style, &file, addr, &trace_file, false)
+            .customers(style, &file, addr, &trace_file, false, kernel)
             .await;
         if let Some(bank) = bank {
             bank.close().await;

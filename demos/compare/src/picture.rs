@@ -27,11 +27,11 @@ use std::fmt::Write as _;
 use bank::ideal;
 use pictures::swimlane::{self, Axis, MIN_WIDTH};
 use pictures::text;
-use timeline::Lane;
 use timeline::Scenario;
 use timeline::State;
 use timeline::model::{self, LaneView};
 use timeline::trace::{Outcome, Trace};
+use timeline::{Lane, LaneKind};
 
 /// One run in the picture.
 #[derive(Clone, Copy, Debug)]
@@ -50,6 +50,9 @@ pub const MANY_CUSTOMERS: usize = 12;
 /// With more tellers than this, the tellers are counted, not drawn one by one.
 pub const MANY_TELLERS: usize = 8;
 
+/// With more threads (or tasks) than this, they are counted, not drawn one by one.
+pub const MANY_KERNEL_LANES: usize = 12;
+
 /// Indent of a section's rows under its heading.
 const INDENT: &str = "  ";
 
@@ -63,6 +66,9 @@ enum Row {
         state: State,
         /// How many lanes could be in it: a `9` means all of them.
         of: usize,
+        /// What the lanes are, said after their number when they are
+        /// neither customers nor tellers: `threads`.
+        what: Option<&'static str>,
         /// Each counted lane's stretches in that state, `(start, end)` ms.
         stretches: Vec<(f64, f64)>,
     },
@@ -76,13 +82,28 @@ impl Row {
                 format!("{INDENT}{} (abandoned)", lane.label)
             }
             Row::Lane(lane) => format!("{INDENT}{}", lane.label),
-            Row::Crowd { state, of, .. } => {
+            Row::Crowd {
+                state,
+                of,
+                what: None,
+                ..
+            } => {
                 format!(
                     "{INDENT}{} {} (of {of})",
                     swimlane::glyph(*state),
                     word(*state)
                 )
             }
+            Row::Crowd {
+                state,
+                of,
+                what: Some(what),
+                ..
+            } => format!(
+                "{INDENT}{} {} (of {of} {what})",
+                swimlane::glyph(*state),
+                word(*state)
+            ),
         }
     }
 
@@ -94,7 +115,16 @@ impl Row {
                 state,
                 of,
                 stretches,
+                ..
             } => crowd_track(*state, *of, stretches, axis),
+        }
+    }
+
+    /// Whether a counting row counts anyone at all.
+    fn counts_anyone(&self) -> bool {
+        match self {
+            Row::Lane(_) => true,
+            Row::Crowd { stretches, .. } => stretches.iter().any(|(a, b)| b > a),
         }
     }
 }
@@ -225,11 +255,15 @@ fn common_scenario<'a>(panels: &[Panel<'a>]) -> Option<&'a Scenario> {
         .then_some(first)
 }
 
-/// A run's rows: every lane, or with many customers a summary.
+/// A run's rows: every lane, or with many customers a summary; then the
+/// tellers, then the kernel's lanes (threads, tasks).
 fn run_rows(lanes: &[LaneView], summarised: &mut bool) -> Vec<Row> {
-    let (customers, tellers): (Vec<&LaneView>, Vec<&LaneView>) = lanes
+    let (customers, others): (Vec<&LaneView>, Vec<&LaneView>) = lanes
         .iter()
         .partition(|l| matches!(l.lane, Lane::Customer(_)));
+    let (tellers, kernel): (Vec<&LaneView>, Vec<&LaneView>) = others
+        .into_iter()
+        .partition(|l| matches!(l.lane, Lane::Teller(_)));
     let mut rows = Vec::new();
     if customers.len() <= MANY_CUSTOMERS {
         rows.extend(customers.iter().map(|&l| Row::Lane(l.clone())));
@@ -249,17 +283,46 @@ fn run_rows(lanes: &[LaneView], summarised: &mut bool) -> Vec<Row> {
         let tellers_count = tellers.len().max(1);
         for (state, of) in [
             (State::InLine, n),
+            (State::Idle, n),
             (State::Errand, n),
             (State::Unnoticed, tellers_count),
             (State::AtCounter, tellers_count),
         ] {
-            rows.push(crowd(&customers, state, of));
+            let row = crowd(&customers, state, of, None);
+            // Idle is counted only where someone was.
+            if state != State::Idle || row.counts_anyone() {
+                rows.push(row);
+            }
         }
     }
     rows.extend(teller_rows(
         tellers.into_iter().cloned().collect(),
         summarised,
     ));
+    for (kind, what, states) in [
+        (
+            LaneKind::Thread,
+            "threads",
+            &[State::Blocked, State::Ready, State::Running][..],
+        ),
+        (LaneKind::Task, "tasks", &[State::Running][..]),
+    ] {
+        let group: Vec<&LaneView> = kernel
+            .iter()
+            .copied()
+            .filter(|l| l.lane.kind() == kind)
+            .collect();
+        if group.len() <= MANY_KERNEL_LANES {
+            rows.extend(group.into_iter().map(|l| Row::Lane(l.clone())));
+        } else {
+            *summarised = true;
+            rows.extend(
+                states
+                    .iter()
+                    .map(|&state| crowd(&group, state, group.len(), Some(what))),
+            );
+        }
+    }
     rows
 }
 
@@ -272,15 +335,17 @@ fn teller_rows(tellers: Vec<LaneView>, summarised: &mut bool) -> Vec<Row> {
     let all: Vec<&LaneView> = tellers.iter().collect();
     [State::Calling, State::Serving]
         .into_iter()
-        .map(|state| crowd(&all, state, all.len()))
+        .map(|state| crowd(&all, state, all.len(), None))
         .collect()
 }
 
-/// The counting row of `state` over `lanes`.
-fn crowd(lanes: &[&LaneView], state: State, of: usize) -> Row {
+/// The counting row of `state` over `lanes` (of `what`, when not customers
+/// or tellers).
+fn crowd(lanes: &[&LaneView], state: State, of: usize, what: Option<&'static str>) -> Row {
     Row::Crowd {
         state,
         of,
+        what,
         stretches: lanes
             .iter()
             .flat_map(|l| l.segments.iter())

@@ -26,6 +26,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::child::PARENT_PID;
+use scene::kernel::Sampling;
 
 /// How long a bank process may take to say where it listens.
 const BANK_START: Duration = Duration::from_secs(20);
@@ -160,7 +161,8 @@ impl Launcher {
 
     /// Runs `style`'s customers on `scenario` in a child, against `bank` or
     /// a bank inside the child, and reads the trace it wrote to `trace`.
-    /// `brief`: the child leaves customers and events out of the trace.
+    /// `brief`: the child leaves customers, events and lanes out of the
+    /// trace. `kernel`: the child samples the kernel (`--kernel on`).
     pub async fn customers(
         &self,
         style: Style,
@@ -168,6 +170,7 @@ impl Launcher {
         bank: Option<SocketAddr>,
         trace: &Path,
         brief: bool,
+        kernel: bool,
     ) -> Result<Finished, String> {
         // A trace left from an earlier run must not pass for this one's. Only
         // a regular file goes (a link's target, if it leads to one), as only
@@ -179,6 +182,8 @@ impl Launcher {
         command
             .arg("--child-trace")
             .arg(trace)
+            .arg("--kernel")
+            .arg(Sampling::word(kernel))
             .stdout(Stdio::null());
         if let Some(bank) = bank {
             command.arg("--child-bank").arg(bank.to_string());

@@ -22,6 +22,7 @@ use std::io::IsTerminal as _;
 
 use pictures::scale::{Ending, Point};
 use scene::flags::SharedArgs;
+use scene::kernel::Sampling;
 use scene::limits::{Limits, Needs};
 use timeline::Scenario;
 use timeline::plural;
@@ -189,8 +190,15 @@ async fn once(
             }
             let trace_file = launcher.trace_file(&stem);
             let brief = !(keep || launcher.keeps_traces());
+            // `auto` samples the kernel only for a run whose lanes are
+            // kept: a brief run's figures would carry the sampler's cost
+            // and no picture.
+            let kernel = match plan.args.kernel {
+                Sampling::Auto => !brief && Sampling::Auto.wanted(n),
+                chosen => chosen.wanted(n),
+            };
             launcher
-                .customers(style, file, Some(bank.addr()), &trace_file, brief)
+                .customers(style, file, Some(bank.addr()), &trace_file, brief, kernel)
                 .await
                 .map(|finished| {
                     let m = finished.trace.metrics.clone();
@@ -253,6 +261,8 @@ pub fn median(runs: &[Metrics]) -> Metrics {
             ctx_switches_voluntary: pn(|p| p.ctx_switches_voluntary),
             ctx_switches_involuntary: pn(|p| p.ctx_switches_involuntary),
         },
+        // What watching cost is one run's figure, not a scale table's.
+        sampler: None,
     }
 }
 

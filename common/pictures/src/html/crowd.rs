@@ -50,6 +50,7 @@ pub(super) fn crowd_rows(
             lanes: &lanes,
             states: &[
                 State::InLine,
+                State::Idle,
                 State::Errand,
                 State::Unnoticed,
                 State::AtCounter,
@@ -421,6 +422,7 @@ mod tests {
             customers: records,
             tellers,
             events,
+            lanes: Vec::new(),
         }
     }
 

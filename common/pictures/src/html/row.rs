@@ -70,7 +70,7 @@ pub(super) fn customer_row(
         );
         match (seg.state, record.teller) {
             (State::Unnoticed | State::AtCounter, Some(teller)) => put!(text, " · teller {teller}"),
-            (State::InLine | State::Errand, _)
+            (State::InLine | State::Idle | State::Errand, _)
                 if record.called_ms.is_none_or(|c| c > seg.start_ms) =>
             {
                 text.push_str(" · waits for the call")
@@ -100,13 +100,17 @@ pub(super) fn customer_row(
 pub(super) fn plain_row(out: &mut String, frame: &Frame, y: f64, lane: &LaneView) {
     let tip = |i: usize| {
         let seg = &lane.segments[i];
-        format!(
+        let mut text = format!(
             "{} · {} · {}–{} ms",
             lane.label,
             word(seg.state),
             ms(seg.start_ms),
             ms(seg.end_ms)
-        )
+        );
+        if let Some(note) = lane.note_on(seg) {
+            put!(text, " · {note}");
+        }
+        text
     };
     lane_row(
         out,
