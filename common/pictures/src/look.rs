@@ -69,7 +69,7 @@ pub const fn look(state: State) -> Look {
             meaning: "waiting in line: waits for the call, errand still to do",
         },
         State::Idle => Look {
-            glyph: '_',
+            glyph: ':',
             ansi: fg(AnsiColor::Cyan),
             class: "idle",
             colour: "#4a90a4",
