@@ -72,8 +72,14 @@ pub enum Kind {
     },
     /// A stretch of the customer's own errand has been done; it ended now.
     Errand {
-        /// How long the stretch lasted, in microseconds.
+        /// How long the stretch lasted on the wall clock, in microseconds.
         dur_us: u64,
+        /// A computed errand's stretch (`--errand-work cpu`) only: the CPU
+        /// time its thread spent computing it, in microseconds, from the
+        /// thread's own CPU clock. Less than `dur_us` by the time the thread
+        /// waited for a CPU (or was interrupted) meanwhile.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cpu_us: Option<u64>,
     },
     /// The call: sent by a teller, or received by a customer.
     Called {
@@ -198,6 +204,35 @@ mod tests {
         };
         let old = r#"{"t_us":9,"lane":"customer-0","kind":"served","ticket":1,"thread":0}"#;
         unread_is_written_only_when_known(event, old, 40_000);
+    }
+
+    #[test]
+    fn the_cpu_time_of_a_stretch_is_written_only_when_computed() {
+        let event = |cpu_us| Event {
+            t_us: 9,
+            lane: Lane::Customer(0),
+            kind: Kind::Errand {
+                dur_us: 5_000,
+                cpu_us,
+            },
+            thread: 0,
+        };
+        let slept = r#"{"t_us":9,"lane":"customer-0","kind":"errand","dur_us":5000,"thread":0}"#;
+        assert_eq!(
+            serde_json::to_string(&event(None)).ok().as_deref(),
+            Some(slept)
+        );
+        assert_eq!(
+            serde_json::from_str::<Event>(slept).ok(),
+            Some(event(None)),
+            "traces written before the field still read"
+        );
+        let computed = serde_json::to_string(&event(Some(4_200))).unwrap_or_default();
+        assert!(computed.contains(r#""cpu_us":4200"#), "{computed}");
+        assert_eq!(
+            serde_json::from_str::<Event>(&computed).ok(),
+            Some(event(Some(4_200)))
+        );
     }
 
     /// An event's `unread_us`: left out when unknown, so `old` (a trace
