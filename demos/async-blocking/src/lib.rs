@@ -21,11 +21,22 @@
 //!   `threads_peak` stays flat however many customers come: one thread, one
 //!   epoll, every socket.
 //!
+//! With `--errand-work cpu` the errands, after the bank, are real computing,
+//! and the one thread does them all itself: each turn of its loop computes
+//! a slice of `--yield-every` ms (5) of CPU time of one customer's errand,
+//! looks at the sockets without blocking, and moves on to the next
+//! customer's slice. The errands take turns on one CPU: concurrency without
+//! parallelism (并发, not 并行: the `parallel` line stays at 1 or below), and
+//! a call that comes mid-slice waits, unread, for the slice's end. With
+//! `--yield-every 0` each errand is computed whole, one after another, and
+//! a call may wait for a whole errand.
+//!
 //! Run it:
 //!
 //! ```text
 //! cargo run -p async-blocking
 //! cargo run -p async-blocking -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
+//! cargo run -p async-blocking -- --errand-work cpu
 //! ```
 //!
 //! The loop follows mio's `examples/tcp_server.rs`: register, `poll()`, and

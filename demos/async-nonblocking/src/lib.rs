@@ -9,23 +9,31 @@
 //! all of them. A task that awaits the call is parked, and its thread moves on
 //! to other tasks. When the `CALL` line arrives, epoll tells tokio's reactor,
 //! and the reactor wakes exactly that task: the lobby manager (大堂经理)
-//! fetching the customer. Meanwhile the same task's errand has been running:
-//! `tokio::join!` awaits the visit and the errand at once.
+//! fetching the customer. Meanwhile the same task's errand has been running
+//! since the ticket: `tokio::join!` awaits the call and the errand at once.
 //!
 //! What to watch in the timeline:
-//! - `=` (errand 运行) from the moment the customer walks in: the errand
-//!   starts on arrival, alongside the visit, and overlaps the wait. `-`
-//!   (blocked) follows only when the wait outlasts the errand (try
-//!   `--errand 100`); when the call comes first, whatever is left of the
-//!   errand shows after `DONE`;
+//! - `=` (errand 运行) from the moment the customer holds a ticket: the
+//!   errand overlaps the wait. `-` (blocked) follows only when the wait
+//!   outlasts the errand (try `--errand 100`); when the call comes first,
+//!   whatever is left of the errand shows after `DONE`;
 //! - no `?`: nobody polls; reactions are a fraction of a millisecond;
 //! - `threads_peak` does not grow with `--customers`: tasks are not threads.
+//!
+//! With `--errand-work cpu` the errand is real computing inside the task,
+//! and computing holds the worker thread: the task hands it back to the
+//! runtime every `--yield-every` ms (5) of CPU time (`yield_now`), and the
+//! call is noticed at the next yield. With `--yield-every 0` it never
+//! yields: the `CALL` sits unread (`!`) until the errand is done, and the
+//! worker runs no other task meanwhile (tokio's "do not block the
+//! executor"): other customers cannot even take their tickets.
 //!
 //! Run it:
 //!
 //! ```text
 //! cargo run -p async-nonblocking
 //! cargo run -p async-nonblocking -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
+//! cargo run -p async-nonblocking -- --errand-work cpu --yield-every 0
 //! ```
 
 use std::collections::HashMap;
