@@ -165,7 +165,8 @@ pub fn check_every_visit(trace: &Trace) {
     assert!(m.process.threads_peak >= 1);
 }
 
-/// What every style must get right when the errands are computed: each
+/// What every style must get right when the errands are computed, besides
+/// [`check_every_visit`]: each
 /// customer's errand ran on a CPU for as long as asked, by its thread's CPU
 /// clock, and hardly longer (the clock is read every ~100 µs of work);
 /// never longer than it took on the wall clock; and the process's CPU time,
@@ -173,6 +174,7 @@ pub fn check_every_visit(trace: &Trace) {
 /// from below: tests run side by side in one process, so its CPU time may
 /// hold other tests' work too.)
 pub fn check_errands_computed(trace: &Trace) {
+    check_every_visit(trace);
     let style = trace.style;
     assert_eq!(trace.scenario.errand_work, ErrandWork::Cpu, "{style}");
     let mut all = 0.0;

@@ -592,13 +592,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_visit_takes_the_banks_times_and_the_customers_errands() {
-        let scenario = crate::scenario::Generate {
+    /// The lecture's scene with its first customer only.
+    fn one_customer() -> Scenario {
+        crate::scenario::Generate {
             customers: 1,
             ..crate::scenario::Generate::default()
         }
-        .scenario();
+        .scenario()
+    }
+
+    #[test]
+    fn a_visit_takes_the_banks_times_and_the_customers_errands() {
+        let scenario = one_customer();
         let c = Lane::Customer(0);
         let t = Lane::Teller(1);
         let events = [
@@ -699,11 +704,7 @@ mod tests {
 
     #[test]
     fn a_computed_errand_counts_its_cpu_time_beside_its_wall_time() {
-        let scenario = crate::scenario::Generate {
-            customers: 1,
-            ..crate::scenario::Generate::default()
-        }
-        .scenario();
+        let scenario = one_customer();
         let c = Lane::Customer(0);
         let stretch = |end_ms, dur_us, cpu_us| {
             at(

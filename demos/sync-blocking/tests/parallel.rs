@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use scene::process::Usage;
-use testkit::scene::{check_errands_computed, check_every_visit, computed};
+use testkit::scene::{check_errands_computed, computed};
 use timeline::metrics::Computing;
 use timeline::scenario::{Generate, ServiceTime};
 use timeline::style::Style;
@@ -52,7 +52,6 @@ fn two_customers_computing_at_once_use_more_cpu_time_than_wall_time() {
         )
         .trace;
         let ours = Usage::process().since(ours);
-        check_every_visit(&trace);
         check_errands_computed(&trace);
         let c = Computing::of(&trace).expect("computed errands");
         let at_once = c.cpus_at_once();
