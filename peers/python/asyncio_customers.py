@@ -5,7 +5,9 @@ The lecture's customer who asks the lobby manager (大堂经理) to fetch them a
 goes out to smoke: every customer is an asyncio task, all on one thread. A task
 awaiting the bank's CALL is parked; when the line arrives, epoll tells the event
 loop, which resumes exactly that task. Meanwhile the customer's errand (the
-cigarette, an asyncio.sleep) runs as a task of its own. The peer of
+cigarette, an asyncio.sleep) runs as a task of its own; with `--errand-work
+cpu` it computes instead, for that long in this thread's CPU time, and hands
+the loop back every `yield_every_ms` (never, with 0). The peer of
 `cargo run -p async-nonblocking`: same protocol, same bank, same scenario.
 
 By hand (Python 3.11, standard library only; s.json is a serialised
@@ -29,6 +31,7 @@ import resource
 import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass
 
 
@@ -44,6 +47,15 @@ class Visit:
     errand_end: float = 0.0
     leave: float = 0.0  # served and errand finished, or gone
     failure: str | None = None  # why they were not served
+
+
+@dataclass
+class Scene:
+    """The scenario as run: its customers, and how their errands are done."""
+
+    customers: list  # name, arrive_ms, service_ms, errand_ms of each
+    computed: bool  # errand_work "cpu": real computing, not a sleep
+    yield_every: float  # computed errands: CPU seconds between two yields (0: never)
 
 
 class Refused(Exception):
@@ -67,8 +79,9 @@ def main() -> int:
     return 0
 
 
-async def run(customers, bank):
+async def run(scene: Scene, bank):
     """Lets every customer in, one task each; returns their visits and what it cost."""
+    customers = scene.customers
     loop = asyncio.get_running_loop()
     before = resource.getrusage(resource.RUSAGE_SELF)
     doors_open = loop.time()
@@ -77,13 +90,14 @@ async def run(customers, bank):
         return loop.time() - doors_open
 
     visits = [Visit() for _ in customers]
-    await asyncio.gather(*(customer(c, v, bank, clock) for c, v in zip(customers, visits)))
+    await asyncio.gather(*(customer(c, v, bank, clock, scene)
+                           for c, v in zip(customers, visits)))
     after = resource.getrusage(resource.RUSAGE_SELF)
     # asyncio's only threads are its executor's, kept until the loop closes: a peak.
     return visits, (before, after, threading.active_count())
 
 
-async def customer(c, v: Visit, bank, clock):
+async def customer(c, v: Visit, bank, clock, scene: Scene):
     await asyncio.sleep(c["arrive_ms"] / 1000 - clock())  # walks in on time
     v.arrive = clock()
     errand = None
@@ -94,7 +108,7 @@ async def customer(c, v: Visit, bank, clock):
             await writer.drain()
             [n] = expect(await reader.readline(), "TICKET")
             v.ticket = clock()
-            errand = asyncio.create_task(run_errand(c["errand_ms"], v, clock))
+            errand = asyncio.create_task(run_errand(c["errand_ms"], v, clock, scene))
             # The lesson: this await parks the task; epoll wakes it on CALL.
             expect(await reader.readline(), "CALL", n)
             v.noticed = clock()
@@ -113,9 +127,28 @@ async def customer(c, v: Visit, bank, clock):
     v.leave = clock()
 
 
-async def run_errand(ms, v: Visit, clock):
-    await asyncio.sleep(ms / 1000)
+async def run_errand(ms, v: Visit, clock, scene: Scene):
+    if not scene.computed:
+        await asyncio.sleep(ms / 1000)
+    else:
+        # Computing holds the loop's one thread: nobody else's task runs, and
+        # no CALL is read, until it hands the loop back.
+        left = ms / 1000
+        while left > 0:
+            left -= compute(min(left, scene.yield_every) if scene.yield_every > 0 else left)
+            if left > 0:
+                await asyncio.sleep(0)
     v.errand_end = clock()
+
+
+def compute(seconds: float) -> float:
+    """Arithmetic until this thread has used `seconds` more CPU time; returns
+    the CPU time it used (time.thread_time, read every ~1000 steps)."""
+    start, x = time.thread_time(), 1
+    while time.thread_time() - start < seconds:
+        for _ in range(1000):
+            x = (x * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
+    return time.thread_time() - start
 
 
 def expect(line: bytes, word: str, n: str | None = None) -> list[str]:
@@ -184,13 +217,17 @@ def host_port(text: str):
         raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT ({err})")
 
 
-def scenario(path: str) -> list[dict]:
-    """The scenario's customers, with the fields this script uses."""
+def scenario(path: str) -> Scene:
+    """The scenario's customers, with the fields this script uses, and how
+    their errands are done (a scenario without the fields: slept)."""
     try:
         with open(path, encoding="utf-8") as file:
-            customers = json.load(file)["customers"]
+            whole = json.load(file)
         times = ("arrive_ms", "service_ms", "errand_ms")
-        return [{"name": str(c["name"]), **{t: float(c[t]) for t in times}} for c in customers]
+        customers = [{"name": str(c["name"]), **{t: float(c[t]) for t in times}}
+                     for c in whole["customers"]]
+        return Scene(customers, whole.get("errand_work", "sleep") == "cpu",
+                     float(whole.get("yield_every_ms", 5.0)) / 1000)
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise argparse.ArgumentTypeError(f"cannot use {path}: {err!r}")
 

@@ -87,6 +87,7 @@ use lobby::Lobby;
 use teller::Teller;
 use timeline::Scenario;
 use timeline::record;
+use timeline::scenario::ErrandWork;
 
 /// How a bank is set up. Build one with struct-update syntax,
 /// `Config { tellers: 3, ..Config::default() }`, so new settings keep old code working.
@@ -135,9 +136,21 @@ impl Config {
     /// well-behaved reaction, however slowly the scenario is played.
     pub fn for_scenario(scenario: &Scenario) -> Config {
         let customers = u32::try_from(scenario.customers.len()).unwrap_or(u32::MAX);
-        // A sync-nonblocking customer notices the call within one errand slice.
-        let slowest_look = Duration::try_from_secs_f64(scenario.poll_every_ms.max(0.0) / 1000.0)
-            .unwrap_or(Duration::MAX);
+        // A sync-nonblocking customer notices the call within one errand
+        // slice. Computed errands may hold a customer longer: a task that
+        // never yields (`--yield-every 0`) looks only when its errand is
+        // done, and a slice of computing waits its turn for a CPU. All the
+        // scene's computing, done on one core, bounds both.
+        let mut slowest_ms = scenario.poll_every_ms.max(0.0);
+        if scenario.errand_work == ErrandWork::Cpu {
+            slowest_ms += scenario
+                .customers
+                .iter()
+                .map(|c| c.errand_ms.max(0.0))
+                .sum::<f64>();
+        }
+        let slowest_look =
+            Duration::try_from_secs_f64(slowest_ms / 1000.0).unwrap_or(Duration::MAX);
         Config {
             tellers: scenario.tellers,
             policy: scenario.policy,
@@ -333,6 +346,26 @@ mod tests {
         assert!(config.check().is_ok());
         let quick = Config::for_scenario(&timeline::scenario::Generate::default().scenario());
         assert_eq!(quick.here_timeout, Config::DEFAULT_HERE_TIMEOUT);
+    }
+
+    #[test]
+    fn a_demo_bank_waits_for_customers_whose_errands_compute() {
+        // 100 customers of 2 minutes' computing each: one who never yields
+        // may look only when everyone's computing is done, on one core.
+        let mut scenario = timeline::scenario::Generate {
+            customers: 100,
+            errand_ms: 120_000.0,
+            ..timeline::scenario::Generate::default()
+        }
+        .scenario();
+        let slept = Config::for_scenario(&scenario);
+        assert_eq!(slept.here_timeout, Config::DEFAULT_HERE_TIMEOUT);
+        scenario.errand_work = ErrandWork::Cpu;
+        let computed = Config::for_scenario(&scenario);
+        assert!(
+            computed.here_timeout >= Duration::from_secs(100 * 120),
+            "{computed:?}"
+        );
     }
 
     #[test]

@@ -76,6 +76,7 @@ use std::fmt::Write as _;
 use anstyle::{Effects, Style as Ansi};
 use unicode_width::UnicodeWidthStr as _;
 
+use timeline::metrics;
 use timeline::model::{self, LaneView};
 use timeline::{Lane, LaneKind};
 use timeline::{MarkKind, State};
@@ -744,8 +745,39 @@ fn summary(trace: &Trace, width: usize) -> String {
     lines
         .into_iter()
         .chain(sampler)
+        .chain(computing(trace))
         .map(|(key, value)| summary_line(key, &value, width))
         .collect()
+}
+
+/// With computed errands, the summary's lines on the CPUs: how many the
+/// run kept busy at once (above 1 only in parallel), and how long the
+/// errands waited for one.
+fn computing(trace: &Trace) -> Vec<(&'static str, String)> {
+    let Some(c) = metrics::Computing::of(trace) else {
+        return Vec::new();
+    };
+    let ms = |v: f64| format!("{} ms", number(v));
+    vec![
+        (
+            "parallel",
+            format!(
+                "{:.2} CPUs at once on average: {} of CPU in {} on the wall clock \
+                 (above 1 only in parallel, 并行)",
+                c.cpus_at_once(),
+                ms(c.cpu_ms),
+                ms(c.wall_ms)
+            ),
+        ),
+        (
+            "ready",
+            format!(
+                "errands computed {} and waited {} for a CPU (就绪)",
+                ms(c.errand_cpu_ms),
+                ms(c.errands_waited_ms())
+            ),
+        ),
+    ]
 }
 
 /// The summary's key column: its widest key, `turnaround`, and two spaces.
@@ -966,7 +998,14 @@ pub(crate) mod tests {
             ),
             at(600, li, Kind::AtCounter { ticket: 2 }),
             at(600, t2, Kind::AtCounter { ticket: 2 }),
-            at(800, zhang, Kind::Errand { dur_us: 200_000 }),
+            at(
+                800,
+                zhang,
+                Kind::Errand {
+                    dur_us: 200_000,
+                    cpu_us: None,
+                },
+            ),
             at(800, zhang, Kind::Leave),
             at(
                 900,
@@ -987,7 +1026,14 @@ pub(crate) mod tests {
             at(900, li, Kind::Leave),
         ];
         for end in [200, 300, 400, 500, 600] {
-            events.push(at(end, li, Kind::Errand { dur_us: 100_000 }));
+            events.push(at(
+                end,
+                li,
+                Kind::Errand {
+                    dur_us: 100_000,
+                    cpu_us: None,
+                },
+            ));
             events.push(at(end, li, Kind::Poll { found: end == 600 }));
         }
         events.sort_by_key(|e| e.t_us);
@@ -1225,6 +1271,49 @@ pub(crate) mod tests {
                 "not there before arriving"
             );
         }
+    }
+
+    #[test]
+    fn the_summary_says_how_many_cpus_computed_errands_kept_busy() {
+        let slept = small_scene();
+        let said = plain(&summary(&slept, 100));
+        assert!(
+            !said.contains("parallel") && !said.contains("ready"),
+            "errands that slept say nothing of CPUs:\n{said}"
+        );
+
+        // 张三 computed 150 ms of his 200 ms stretch; the process used
+        // 1800 ms of CPU in the 900 ms the run lasted.
+        let mut events = slept.events.clone();
+        for e in &mut events {
+            if let Kind::Errand { cpu_us, .. } = &mut e.kind {
+                *cpu_us = Some(if e.lane == Lane::Customer(0) {
+                    150_000
+                } else {
+                    100_000
+                });
+            }
+        }
+        let mut computed = trace_of(3, 2, events);
+        computed.scenario.errand_work = timeline::scenario::ErrandWork::Cpu;
+        computed.metrics.process.cpu_user_ms = 1800.0;
+        let said = plain(&summary(&computed, 100));
+        let line = |key: &str| {
+            said.lines()
+                .find(|l| l.starts_with(key))
+                .unwrap_or_else(|| panic!("a {key} line in\n{said}"))
+                .to_owned()
+        };
+        let parallel = line("parallel");
+        assert!(
+            parallel.contains("2.00 CPUs at once") && parallel.contains("1800 ms of CPU in 900 ms"),
+            "{parallel}"
+        );
+        let ready = line("ready");
+        assert!(
+            ready.contains("computed 650 ms and waited 50 ms for a CPU"),
+            "{ready}"
+        );
     }
 
     #[test]

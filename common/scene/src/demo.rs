@@ -73,6 +73,13 @@ impl Setup {
     pub fn poll_every(&self) -> Duration {
         millis(self.scenario.poll_every_ms)
     }
+
+    /// The async styles, with computed errands: CPU time an errand computes
+    /// before it hands its thread back to the event loop; `None` for
+    /// `--yield-every 0`: never, until it is done.
+    pub fn yield_every(&self) -> Option<Duration> {
+        Some(millis(self.scenario.yield_every_ms)).filter(|d| !d.is_zero())
+    }
 }
 
 /// A duration of `ms` milliseconds (fractions kept to the nanosecond).

@@ -13,7 +13,7 @@ use clap::Args;
 use crate::kernel::Sampling;
 use crate::scenario_file::ScenarioError;
 use bank::protocol::MAX_SERVICE_MS;
-use timeline::scenario::{Generate, Scenario, ServiceTime, defaults};
+use timeline::scenario::{ErrandWork, Generate, Scenario, ServiceTime, defaults};
 
 /// The flags every demo understands.
 #[derive(Args, Clone, Debug, PartialEq)]
@@ -41,9 +41,20 @@ pub struct SharedArgs {
           value_parser = millis(0.0, MAX_SERVICE_MS))]
     pub errand: f64,
 
+    /// How each errand is done: sleep (time passing) or cpu (real computing,
+    /// measured in the thread's CPU time).
+    #[arg(long, value_enum, value_name = "WORK", default_value_t = ErrandWork::Sleep)]
+    pub errand_work: ErrandWork,
+
     /// sync-nonblocking: errand slice between two looks at the socket, in ms [default: 150].
     #[arg(long, allow_negative_numbers = true, value_name = "MS", value_parser = positive_millis(60_000.0))]
     pub poll_every: Option<f64>,
+
+    /// The async styles, with --errand-work cpu: CPU time an errand computes
+    /// before it hands its thread back to the event loop, in ms (0: never).
+    #[arg(long, allow_negative_numbers = true, value_name = "MS", default_value_t = defaults::YIELD_EVERY_MS,
+          value_parser = millis(0.0, 60_000.0))]
+    pub yield_every: f64,
 
     /// Seed for a generated scenario, so a run can be repeated.
     #[arg(long, allow_negative_numbers = true, value_name = "S", default_value_t = defaults::SEED)]
@@ -115,6 +126,8 @@ impl SharedArgs {
         if let Some(poll_every) = self.poll_every {
             scenario.poll_every_ms = poll_every;
         }
+        scenario.errand_work = self.errand_work;
+        scenario.yield_every_ms = self.yield_every;
         Ok(scenario.speed_up(self.speed))
     }
 }
@@ -194,6 +207,23 @@ mod tests {
         assert_eq!(s.customers.len(), 6);
         assert_eq!(s.tellers, 2);
         assert_eq!(s.poll_every_ms, 150.0);
+        assert_eq!(s.errand_work, ErrandWork::Sleep, "errands sleep by default");
+        assert_eq!(s.yield_every_ms, 5.0);
+    }
+
+    #[test]
+    fn computed_errands_and_their_yields_are_recorded_in_the_scenario() {
+        let s = parse(&["--errand-work", "cpu", "--yield-every", "0", "--speed", "2"])
+            .expect("valid flags")
+            .scenario()
+            .expect("a scenario");
+        assert_eq!(s.errand_work, ErrandWork::Cpu);
+        assert_eq!(s.yield_every_ms, 0.0, "0: never yields");
+        let s = parse(&["--yield-every", "8", "--speed", "2"])
+            .expect("valid flags")
+            .scenario()
+            .expect("a scenario");
+        assert_eq!(s.yield_every_ms, 4.0, "sped up like every time");
     }
 
     #[test]
@@ -219,6 +249,10 @@ mod tests {
             (&["--arrival-gap", "inf"], "--arrival-gap"),
             (&["--errand", "NaN"], "--errand"),
             (&["--poll-every", "0"], "--poll-every"),
+            (&["--errand-work", "spin"], "--errand-work"),
+            (&["--errand-work", "CPU"], "--errand-work"),
+            (&["--yield-every", "-1"], "--yield-every"),
+            (&["--yield-every", "NaN"], "--yield-every"),
             (&["--seed", "-3"], "--seed"),
             (&["--speed", "0"], "--speed"),
             (&["--bank", "nowhere"], "--bank"),

@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use bank::protocol::MAX_SERVICE_MS;
 use timeline::name::Name;
-use timeline::scenario::{Customer, PolicyKind, Scenario};
+use timeline::scenario::{Customer, ErrandWork, PolicyKind, Scenario, defaults};
 
 /// A scenario file, as written.
 #[derive(Deserialize)]
@@ -167,6 +167,9 @@ pub fn from_toml(text: &str, tellers: u32, poll_every_ms: f64) -> Result<Scenari
         tellers: file.tellers.map_or(tellers, |t| t.0),
         policy: file.policy,
         poll_every_ms: file.poll_every_ms.map_or(poll_every_ms, |p| p.0),
+        // How errands are done is the flags' to say (`--errand-work`).
+        errand_work: ErrandWork::default(),
+        yield_every_ms: defaults::YIELD_EVERY_MS,
         speed: 1.0,
         seed: None,
         customers,

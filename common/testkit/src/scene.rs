@@ -11,7 +11,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use scene::demo::{self, Customers, Run};
-use timeline::scenario::{Generate, Scenario, ServiceTime};
+use timeline::scenario::{ErrandWork, Generate, Scenario, ServiceTime};
 use timeline::style::Style;
 use timeline::trace::{Outcome, Trace};
 use timeline::{Kind, Lane};
@@ -35,6 +35,14 @@ pub fn crowd(customers: u32) -> Scenario {
         seed: 1,
     }
     .scenario()
+}
+
+/// `scenario` with its errands computed (`--errand-work cpu`), yielding
+/// every `yield_every_ms` of CPU time in the async styles (0: never).
+pub fn computed(mut scenario: Scenario, yield_every_ms: f64) -> Scenario {
+    scenario.errand_work = ErrandWork::Cpu;
+    scenario.yield_every_ms = yield_every_ms;
+    scenario
 }
 
 /// Longest a test run may take before the whole test process gives up: a
@@ -155,6 +163,68 @@ pub fn check_every_visit(trace: &Trace) {
         m.efficiency
     );
     assert!(m.process.threads_peak >= 1);
+}
+
+/// What every style must get right when the errands are computed, besides
+/// [`check_every_visit`]: each
+/// customer's errand ran on a CPU for as long as asked, by its thread's CPU
+/// clock, and hardly longer (the clock is read every ~100 µs of work);
+/// never longer than it took on the wall clock; and the process's CPU time,
+/// from `getrusage`, a clock the errands never read, covers them all. (Only
+/// from below: tests run side by side in one process, so its CPU time may
+/// hold other tests' work too.)
+pub fn check_errands_computed(trace: &Trace) {
+    check_every_visit(trace);
+    let style = trace.style;
+    assert_eq!(trace.scenario.errand_work, ErrandWork::Cpu, "{style}");
+    let mut all = 0.0;
+    for c in &trace.customers {
+        let asked = trace.scenario.customers[c.id as usize].errand_ms;
+        let cpu = match c.errand_cpu_ms {
+            Some(cpu) => cpu,
+            None if asked == 0.0 => 0.0,
+            None => panic!("{style}: {}'s errand was computed", c.name),
+        };
+        // Each stretch's CPU time is recorded to the microsecond, rounded down.
+        assert!(
+            cpu >= asked * 0.998 - 0.05 && cpu <= asked + 2.0,
+            "{style}: {} computed {cpu} ms of CPU for an errand of {asked} ms",
+            c.name
+        );
+        assert!(
+            c.errand_ms >= cpu - 0.01,
+            "{style}: {}'s errand took {} ms on the wall clock, less than its {cpu} ms of CPU",
+            c.name,
+            c.errand_ms
+        );
+        all += cpu;
+    }
+    let process = trace.metrics.process.cpu_ms();
+    assert!(
+        process >= all * 0.97,
+        "{style}: the process used {process} ms of CPU, its errands {all} ms"
+    );
+}
+
+/// The errand stretches of `trace` that were computed: `(customer, start
+/// ms, end ms, CPU ms)`, in the order they ended.
+pub fn computed_stretches(trace: &Trace) -> Vec<(u32, f64, f64, f64)> {
+    trace
+        .events
+        .iter()
+        .filter_map(|e| match (e.lane, &e.kind) {
+            (Lane::Customer(id), Kind::Errand { dur_us, cpu_us }) => {
+                let end = e.t_us as f64 / 1000.0;
+                Some((
+                    id,
+                    end - *dur_us as f64 / 1000.0,
+                    end,
+                    (*cpu_us)? as f64 / 1000.0,
+                ))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The OS threads (as numbered in the trace) that recorded each customer's moments.

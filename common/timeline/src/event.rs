@@ -72,8 +72,14 @@ pub enum Kind {
     },
     /// A stretch of the customer's own errand has been done; it ended now.
     Errand {
-        /// How long the stretch lasted, in microseconds.
+        /// How long the stretch lasted on the wall clock, in microseconds.
         dur_us: u64,
+        /// A computed errand's stretch (`--errand-work cpu`) only: the CPU
+        /// time its thread spent computing it, in microseconds, from the
+        /// thread's own CPU clock. Less than `dur_us` by the time the thread
+        /// waited for a CPU (or was interrupted) meanwhile.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cpu_us: Option<u64>,
     },
     /// The call: sent by a teller, or received by a customer.
     Called {
@@ -178,60 +184,38 @@ pub struct Event {
 mod tests {
     use super::*;
 
+    /// The optional fields of a moment (how long `CALL` and `DONE` sat
+    /// unread, a computed stretch's CPU time) are left out when unknown: a
+    /// trace written before them reads, and writes back just as it was.
+    /// When known, they are read and written back.
     #[test]
-    fn the_time_unread_is_written_only_when_known() {
-        let event = |unread_us| Event {
-            t_us: 5,
-            lane: Lane::Customer(0),
-            kind: Kind::Called {
-                ticket: 1,
-                teller: 2,
-                unread_us,
-            },
-            thread: 0,
+    fn optional_fields_are_written_only_when_known() {
+        let cases = [
+            (
+                r#"{"t_us":9,"lane":"customer-0","kind":"called","ticket":1,"teller":2,"thread":0}"#,
+                "unread_us",
+            ),
+            (
+                r#"{"t_us":9,"lane":"customer-0","kind":"served","ticket":1,"thread":0}"#,
+                "unread_us",
+            ),
+            (
+                r#"{"t_us":9,"lane":"customer-0","kind":"errand","dur_us":5000,"thread":0}"#,
+                "cpu_us",
+            ),
+        ];
+        let round_trip = |json: &str| {
+            let event: Event =
+                serde_json::from_str(json).unwrap_or_else(|err| panic!("{json}: {err}"));
+            (serde_json::to_string(&event).unwrap_or_default(), event)
         };
-        let old =
-            r#"{"t_us":5,"lane":"customer-0","kind":"called","ticket":1,"teller":2,"thread":0}"#;
-        unread_is_written_only_when_known(event, old, 750);
-    }
-
-    #[test]
-    fn the_time_done_sat_unread_is_written_only_when_known() {
-        let event = |unread_us| Event {
-            t_us: 9,
-            lane: Lane::Customer(0),
-            kind: Kind::Served {
-                ticket: 1,
-                unread_us,
-            },
-            thread: 0,
-        };
-        let old = r#"{"t_us":9,"lane":"customer-0","kind":"served","ticket":1,"thread":0}"#;
-        unread_is_written_only_when_known(event, old, 40_000);
-    }
-
-    /// An event's `unread_us`: left out when unknown, so `old` (a trace
-    /// written before the field) is what it writes and still reads; written
-    /// and read back when `known`.
-    fn unread_is_written_only_when_known(
-        event: impl Fn(Option<u64>) -> Event,
-        old: &str,
-        known: u64,
-    ) {
-        assert_eq!(
-            serde_json::to_string(&event(None)).ok().as_deref(),
-            Some(old)
-        );
-        assert_eq!(
-            serde_json::from_str::<Event>(old).ok(),
-            Some(event(None)),
-            "traces written before the field still read"
-        );
-        let new = serde_json::to_string(&event(Some(known))).unwrap_or_default();
-        assert!(new.contains(&format!(r#""unread_us":{known}"#)), "{new}");
-        assert_eq!(
-            serde_json::from_str::<Event>(&new).ok(),
-            Some(event(Some(known)))
-        );
+        for (old, field) in cases {
+            let (written, without) = round_trip(old);
+            assert_eq!(written, old, "traces written before {field} still read");
+            let new = old.replace(r#","thread""#, &format!(r#","{field}":750,"thread""#));
+            let (written, with) = round_trip(&new);
+            assert_eq!(written, new, "{field} is read and written back");
+            assert_ne!(with, without, "{field} is kept");
+        }
     }
 }

@@ -167,6 +167,8 @@ struct Seen {
     polls: u64,
     /// Errand stretches, `(start, end)`.
     errands: Vec<(f64, f64)>,
+    /// CPU time of the computed errand's stretches (ms), if it was computed.
+    errand_cpu: Option<f64>,
 }
 
 /// What the tellers recorded about one ticket.
@@ -210,7 +212,12 @@ pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
                     Kind::Abandon { .. } => s.abandoned = Some(t),
                     Kind::Leave => s.leave = Some(t),
                     Kind::Poll { found: false } => s.polls += 1,
-                    Kind::Errand { dur_us } => s.errands.push((t - ms(dur_us), t)),
+                    Kind::Errand { dur_us, cpu_us } => {
+                        s.errands.push((t - ms(dur_us), t));
+                        if let Some(cpu) = cpu_us {
+                            *s.errand_cpu.get_or_insert(0.0) += ms(cpu);
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -278,6 +285,7 @@ pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
                 teller: called.map(|(_, teller)| teller),
                 polls: s.polls,
                 errand_ms: s.errands.iter().map(|(a, b)| b - a).sum(),
+                errand_cpu_ms: s.errand_cpu,
                 errand_while_waiting_ms: errand_while_waiting,
                 outcome: if served {
                     Outcome::Served
@@ -378,7 +386,7 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
         let Lane::Customer(id) = e.lane else { continue };
         let t = ms(e.t_us);
         match e.kind {
-            Kind::Errand { dur_us } => errands.entry(id).or_default().push((t - ms(dur_us), t)),
+            Kind::Errand { dur_us, .. } => errands.entry(id).or_default().push((t - ms(dur_us), t)),
             Kind::Poll { found: false } => polls.entry(id).or_default().push(t),
             Kind::Abandon { .. } => {
                 abandoned_at.entry(id).or_insert(t);
@@ -714,20 +722,32 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_visit_takes_the_banks_times_and_the_customers_errands() {
-        let scenario = crate::scenario::Generate {
+    /// The lecture's scene with its first customer only.
+    fn one_customer() -> Scenario {
+        crate::scenario::Generate {
             customers: 1,
             ..crate::scenario::Generate::default()
         }
-        .scenario();
+        .scenario()
+    }
+
+    #[test]
+    fn a_visit_takes_the_banks_times_and_the_customers_errands() {
+        let scenario = one_customer();
         let c = Lane::Customer(0);
         let t = Lane::Teller(1);
         let events = [
             at(0, c, Kind::Arrive),
             at(1, c, Kind::Ticket { ticket: 5 }),
             at(1, c, Kind::Wait { how: WaitHow::Poll }),
-            at(50, c, Kind::Errand { dur_us: 49_000 }),
+            at(
+                50,
+                c,
+                Kind::Errand {
+                    dur_us: 49_000,
+                    cpu_us: None,
+                },
+            ),
             at(50, c, Kind::Poll { found: false }),
             at(
                 60,
@@ -738,7 +758,14 @@ mod tests {
                     unread_us: None,
                 },
             ),
-            at(100, c, Kind::Errand { dur_us: 50_000 }),
+            at(
+                100,
+                c,
+                Kind::Errand {
+                    dur_us: 50_000,
+                    cpu_us: None,
+                },
+            ),
             at(100, c, Kind::Poll { found: true }),
             at(
                 100,
@@ -766,7 +793,14 @@ mod tests {
                     unread_us: Some(300_000),
                 },
             ),
-            at(900, c, Kind::Errand { dur_us: 398_000 }),
+            at(
+                900,
+                c,
+                Kind::Errand {
+                    dur_us: 398_000,
+                    cpu_us: None,
+                },
+            ),
             at(900, c, Kind::Leave),
         ];
         let records = customers(&scenario, &events);
@@ -786,6 +820,7 @@ mod tests {
         );
         assert_eq!(r.polls, 1);
         assert_eq!(r.errand_ms, 497.0);
+        assert_eq!(r.errand_cpu_ms, None, "an errand that slept used no CPU");
         assert_eq!(
             r.errand_while_waiting_ms, 59.0,
             "from the ticket (1) to the call (60)"
@@ -795,6 +830,31 @@ mod tests {
         assert_eq!(tellers[0].calling, [[60.0, 101.0]]);
         assert_eq!(tellers[0].busy, [[101.0, 501.0]]);
         assert!(tellers[1].busy.is_empty());
+    }
+
+    #[test]
+    fn a_computed_errand_counts_its_cpu_time_beside_its_wall_time() {
+        let scenario = one_customer();
+        let c = Lane::Customer(0);
+        let stretch = |end_ms, dur_us, cpu_us| {
+            at(
+                end_ms,
+                c,
+                Kind::Errand {
+                    dur_us,
+                    cpu_us: Some(cpu_us),
+                },
+            )
+        };
+        let events = [
+            at(0, c, Kind::Arrive),
+            stretch(10, 10_000, 5_000),
+            stretch(30, 10_000, 9_000),
+            at(30, c, Kind::Leave),
+        ];
+        let r = &customers(&scenario, &events)[0];
+        assert_eq!(r.errand_ms, 20.0, "the stretches on the wall clock");
+        assert_eq!(r.errand_cpu_ms, Some(14.0), "what of them ran on a CPU");
     }
 
     #[test]
@@ -913,6 +973,7 @@ mod tests {
             teller: Some(1),
             polls: 0,
             errand_ms: 100.0,
+            errand_cpu_ms: None,
             errand_while_waiting_ms: 100.0,
             outcome: Outcome::Served,
         };

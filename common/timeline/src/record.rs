@@ -76,10 +76,13 @@ pub fn polled(took: Duration, tid: u32) {
     event!(name: "polled", target: TARGET, Level::TRACE, dur_us, tid);
 }
 
-/// A stretch of the customer's errand that lasted `took` ended now.
-pub fn errand(took: Duration) {
+/// A stretch of the customer's errand that lasted `took` on the wall clock
+/// ended now; `cpu` is the CPU time its thread spent computing it, for a
+/// computed errand (recorded as `cpu_us`; left out for one that slept).
+pub fn errand(took: Duration, cpu: Option<Duration>) {
     let dur_us = micros(took);
-    event!(name: "errand", target: TARGET, Level::DEBUG, dur_us);
+    let cpu_us = cpu.map(micros);
+    event!(name: "errand", target: TARGET, Level::DEBUG, dur_us, cpu_us);
 }
 
 /// The call, on a teller's lane: `CALL` sent for `ticket`.

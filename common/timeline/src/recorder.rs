@@ -444,6 +444,8 @@ struct Fields {
     ticket: Option<u64>,
     /// An errand stretch's length.
     dur_us: u64,
+    /// A computed errand stretch's CPU time.
+    cpu_us: Option<u64>,
     /// How long a `CALL` or `DONE` sat unread in the customer's socket.
     unread_us: Option<u64>,
     /// Whether a look at the socket found the call.
@@ -466,6 +468,7 @@ impl Fields {
             "poll" => Kind::Poll { found: self.found },
             "errand" => Kind::Errand {
                 dur_us: self.dur_us,
+                cpu_us: self.cpu_us,
             },
             "called" => Kind::Called {
                 ticket: self.ticket?,
@@ -504,6 +507,7 @@ impl Visit for Fields {
             "tid" => self.tid = u32::try_from(value).ok(),
             "ticket" => self.ticket = Some(value),
             "dur_us" => self.dur_us = value,
+            "cpu_us" => self.cpu_us = Some(value),
             "unread_us" => self.unread_us = Some(value),
             _ => {}
         }
@@ -558,6 +562,8 @@ mod tests {
                 record::noticed_call(7, 2, Some(Duration::from_micros(1_500)));
                 record::noticed_call(7, 2, None);
                 record::noticed_done(7, Some(Duration::from_micros(2_500)));
+                record::errand(Duration::from_micros(900), None);
+                record::errand(Duration::from_micros(900), Some(Duration::from_micros(400)));
             });
             record::reject("empty line");
             std::thread::scope(|s| {
@@ -605,6 +611,20 @@ mod tests {
                     Kind::Served {
                         ticket: 7,
                         unread_us: Some(2_500),
+                    }
+                ),
+                (
+                    Lane::Customer(3),
+                    Kind::Errand {
+                        dur_us: 900,
+                        cpu_us: None,
+                    }
+                ),
+                (
+                    Lane::Customer(3),
+                    Kind::Errand {
+                        dur_us: 900,
+                        cpu_us: Some(400),
                     }
                 ),
                 (

@@ -1,5 +1,5 @@
 //! The scenario as run: who came to the bank, when, for how long, with what
-//! errand, and how the bank chose whom to call.
+//! errand (slept or computed), and how the bank chose whom to call.
 //!
 //! This is plain data, the part of a trace file that says what was asked
 //! for; the timeline of what happened is measured against it (the lanes of
@@ -23,6 +23,15 @@ pub struct Scenario {
     pub policy: PolicyKind,
     /// sync-nonblocking: errand slice between two looks at the socket.
     pub poll_every_ms: f64,
+    /// How every errand is done: slept away, or computed on a CPU. (Traces
+    /// written before computed errands existed read as slept.)
+    #[serde(default)]
+    pub errand_work: ErrandWork,
+    /// The async styles, with computed errands: CPU time an errand computes
+    /// before it hands its thread back to the event loop (0: never, until
+    /// it is done). (Traces written before it read as the default.)
+    #[serde(default = "defaults::yield_every_ms")]
+    pub yield_every_ms: f64,
     /// How many times faster than written this scenario runs (1 = as written).
     pub speed: f64,
     /// The seed a generated scenario came from, if it was generated.
@@ -56,6 +65,38 @@ pub enum PolicyKind {
     Fcfs,
 }
 
+/// How a customer's errand is done: what `--errand-work` names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum ErrandWork {
+    /// Time passing: the phone call, the cigarette. The customer's thread
+    /// sleeps; no CPU is used, so any number of errands fit on any machine.
+    #[default]
+    Sleep,
+    /// Real computation: an errand of 1000 ms is 1000 ms of its thread's
+    /// CPU time (`CLOCK_THREAD_CPUTIME_ID`), however long the wall clock
+    /// takes when more threads compute than there are cores.
+    Cpu,
+}
+
+impl ErrandWork {
+    /// The word `--errand-work` takes and the trace file holds: `sleep`, `cpu`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrandWork::Sleep => "sleep",
+            ErrandWork::Cpu => "cpu",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrandWork {
+    /// The work as its flag names it: `sleep`, `cpu`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The lecture-sized default scene: 6 customers, 2 tellers, errands long enough to show.
 pub mod defaults {
     /// Customers in a generated scene.
@@ -70,6 +111,16 @@ pub mod defaults {
     pub const ERRAND_MS: f64 = 1000.0;
     /// sync-nonblocking: errand slice between two looks.
     pub const POLL_EVERY_MS: f64 = 150.0;
+    /// The async styles, with computed errands: CPU time between two yields
+    /// to the event loop. Short enough that a call waits at most a few
+    /// milliseconds for a look; long enough that a yield (a few
+    /// microseconds) costs well under 1% of the work.
+    pub const YIELD_EVERY_MS: f64 = 5.0;
+
+    /// [`YIELD_EVERY_MS`], for serde's `default`.
+    pub fn yield_every_ms() -> f64 {
+        YIELD_EVERY_MS
+    }
     /// Seed of the generator.
     pub const SEED: u64 = 1;
 }
@@ -147,6 +198,8 @@ impl Generate {
             tellers: self.tellers,
             policy: PolicyKind::Fcfs,
             poll_every_ms: self.poll_every_ms,
+            errand_work: ErrandWork::Sleep,
+            yield_every_ms: defaults::YIELD_EVERY_MS,
             speed: 1.0,
             seed: Some(self.seed),
             customers,
@@ -179,6 +232,7 @@ impl Scenario {
             c.errand_ms /= speed;
         }
         self.poll_every_ms /= speed;
+        self.yield_every_ms /= speed;
         self.speed *= speed;
         self
     }
@@ -222,6 +276,8 @@ mod tests {
             tellers: 2,
             policy: PolicyKind::Fcfs,
             poll_every_ms: 150.0,
+            errand_work: ErrandWork::Cpu,
+            yield_every_ms: 5.0,
             speed: 1.0,
             seed: None,
             customers: vec![customer(0, 0.0), customer(1, 100.0)],
@@ -231,6 +287,33 @@ mod tests {
         assert_eq!(s.customers[0].service_ms, 40.0);
         assert_eq!(s.customers[0].errand_ms, 100.0);
         assert_eq!(s.poll_every_ms, 15.0);
+        assert_eq!(s.yield_every_ms, 0.5);
+        assert_eq!(s.errand_work, ErrandWork::Cpu, "the work is not a time");
         assert_eq!(s.speed, 10.0);
+    }
+
+    #[test]
+    fn a_scenario_written_before_computed_errands_reads_as_slept() {
+        let mut now = Generate::default().scenario();
+        now.errand_work = ErrandWork::Cpu;
+        now.yield_every_ms = 0.0;
+        let json = serde_json::to_string(&now).unwrap_or_default();
+        assert!(
+            json.contains(r#""errand_work":"cpu""#) && json.contains(r#""yield_every_ms":0.0"#),
+            "{json}"
+        );
+        let back: Scenario = serde_json::from_str(&json).expect("it reads back");
+        assert_eq!(back, now);
+
+        let old = json
+            .replace(r#""errand_work":"cpu","#, "")
+            .replace(r#""yield_every_ms":0.0,"#, "");
+        assert!(
+            !old.contains("errand_work") && !old.contains("yield_every"),
+            "{old}"
+        );
+        let old: Scenario = serde_json::from_str(&old).expect("an old scenario reads");
+        assert_eq!(old.errand_work, ErrandWork::Sleep);
+        assert_eq!(old.yield_every_ms, defaults::YIELD_EVERY_MS);
     }
 }

@@ -116,8 +116,13 @@ pub struct CustomerRecord {
     pub teller: Option<TellerNo>,
     /// Looks at the socket that found nothing (sync-nonblocking).
     pub polls: u64,
-    /// Errand done in all.
+    /// Errand done in all, on the wall clock: its stretches, end to end.
     pub errand_ms: f64,
+    /// A computed errand's (`--errand-work cpu`) CPU time in all, from its
+    /// thread's CPU clock: what of `errand_ms` it really ran on a CPU; the
+    /// rest it waited for one. Left out for an errand that slept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errand_cpu_ms: Option<f64>,
     /// Errand done between taking the ticket and being called.
     pub errand_while_waiting_ms: f64,
     /// Served or abandoned.
@@ -343,6 +348,7 @@ mod tests {
                 teller: None,
                 polls: 0,
                 errand_ms: 0.0,
+                errand_cpu_ms: None,
                 errand_while_waiting_ms: 0.0,
                 outcome: Outcome::Abandoned,
             }],

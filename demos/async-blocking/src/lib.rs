@@ -21,11 +21,22 @@
 //!   `threads_peak` stays flat however many customers come: one thread, one
 //!   epoll, every socket.
 //!
+//! With `--errand-work cpu` the errands, after the bank, are real computing,
+//! and the one thread does them all itself: each turn of its loop computes
+//! a slice of `--yield-every` ms (5) of CPU time of one customer's errand,
+//! looks at the sockets without blocking, and moves on to the next
+//! customer's slice. The errands take turns on one CPU: concurrency without
+//! parallelism (并发, not 并行: the `parallel` line stays at 1 or below), and
+//! a call that comes mid-slice waits, unread, for the slice's end. With
+//! `--yield-every 0` each errand is computed whole, one after another, and
+//! a call may wait for a whole errand.
+//!
 //! Run it:
 //!
 //! ```text
 //! cargo run -p async-blocking
 //! cargo run -p async-blocking -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
+//! cargo run -p async-blocking -- --errand-work cpu
 //! ```
 //!
 //! The loop follows mio's `examples/tcp_server.rs`: register, `poll()`, and
@@ -33,7 +44,7 @@
 //! byte left unread would never be announced again).
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::io::{self, ErrorKind, Write};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
@@ -41,8 +52,8 @@ use std::time::{Duration, Instant};
 use bank::protocol::{Reply, TicketNo};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
-use scene::customer::{self, Lines, VisitError};
-use scene::demo::{self, Failure, Setup};
+use scene::customer::{self, Errand, Lines, VisitError};
+use scene::demo::{Failure, Setup};
 use scene::kernel::threads;
 use timeline::record;
 use timeline::scenario::Customer;
@@ -76,8 +87,9 @@ enum Stage {
     Waiting(TicketNo),
     /// At the counter with ticket `n`, awaiting `DONE`.
     AtCounter(TicketNo),
-    /// Out of the bank: the errand runs until this moment.
-    Errand { until: Instant, started: Instant },
+    /// Out of the bank since `started`, on the errand: a timer the loop
+    /// waits for (slept), or turns of this thread's computing (computed).
+    Errand { started: Instant },
 }
 
 /// One customer, as the lobby keeps track of them.
@@ -94,6 +106,8 @@ struct Visitor {
     stage: Stage,
     /// Their ticket, once issued.
     ticket: Option<TicketNo>,
+    /// Their errand, done after the bank.
+    errand: Errand,
 }
 
 /// The one thread that holds everyone's slips.
@@ -104,8 +118,11 @@ struct Lobby<'a> {
     poll: Poll,
     /// Everyone who has arrived, by customer id (the `Token`).
     visitors: Vec<Option<Visitor>>,
-    /// Errands running after the bank, soonest first: (end, customer id).
+    /// Slept errands running after the bank, soonest first: (end, customer id).
     errands: BinaryHeap<Reverse<(Instant, usize)>>,
+    /// Computed errands waiting for their next turn on this thread, in
+    /// order: customer ids.
+    turns: VecDeque<usize>,
     /// Index of the next customer to arrive.
     next_arrival: usize,
     /// Customers not yet gone.
@@ -122,6 +139,7 @@ impl<'a> Lobby<'a> {
             poll: Poll::new()?,
             visitors: (0..count).map(|_| None).collect(),
             errands: BinaryHeap::new(),
+            turns: VecDeque::new(),
             next_arrival: 0,
             remaining: count,
             failures: Vec::new(),
@@ -129,13 +147,18 @@ impl<'a> Lobby<'a> {
     }
 
     /// The event loop: block in `poll()` until a socket is ready or the next
-    /// arrival or errand is due; handle what is ready; again.
+    /// arrival or errand is due; handle what is ready; again. With computed
+    /// errands waiting for their turn, `poll()` only looks (it returns at
+    /// once), and each turn of the loop ends with one slice of computing.
     fn run(mut self) -> Vec<Failure> {
         let mut events = Events::with_capacity(1024);
         while self.remaining > 0 {
-            let timeout = self
-                .next_deadline()
-                .map(|t| t.saturating_duration_since(Instant::now()));
+            let timeout = if self.turns.is_empty() {
+                self.next_deadline()
+                    .map(|t| t.saturating_duration_since(Instant::now()))
+            } else {
+                Some(Duration::ZERO)
+            };
             // The lesson: the only thread blocks here, for all customers at once.
             if let Err(err) = self.poll.poll(&mut events, timeout) {
                 if err.kind() == ErrorKind::Interrupted {
@@ -149,6 +172,7 @@ impl<'a> Lobby<'a> {
             }
             self.admit_arrivals();
             self.finish_errands();
+            self.take_a_turn();
         }
         self.failures
     }
@@ -182,6 +206,7 @@ impl<'a> Lobby<'a> {
                 lines: Lines::new(),
                 stage: Stage::Connecting,
                 ticket: None,
+                errand: Errand::of(c, self.setup.scenario.errand_work),
             };
             let id = c.id as usize;
             match TcpStream::connect(self.setup.bank).and_then(|mut socket| {
@@ -217,7 +242,8 @@ impl<'a> Lobby<'a> {
         }
     }
 
-    /// Out of the bank (served or not): deregister, and start the errand.
+    /// Out of the bank (served or not): deregister, and start the errand:
+    /// a timer for a slept one, a place in the turns for a computed one.
     fn leave_bank(&mut self, mut visitor: Visitor) {
         if let Some(mut socket) = visitor.socket.take() {
             // Closing the socket removes it from epoll anyway; deregistering
@@ -225,14 +251,39 @@ impl<'a> Lobby<'a> {
             let _ = self.poll.registry().deregister(&mut socket);
         }
         let now = Instant::now();
-        let until = now + demo::millis(visitor.who.errand_ms);
-        visitor.stage = Stage::Errand {
-            until,
-            started: now,
-        };
+        visitor.stage = Stage::Errand { started: now };
         let id = visitor.who.id as usize;
-        self.errands.push(Reverse((until, id)));
+        match visitor.errand.take_for_timer() {
+            Some(length) => self.errands.push(Reverse((now + length, id))),
+            None => self.turns.push_back(id),
+        }
         self.visitors[id] = Some(visitor);
+    }
+
+    /// One turn of computing: a slice (`--yield-every`) of the errand at the
+    /// head of the turns, then back to the loop. This thread is the only
+    /// one, so the errands take turns on it, one at a time: concurrency
+    /// (并发), never parallelism (并行). Meanwhile nobody looks at the
+    /// sockets: a call that comes during a slice waits, unread, until the
+    /// slice ends. An errand not done goes to the back of the turns; with
+    /// `--yield-every 0` a turn is a whole errand, one after another.
+    fn take_a_turn(&mut self) {
+        let Some(id) = self.turns.pop_front() else {
+            return;
+        };
+        let Some(mut visitor) = self.visitors[id].take() else {
+            return;
+        };
+        let slice = self.setup.yield_every().unwrap_or(visitor.errand.left());
+        let lane = visitor.lane.clone();
+        lane.in_scope(|| visitor.errand.work(slice));
+        if visitor.errand.is_done() {
+            lane.in_scope(record::leave);
+            self.remaining -= 1;
+        } else {
+            self.turns.push_back(id);
+            self.visitors[id] = Some(visitor);
+        }
     }
 
     /// Errands that are over: the customer is finished and leaves.
@@ -247,9 +298,9 @@ impl<'a> Lobby<'a> {
                 continue;
             };
             visitor.lane.in_scope(|| {
-                if let Stage::Errand { started, .. } = visitor.stage {
+                if let Stage::Errand { started } = visitor.stage {
                     if visitor.who.errand_ms > 0.0 {
-                        record::errand(started.elapsed());
+                        record::errand(started.elapsed(), None);
                     }
                 }
                 record::leave();
@@ -342,10 +393,8 @@ fn on_reply(v: &mut Visitor, reply: Reply, unread: Option<Duration>) -> Result<(
         Stage::AtCounter(n) => {
             customer::expect_done(reply, n)?;
             record::noticed_done(n, unread);
-            let now = Instant::now();
             v.stage = Stage::Errand {
-                until: now,
-                started: now,
+                started: Instant::now(),
             };
         }
         Stage::Connecting | Stage::Errand { .. } => {}

@@ -9,23 +9,31 @@
 //! all of them. A task that awaits the call is parked, and its thread moves on
 //! to other tasks. When the `CALL` line arrives, epoll tells tokio's reactor,
 //! and the reactor wakes exactly that task: the lobby manager (大堂经理)
-//! fetching the customer. Meanwhile the same task's errand has been running:
-//! `tokio::join!` awaits the visit and the errand at once.
+//! fetching the customer. Meanwhile the same task's errand has been running
+//! since the ticket: `tokio::join!` awaits the call and the errand at once.
 //!
 //! What to watch in the timeline:
-//! - `=` (errand 运行) from the moment the customer walks in: the errand
-//!   starts on arrival, alongside the visit, and overlaps the wait. `-`
-//!   (blocked) follows only when the wait outlasts the errand (try
-//!   `--errand 100`); when the call comes first, whatever is left of the
-//!   errand shows after `DONE`;
+//! - `=` (errand 运行) from the moment the customer holds a ticket: the
+//!   errand overlaps the wait. `-` (blocked) follows only when the wait
+//!   outlasts the errand (try `--errand 100`); when the call comes first,
+//!   whatever is left of the errand shows after `DONE`;
 //! - no `?`: nobody polls; reactions are a fraction of a millisecond;
 //! - `threads_peak` does not grow with `--customers`: tasks are not threads.
+//!
+//! With `--errand-work cpu` the errand is real computing inside the task,
+//! and computing holds the worker thread: the task hands it back to the
+//! runtime every `--yield-every` ms (5) of CPU time (`yield_now`), and the
+//! call is noticed at the next yield. With `--yield-every 0` it never
+//! yields: the `CALL` sits unread (`!`) until the errand is done, and the
+//! worker runs no other task meanwhile (tokio's "do not block the
+//! executor"): other customers cannot even take their tickets.
 //!
 //! Run it:
 //!
 //! ```text
 //! cargo run -p async-nonblocking
 //! cargo run -p async-nonblocking -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
+//! cargo run -p async-nonblocking -- --errand-work cpu --yield-every 0
 //! ```
 
 use std::collections::HashMap;
@@ -35,8 +43,8 @@ use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use bank::protocol::{Reply, TicketNo};
-use scene::customer::{self, Lines, VisitError};
-use scene::demo::{self, Failure, Setup};
+use scene::customer::{self, Errand, Lines, VisitError};
+use scene::demo::{Failure, Setup};
 use scene::kernel::polls::Polls;
 use timeline::record;
 use timeline::scenario::Customer;
@@ -82,11 +90,10 @@ async fn crowd(setup: Setup) -> Vec<Failure> {
     for c in setup.scenario.customers.iter().cloned() {
         tokio::time::sleep_until(setup.arrival(&c).into()).await;
         let (id, lane) = (c.id, record::customer(c.id, c.name.as_str()));
+        let errand = Errand::of(&c, setup.scenario.errand_work);
         // With `--kernel`, each poll of the task is recorded on a lane of its own.
-        let task = tasks.spawn(
-            Polls::new(attend(c, setup.bank).instrument(lane), id, setup.kernel)
-                .with_current_subscriber(),
-        );
+        let visit = attend(c, setup.bank, errand, setup.yield_every()).instrument(lane);
+        let task = tasks.spawn(Polls::new(visit, id, setup.kernel).with_current_subscriber());
         whose.insert(task.id(), id);
     }
     let mut failures = Vec::new();
@@ -103,24 +110,35 @@ async fn crowd(setup: Setup) -> Vec<Failure> {
     failures
 }
 
-/// One customer's story: the visit and the errand run at the same time.
-async fn attend(c: Customer, bank: SocketAddr) -> Result<(), Failure> {
+/// One customer's story: once they hold a ticket, the wait and the errand
+/// run at the same time; whatever is left of the errand after the bank
+/// (or after a visit that failed) is done before they leave.
+async fn attend(
+    c: Customer,
+    bank: SocketAddr,
+    mut errand: Errand,
+    yield_every: Option<Duration>,
+) -> Result<(), Failure> {
     record::arrive();
     let mut ticket = None;
-    let (result, ()) = tokio::join!(visit(&c, bank, &mut ticket), errand(&c));
+    let result = visit(&c, bank, &mut ticket, &mut errand, yield_every).await;
     if result.is_err() {
         record::abandon(ticket);
     }
+    run_errand(&mut errand, yield_every).await;
     record::leave();
     result.map_err(|err| Failure::of(c.id, err))
 }
 
-/// At the bank: take a ticket, await the call, get served. Every `.await`
-/// here parks the task; none of them holds a thread.
+/// At the bank: take a ticket, then await the call and get served while the
+/// errand runs. Every `.await` here parks the task; none of them holds a
+/// thread.
 async fn visit(
     c: &Customer,
     bank: SocketAddr,
     ticket: &mut Option<TicketNo>,
+    errand: &mut Errand,
+    yield_every: Option<Duration>,
 ) -> Result<(), VisitError> {
     let mut socket = TcpStream::connect(bank).await?;
     socket.set_nodelay(true)?;
@@ -136,16 +154,31 @@ async fn visit(
     *ticket = Some(n);
     record::ticket(n);
 
-    // The lesson: this await frees the thread; the reactor wakes us on CALL.
+    // The lesson: "fetch me when my number is up", and out to smoke. The
+    // task awaits the call and runs the errand at once: `join!` polls both
+    // in this one task, and the reactor wakes it on CALL.
     record::wait(STYLE.wait_how());
-    let (call, unread) = next_reply(&socket, &mut lines).await?;
+    let (served, ()) = tokio::join!(
+        be_called_and_served(&mut socket, &mut lines, n),
+        run_errand(errand, yield_every)
+    );
+    served
+}
+
+/// Awaits the call, comes to the counter, awaits `DONE`.
+async fn be_called_and_served(
+    socket: &mut TcpStream,
+    lines: &mut Lines,
+    n: TicketNo,
+) -> Result<(), VisitError> {
+    let (call, unread) = next_reply(socket, lines).await?;
     let teller = customer::expect_call(call, n)?;
     record::noticed_call(n, teller, unread);
 
     socket.write_all(customer::here_line(n).as_bytes()).await?;
     record::at_counter(n);
 
-    let (done, unread) = next_reply(&socket, &mut lines).await?;
+    let (done, unread) = next_reply(socket, lines).await?;
     customer::expect_done(done, n)?;
     record::noticed_done(n, unread);
     Ok(())
@@ -175,12 +208,31 @@ async fn next_reply(
     }
 }
 
-/// The cigarette: the customer's own work, timed, while the visit is awaited.
-async fn errand(c: &Customer) {
-    if c.errand_ms <= 0.0 {
+/// The cigarette, or real computing (`--errand-work cpu`): what is left of
+/// the customer's errand, done in this task.
+///
+/// A slept errand is a timer: the task is parked, and holds no thread. A
+/// computed errand holds its worker thread while it computes, so it hands
+/// the thread back to the runtime every `yield_every` of CPU time
+/// (`yield_now`): the runtime then runs other tasks, and polls this one
+/// again, the visit beside the errand too, so a call that came meanwhile is
+/// noticed. With `--yield-every 0` (`None`) it never yields: until the
+/// errand is done, nothing else in this task runs (the call sits unread)
+/// and nothing else runs on this worker (tokio's "do not block the
+/// executor").
+async fn run_errand(errand: &mut Errand, yield_every: Option<Duration>) {
+    if let Some(length) = errand.take_for_timer() {
+        if !length.is_zero() {
+            let started = Instant::now();
+            tokio::time::sleep(length).await;
+            record::errand(started.elapsed(), None);
+        }
         return;
     }
-    let started = Instant::now();
-    tokio::time::sleep(demo::millis(c.errand_ms)).await;
-    record::errand(started.elapsed());
+    while !errand.is_done() {
+        errand.work(yield_every.unwrap_or(errand.left()));
+        if !errand.is_done() {
+            tokio::task::yield_now().await;
+        }
+    }
 }

@@ -191,13 +191,15 @@ const SCALE_FLAGS: [&str; 5] = ["chart", "repeat", "python", "python_script", "p
 
 /// The scene flags: with trace files they would mean nothing, since every
 /// file holds its own scenario.
-const SCENE_FLAGS: [&str; 10] = [
+const SCENE_FLAGS: [&str; 12] = [
     "customers",
     "tellers",
     "service",
     "arrival_gap",
     "errand",
+    "errand_work",
     "poll_every",
+    "yield_every",
     "seed",
     "scenario",
     "speed",
@@ -392,6 +394,8 @@ mod tests {
             (&["--scale", "100", "--bank", "127.0.0.1:7878"], "--bank"),
             (&["--scale", "100", "--scenario", "s.toml"], "--scenario"),
             (&["a.json", "--customers", "5"], "--customers"),
+            (&["a.json", "--errand-work", "cpu"], "--errand-work"),
+            (&["a.json", "--yield-every", "0"], "--yield-every"),
             (&["a.json", "--scale", "10"], "--scale"),
             (&["--trace", "t.json"], "--trace-dir"),
             (&["--repeat", "3"], "--scale"),

@@ -59,6 +59,7 @@ use scene::limits::{self, Limits, Needs};
 use timeline::Scenario;
 use timeline::output;
 use timeline::plural;
+use timeline::scenario::ErrandWork;
 use timeline::style::Style;
 use timeline::trace::Trace;
 use tokio::signal::unix::{SignalKind, signal};
@@ -534,6 +535,16 @@ fn scene_words(scenario: &Scenario) -> String {
     }
     if scenario.speed != 1.0 {
         words.push(format!("{}× speed", scenario.speed));
+    }
+    if scenario.errand_work == ErrandWork::Cpu {
+        words.push(if scenario.yield_every_ms > 0.0 {
+            format!(
+                "errands computed, yielding every {} ms",
+                pictures::swimlane::number(scenario.yield_every_ms)
+            )
+        } else {
+            "errands computed, never yielding".to_owned()
+        });
     }
     words.join(", ")
 }

@@ -29,6 +29,7 @@ use pictures::swimlane::{self, Axis, MIN_WIDTH};
 use pictures::text;
 use timeline::Scenario;
 use timeline::State;
+use timeline::metrics;
 use timeline::model::{self, LaneView};
 use timeline::trace::{Outcome, Trace};
 use timeline::{Lane, LaneKind};
@@ -173,6 +174,9 @@ pub fn render(intro: &[String], panels: &[Panel], width: usize) -> String {
         end = end.max(swimlane::end_ms(panel.trace, &lanes));
         let m = &panel.trace.metrics;
         let mut note = format!("makespan {} ms", swimlane::number(m.makespan_ms));
+        if let Some(computing) = metrics::Computing::of(panel.trace) {
+            let _ = write!(note, ", {:.2} CPUs at once", computing.cpus_at_once());
+        }
         if m.abandoned > 0 {
             let _ = write!(note, ", {} abandoned", m.abandoned);
         }

@@ -219,6 +219,38 @@ fn four_styles_under_the_ideal_on_one_axis_with_one_table() {
 }
 
 #[test]
+fn computed_errands_are_named_and_each_run_says_how_many_cpus_it_kept_busy() {
+    let (stdout, _) = compare(
+        &[
+            "--customers",
+            "2",
+            "--service",
+            "20",
+            "--errand",
+            "60",
+            "--errand-work",
+            "cpu",
+            "--yield-every",
+            "2",
+            "--width",
+            "120",
+        ],
+        0,
+    );
+    assert!(
+        stdout.contains("errands computed, yielding every 2 ms"),
+        "{stdout}"
+    );
+    for style in STYLES {
+        let heading = stdout
+            .lines()
+            .find(|l| l.starts_with(style))
+            .unwrap_or_else(|| panic!("a heading for {style}:\n{stdout}"));
+        assert!(heading.contains("CPUs at once"), "{heading}");
+    }
+}
+
+#[test]
 fn kept_traces_are_compared_again_from_their_files() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let kept = dir.path().join("runs");

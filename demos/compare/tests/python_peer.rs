@@ -246,6 +246,54 @@ fn a_customer_the_bank_refuses_is_abandoned_and_the_others_are_served() {
     );
 }
 
+/// With `--errand-work cpu`, the peer's errands compute on its one thread:
+/// as much CPU time as asked, and a task that never yields holds up
+/// everyone's calls, where one that yields every 2 ms does not.
+#[test]
+fn the_python_peer_computes_its_errands_and_never_yielding_holds_everyone_up() {
+    if !have_python() {
+        return;
+    }
+    // Two tellers; the first two customers' 50 ms services end while the
+    // third computes its 300 ms errand.
+    let run = |yield_every_ms: f64| {
+        let mut scenario = Generate {
+            customers: 3,
+            tellers: 2,
+            service: ServiceTime::Fixed(50.0),
+            arrival_gap_ms: 1.0,
+            errand_ms: 0.0,
+            ..Generate::default()
+        }
+        .scenario();
+        scenario.customers[2].errand_ms = 300.0;
+        scenario.errand_work = timeline::scenario::ErrandWork::Cpu;
+        scenario.yield_every_ms = yield_every_ms;
+        let bank = recorded_bank_of(scenario.tellers, &Recorder::new());
+        let out = run_peer(
+            bank.addr(),
+            &serde_json::to_value(&scenario).expect("a scenario serialises"),
+        );
+        bank.stop();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        metrics_of(&out)
+    };
+    let (never, often) = (run(0.0), run(2.0));
+    for m in [&never, &often] {
+        assert_eq!(m.served, 3);
+        assert!(m.process.cpu_ms() >= 300.0 * 0.97, "{m:?}");
+    }
+    // Never yielding, the errand holds the loop from its ticket (about 3 ms
+    // on) for 300 ms of CPU time, no less on the wall clock: the first two
+    // read their DONE (sent at about 50 ms) only then.
+    assert!(never.makespan_ms >= 290.0, "{never:?}");
+    // Yielding, they read it about when it comes.
+    assert!(
+        often.makespan_ms < never.makespan_ms * 0.8,
+        "{often:?}\n{never:?}"
+    );
+}
+
 #[test]
 fn a_bad_argument_exits_2_and_names_it() {
     if !have_python() {

@@ -17,11 +17,20 @@
 //!   business takes wait + service + errand;
 //! - `threads_peak` grows with `--customers`: one thread per customer.
 //!
+//! With `--errand-work cpu` the errand is real computing, still after the
+//! bank: 1000 ms of the customer's thread's CPU time. Then many threads
+//! compute at once. Two cores run two of them at the same instant
+//! (parallelism, 并行): the run's CPU time exceeds its wall time, and the
+//! `parallel` line under the picture says by how much. Six threads on two
+//! cores also take turns (多道, multiprogramming): each waits for a CPU part
+//! of the time, and the `ready` line (就绪) says how long.
+//!
 //! Run it:
 //!
 //! ```text
 //! cargo run -p sync-blocking
 //! cargo run -p sync-blocking -- --customers 12 --tellers 3
+//! cargo run -p sync-blocking -- --errand-work cpu
 //! ```
 
 use std::io::Write;

@@ -29,12 +29,58 @@ fn the_process_holds_a_thread_per_customer() {
 }
 
 #[test]
+fn computed_errands_are_recorded_in_the_trace_and_summed_up_under_the_picture() {
+    let (stdout, json) = cli::traced_run(
+        cargo_bin_cmd!("sync-blocking"),
+        &[
+            "--customers",
+            "2",
+            "--service",
+            "20",
+            "--errand",
+            "100",
+            "--errand-work",
+            "cpu",
+            "--yield-every",
+            "3",
+        ],
+    );
+    assert_eq!(json["scenario"]["errand_work"], "cpu");
+    assert_eq!(json["scenario"]["yield_every_ms"], 3.0);
+    for c in json["customers"].as_array().expect("customers") {
+        let cpu = c["errand_cpu_ms"].as_f64().expect("errand_cpu_ms");
+        assert!((99.9..=102.0).contains(&cpu), "{c}");
+    }
+    let stretches: Vec<_> = json["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == "errand")
+        .collect();
+    assert!(
+        !stretches.is_empty() && stretches.iter().all(|e| e["cpu_us"].is_u64()),
+        "{stretches:?}"
+    );
+    for key in ["parallel ", "ready "] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(key)),
+            "a {key}line:\n{stdout}"
+        );
+    }
+}
+
+#[test]
 fn a_bad_flag_exits_2_and_names_it() {
     cargo_bin_cmd!("sync-blocking")
         .args(["--tellers", "0"])
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--tellers"));
+    cargo_bin_cmd!("sync-blocking")
+        .args(["--errand-work", "gpu"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--errand-work"));
 }
 
 #[test]

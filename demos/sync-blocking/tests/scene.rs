@@ -1,7 +1,9 @@
 //! sync-blocking 同步阻塞: a thread per customer, blocked in `read()`.
 
 use scene::demo::Run;
-use testkit::scene::{check_every_visit, crowd, lecture_scene, threads_per_customer};
+use testkit::scene::{
+    check_errands_computed, check_every_visit, computed, crowd, lecture_scene, threads_per_customer,
+};
 use timeline::Scenario;
 use timeline::style::Style;
 use timeline::{Kind, Lane, WaitHow};
@@ -67,4 +69,25 @@ fn every_customer_has_a_thread_of_their_own() {
         .map(|e| e.thread)
         .collect();
     assert!(teller_threads.is_disjoint(&distinct.into_iter().copied().collect()));
+}
+
+#[test]
+fn a_computed_errand_still_comes_after_the_bank_and_takes_its_cpu_time() {
+    let trace = run(computed(lecture_scene(), 5.0)).trace;
+    check_errands_computed(&trace);
+    for c in &trace.customers {
+        assert_eq!(
+            c.errand_while_waiting_ms, 0.0,
+            "{}: no errand in line",
+            c.name
+        );
+        // A thread computes no faster than the wall clock.
+        let cpu = c.errand_cpu_ms.unwrap_or(0.0);
+        let after = c.leave_ms.unwrap_or(0.0) - c.done_ms.unwrap_or(0.0);
+        assert!(
+            after >= cpu * 0.99,
+            "{}: {cpu} ms of CPU after DONE, in {after} ms",
+            c.name
+        );
+    }
 }

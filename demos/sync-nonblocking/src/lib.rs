@@ -22,11 +22,18 @@
 //! - shorter slices (`--poll-every 10`) react faster but look (and switch) far
 //!   more often: watch `polls` and the context switches grow.
 //!
+//! With `--errand-work cpu` the phone call is real computing: each slice
+//! between two looks is `--poll-every` of the thread's own CPU time. With
+//! more computing threads than cores, a slice takes longer on the wall
+//! clock (the thread waits for a CPU, 就绪: see the `ready` line), and so
+//! does the reaction to a call.
+//!
 //! Run it:
 //!
 //! ```text
 //! cargo run -p sync-nonblocking
 //! cargo run -p sync-nonblocking -- --poll-every 20
+//! cargo run -p sync-nonblocking -- --errand-work cpu
 //! ```
 
 use std::io::{ErrorKind, Write};

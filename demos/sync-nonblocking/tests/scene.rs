@@ -3,7 +3,9 @@
 use scene::demo::Run;
 use std::net::SocketAddr;
 use testkit::client::bank_of;
-use testkit::scene::{check_every_visit, crowd, lecture_scene, threads_per_customer};
+use testkit::scene::{
+    check_errands_computed, check_every_visit, computed, crowd, lecture_scene, threads_per_customer,
+};
 use timeline::Scenario;
 use timeline::scenario::{Generate, ServiceTime};
 use timeline::style::Style;
@@ -159,5 +161,59 @@ fn against_a_bank_elsewhere_a_service_ends_when_done_arrived_not_when_noticed() 
     assert!(
         busy.iter().all(|&b| b < (service + slice) / 2.0),
         "busy {busy:?}"
+    );
+}
+
+/// With `--errand-work cpu`, the slice between two looks is CPU time of
+/// work: every look at the socket in the bank comes right after a stretch
+/// of computing a whole slice long (or the errand's last bit), by the
+/// thread's CPU clock, however long it took on the wall clock.
+#[test]
+fn with_computed_errands_each_look_follows_a_slice_of_computing() {
+    let scenario = computed(lecture_scene(), 5.0);
+    let slice = scenario.poll_every_ms;
+    let trace = run(scenario).trace;
+    check_errands_computed(&trace);
+
+    let mut looks_after_work = 0;
+    for c in &trace.customers {
+        let asked = trace.scenario.customers[c.id as usize].errand_ms;
+        let lane: Vec<&Kind> = trace
+            .events
+            .iter()
+            .filter(|e| e.lane == Lane::Customer(c.id))
+            .map(|e| &e.kind)
+            .collect();
+        // In the bank: from the ticket to DONE.
+        let from = lane.iter().position(|k| matches!(k, Kind::Ticket { .. }));
+        let to = lane.iter().position(|k| matches!(k, Kind::Served { .. }));
+        let (Some(from), Some(to)) = (from, to) else {
+            panic!("{} took a ticket and was served: {lane:?}", c.name)
+        };
+        let mut done = 0.0;
+        for pair in lane[from..=to].windows(2) {
+            let Kind::Errand { cpu_us, .. } = pair[0] else {
+                continue;
+            };
+            let cpu = cpu_us.map_or(0.0, |us| us as f64 / 1000.0);
+            done += cpu;
+            assert!(
+                matches!(pair[1], Kind::Poll { .. }),
+                "{}: a look follows each slice of work, not {:?}",
+                c.name,
+                pair[1]
+            );
+            looks_after_work += 1;
+            assert!(
+                cpu >= slice * 0.99 || done >= asked * 0.99,
+                "{}: a slice of {cpu} ms of CPU between two looks, {slice} asked",
+                c.name
+            );
+            assert!(cpu <= slice + 2.0, "{}: a slice of {cpu} ms", c.name);
+        }
+    }
+    assert!(
+        looks_after_work >= trace.customers.len(),
+        "{looks_after_work}"
     );
 }

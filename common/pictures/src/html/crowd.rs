@@ -378,14 +378,29 @@ mod tests {
                     let mut t = c.arrive_ms;
                     while t + slice < here {
                         t += slice;
-                        at(t, me, Kind::Errand { dur_us: us(slice) });
+                        let dur_us = us(slice);
+                        at(
+                            t,
+                            me,
+                            Kind::Errand {
+                                dur_us,
+                                cpu_us: None,
+                            },
+                        );
                         at(t, me, Kind::Poll { found: false });
                     }
                 }
                 Style::AsyncNonblocking => {
                     let end = (c.arrive_ms + c.errand_ms).min(called);
                     let dur_us = us(end - c.arrive_ms);
-                    at(end, me, Kind::Errand { dur_us });
+                    at(
+                        end,
+                        me,
+                        Kind::Errand {
+                            dur_us,
+                            cpu_us: None,
+                        },
+                    );
                 }
                 _ => {}
             }
@@ -399,7 +414,14 @@ mod tests {
             at(done, teller, served.clone());
             at(done, me, served);
             let dur_us = us(c.errand_ms);
-            at(done + c.errand_ms, me, Kind::Errand { dur_us });
+            at(
+                done + c.errand_ms,
+                me,
+                Kind::Errand {
+                    dur_us,
+                    cpu_us: None,
+                },
+            );
             at(done + c.errand_ms, me, Kind::Leave);
         }
         events.sort_by_key(|e| e.t_us);

@@ -8,8 +8,11 @@
 //! - this module: the crowd of the two sync styles (a thread per customer),
 //!   the lines a customer sends, and the replies it expects;
 //! - `inbox`: the bank's lines as they arrive, with the kernel's stamp;
-//! - `errand`: the customer's own work, in recorded stretches.
+//! - `errand`: the customer's own work, in recorded stretches, slept or
+//!   computed (`--errand-work`);
+//! - [`cpu`]: computing for real, measured by the thread's CPU clock.
 
+pub mod cpu;
 mod errand;
 mod inbox;
 
@@ -24,7 +27,7 @@ pub use inbox::{Lines, stamp_arrivals};
 use crate::demo::{self, Failure, Setup};
 use bank::protocol::{ProtocolError, Reply, TellerNo, TicketNo};
 use timeline::record;
-use timeline::scenario::Customer;
+use timeline::scenario::{Customer, ErrandWork};
 
 /// A visit to the bank in some style, on the customer's own thread: it may
 /// work on the errand while it waits, and notes the ticket once it has one.
@@ -38,6 +41,8 @@ pub struct Directions {
     pub bank: SocketAddr,
     /// sync-nonblocking: how long to work between two looks at the socket.
     pub poll_every: Duration,
+    /// How the errand is done: slept, or computed.
+    pub errand_work: ErrandWork,
 }
 
 /// The thread-per-customer crowd of the two sync styles: each customer gets an
@@ -52,6 +57,7 @@ pub fn thread_per_customer(setup: &Setup, visit: Visit) -> Vec<Failure> {
         let way = Directions {
             bank: setup.bank,
             poll_every: setup.poll_every(),
+            errand_work: setup.scenario.errand_work,
         };
         match demo::spawn_recorded(format!("customer-{id}"), move || attend(&c, way, visit)) {
             Ok(thread) => threads.push((id, thread)),
@@ -102,7 +108,7 @@ pub fn attend(c: &Customer, way: Directions, visit: Visit) -> Result<(), Failure
     let lane = record::customer(c.id, c.name.as_str());
     let _in_lane = lane.enter();
     record::arrive();
-    let mut errand = Errand::new(demo::millis(c.errand_ms));
+    let mut errand = Errand::of(c, way.errand_work);
     let mut ticket = None;
     let result = visit(c, way, &mut errand, &mut ticket);
     if result.is_err() {
