@@ -45,7 +45,7 @@ pub mod visible;
 
 pub use event::{Event, Kind, TellerNo, TicketNo, WaitHow};
 pub use lane::{Lane, LaneKind};
-pub use recorder::{Recorder, Standalone, Tally};
+pub use recorder::{Recorder, Snapshot, Standalone, Tally};
 pub use scenario::Scenario;
 pub use state::{Mark, MarkKind, State};
 pub use style::Style;
