@@ -92,6 +92,16 @@ impl Board<'_> {
     }
 }
 
+impl Board<'_> {
+    /// The time axis of the board drawn `width` columns wide: one column is
+    /// `step_ms` (a replay steps by it).
+    pub fn axis(&self, width: u16) -> Axis {
+        let width = usize::from(width);
+        let room = width.saturating_sub(self.label_width(width) + 1).max(1);
+        Axis::fit(self.until_ms, room)
+    }
+}
+
 impl Widget for &Board<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let width = usize::from(area.width);
@@ -106,7 +116,7 @@ impl Widget for &Board<'_> {
 
         let label_width = self.label_width(width);
         let room = width.saturating_sub(label_width + 1).max(1);
-        let axis = Axis::fit(self.until_ms, room);
+        let axis = self.axis(area.width);
         let [labels, ruler] = swimlane::axis_lines(&axis, label_width, room);
         let plain = |s: &str| anstream::adapter::strip_str(s).to_string();
         lines.push(Line::styled(plain(&labels), dim));

@@ -34,6 +34,7 @@ use tracing_subscriber::{EnvFilter, Layer};
 use crate::flags::SharedArgs;
 use crate::interrupt::{Interrupt, Signal};
 use crate::limits::{self, Limits, Needs, NoRoom};
+use crate::live::Live;
 use crate::process;
 use crate::process::{Sampler, Usage};
 use crate::progress::Progress;
@@ -139,12 +140,14 @@ pub struct Interrupted {
 
 /// How a run is watched while it goes on. The default watches for nothing
 /// and draws nothing: the run goes to its end.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Watch<'a> {
     /// Cuts the run short when it fires (Ctrl-C, in a demo binary).
     pub interrupt: Option<&'a Interrupt>,
     /// Shows how far the run has got (on a terminal, in a demo binary).
     pub progress: Option<Progress>,
+    /// Draws the run while it happens (`--live`, on a terminal).
+    pub live: Option<Live>,
 }
 
 /// Runs `customers` on `scenario`, against the bank at `bank` or one started
@@ -231,6 +234,8 @@ pub fn run_watched(
     if let Some(progress) = watch.progress {
         progress.clear();
     }
+    // The terminal is given back before anything else is printed.
+    drop(watch.live);
     let (failures, bank_usage) = match interrupted {
         None => scene
             .join()
@@ -282,9 +287,10 @@ fn wait_for_the_end(
     let mut signals = watch
         .interrupt
         .map_or_else(channel::never, Interrupt::signals);
-    let ticks = match watch.progress {
-        Some(_) => channel::tick(Progress::EVERY),
-        None => channel::never(),
+    let ticks = match (&watch.live, &watch.progress) {
+        (Some(_), _) => channel::tick(Live::EVERY),
+        (None, Some(_)) => channel::tick(Progress::EVERY),
+        (None, None) => channel::never(),
     };
     loop {
         crossbeam::select! {
@@ -297,6 +303,9 @@ fn wait_for_the_end(
             recv(ticks) -> _ => {
                 if let Some(progress) = &mut watch.progress {
                     progress.update(recorder.tally(), origin.elapsed());
+                }
+                if let Some(live) = &mut watch.live {
+                    live.frame(recorder, origin);
                 }
             }
         }
@@ -511,9 +520,18 @@ pub fn main(style: Style, customers: Customers) -> ExitCode {
             None
         }
     };
+    let live = args
+        .live
+        .then(|| Live::open(style, &scenario, ideal::schedule(&scenario).makespan_ms))
+        .flatten();
     let watch = Watch {
         interrupt: interrupt.as_ref(),
-        progress: Progress::on_stderr(scenario.customers.len()),
+        // The live view shows more than the bar: one or the other.
+        progress: live
+            .is_none()
+            .then(|| Progress::on_stderr(scenario.customers.len()))
+            .flatten(),
+        live,
     };
     let run = match run_watched(style, customers, scenario, args.bank, &recorder, watch) {
         Ok(run) => run,

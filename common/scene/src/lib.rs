@@ -16,6 +16,7 @@
 //! - [`limits`]: what the machine lets one process hold, and whether a run fits;
 //! - [`process`]: what a run costs the machine (CPU, memory, threads, switches);
 //! - [`progress`]: the progress bar of a long run, on a terminal only;
+//! - [`live`]: `--live`, the run drawn while it happens;
 //! - [`interrupt`]: Ctrl-C, which cuts a run short but keeps what it recorded.
 //!
 //! A demo crate supplies one function, its customers' way of waiting, and
@@ -26,6 +27,7 @@ pub mod demo;
 pub mod flags;
 pub mod interrupt;
 pub mod limits;
+pub mod live;
 pub mod process;
 pub mod progress;
 pub mod scenario_file;
