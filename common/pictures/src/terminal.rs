@@ -228,3 +228,35 @@ fn restore_on_panic() {
 pub fn no_colour() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
+
+/// A terminal's modes as found, kept by a program whose child processes
+/// draw on it (`compare --live`): if a child is stopped in the middle of its
+/// live view, [`Found::give_back`] puts the terminal back for it.
+#[derive(Clone, Debug)]
+pub struct Found {
+    /// The stream the children draw on.
+    stream: Stream,
+    /// Its modes before any child took it.
+    modes: Termios,
+}
+
+impl Found {
+    /// The modes of the terminal `stream` is now; `None` if it is none.
+    pub fn now(stream: Stream) -> Option<Found> {
+        let modes = stream.with_fd(|fd| termios::tcgetattr(fd)).ok()?;
+        Some(Found { stream, modes })
+    }
+
+    /// The terminal as found: the alternate screen left, the cursor shown,
+    /// the modes restored. (Only when a child may have left it taken: on a
+    /// terminal that is not in the alternate screen, leaving it moves the
+    /// cursor back to where it was saved.)
+    pub fn give_back(&self) {
+        let mut out = self.stream.writer();
+        let _ = execute!(out, terminal::LeaveAlternateScreen, cursor::Show);
+        let _ = out.flush();
+        let _ = self
+            .stream
+            .with_fd(|fd| termios::tcsetattr(fd, SetArg::TCSANOW, &self.modes));
+    }
+}
