@@ -127,15 +127,13 @@ pub fn play(runs: &[(String, &Trace)], speed: f64) -> Result<(), NoTerminal> {
         .map(|(_, t)| swimlane::end_ms(t, &timeline::model::lanes(t)))
         .fold(0.0, f64::max);
     let mut player = Player::new(end_ms, speed);
-    let mut step_ms = 1.0;
     let mut last = Instant::now();
     loop {
         let cuts: Vec<SoFar> = runs.iter().map(|(_, t)| so_far::at(t, player.at_ms)).collect();
-        let board = board(runs, &cuts, &player);
-        session.draw(|frame| {
-            step_ms = board.axis(frame.area().width).step_ms;
-            frame.render_widget(&board, frame.area());
-        })?;
+        let mut board = board(runs, &cuts, &player);
+        let step_ms = board.axis(session.width()).step_ms;
+        board.status = format!("{} · one column = {} ms", board.status, number(step_ms));
+        session.draw(|frame| frame.render_widget(&board, frame.area()))?;
         // About 20 frames a second while playing; a key is answered at once.
         if event::poll(Duration::from_millis(50))? {
             if let Event::Key(key) = event::read()? {

@@ -162,6 +162,11 @@ impl Session {
         }
     }
 
+    /// The terminal's width now, in columns.
+    pub fn width(&self) -> u16 {
+        self.stream.with_fd(size_of).width
+    }
+
     /// Draws one frame, at the terminal's size now (a window resized
     /// between two frames is redrawn whole).
     pub fn draw(&mut self, picture: impl FnOnce(&mut Frame)) -> io::Result<()> {
