@@ -130,9 +130,14 @@ pub fn play(runs: &[(String, &Trace)], speed: f64) -> Result<(), NoTerminal> {
     let mut last = Instant::now();
     loop {
         let cuts: Vec<SoFar> = runs.iter().map(|(_, t)| so_far::at(t, player.at_ms)).collect();
-        let mut board = board(runs, &cuts, &player);
-        let step_ms = board.axis(session.width()).step_ms;
-        board.status = format!("{} · one column = {} ms", board.status, number(step_ms));
+        let width = session.width();
+        let mut board = board(runs, &cuts, &player, usize::from(width));
+        let step_ms = board.axis(width).step_ms;
+        board.status = board.status.replacen(
+            " · ",
+            &format!(" · one column = {} ms · ", number(step_ms)),
+            1,
+        );
         session.draw(|frame| frame.render_widget(&board, frame.area()))?;
         // About 20 frames a second while playing; a key is answered at once.
         if event::poll(Duration::from_millis(50))? {
@@ -149,7 +154,12 @@ pub fn play(runs: &[(String, &Trace)], speed: f64) -> Result<(), NoTerminal> {
 }
 
 /// The board of `runs` cut at the player's time.
-fn board<'a>(runs: &[(String, &Trace)], cuts: &'a [SoFar], player: &Player) -> Board<'a> {
+fn board<'a>(
+    runs: &[(String, &Trace)],
+    cuts: &'a [SoFar],
+    player: &Player,
+    width: usize,
+) -> Board<'a> {
     let state = if player.paused { "paused" } else { "playing" };
     let count = match cuts {
         [one] => format!("   {}", live::counts(&one.count)),
@@ -170,7 +180,7 @@ fn board<'a>(runs: &[(String, &Trace)], cuts: &'a [SoFar], player: &Player) -> B
             .collect(),
         until_ms: player.end_ms,
         now_ms: player.at_ms,
-        table: figures(runs, cuts),
+        table: figures(runs, cuts, width),
         status: format!(
             "at {} ms of {} ms · {}× · {state}{count}",
             number(player.at_ms),
@@ -188,8 +198,8 @@ fn board<'a>(runs: &[(String, &Trace)], cuts: &'a [SoFar], player: &Player) -> B
     }
 }
 
-/// The figures so far, a row per run, as plain lines.
-pub fn figures(runs: &[(String, &Trace)], cuts: &[SoFar]) -> Vec<String> {
+/// The figures so far, a row per run, as plain lines `width` wide.
+pub fn figures(runs: &[(String, &Trace)], cuts: &[SoFar], width: usize) -> Vec<String> {
     let column = |name, unit| Column { name, unit };
     let table = Table {
         columns: vec![
@@ -226,7 +236,7 @@ pub fn figures(runs: &[(String, &Trace)], cuts: &[SoFar]) -> Vec<String> {
             .collect(),
         notes: vec!["so far: the figures of what has happened up to the time shown".to_owned()],
     };
-    let text = table.render(200);
+    let text = table.render(width);
     anstream::adapter::strip_str(&text)
         .to_string()
         .lines()
