@@ -380,7 +380,7 @@ mod tests {
             let inline_script = outside == "<script"
                 && page.matches("<script").count() == 2
                 && page.contains("<script type=\"application/json\" id=\"so-far\">")
-                && page.contains("<script>\n(function () {");
+                && page.contains("<script>\ndocument.addEventListener(");
             assert!(
                 inside_css_or_text || inline_script || !page.contains(outside),
                 "the page refers outside: {outside}"

@@ -119,9 +119,10 @@ fn samples(frame: &Frame, runs: &[PageRun]) -> String {
     json.to_string().replace("</", "<\\/")
 }
 
-/// The player's script: drawing only (see the module header).
+/// The player's script: drawing only (see the module header). It runs once
+/// the whole page is read: the pictures come after the player.
 const SCRIPT: &str = r#"
-(function () {
+document.addEventListener('DOMContentLoaded', function () {
   var box = document.getElementById('player');
   var data = JSON.parse(document.getElementById('so-far').textContent);
   var end = +box.dataset.end, x0 = +box.dataset.x0, plot = +box.dataset.plot;
@@ -181,5 +182,5 @@ const SCRIPT: &str = r#"
   if (start !== null) { slider.value = Math.min(Math.max(+start, 0), end); }
   box.hidden = false;
   show(+slider.value);
-})();
+});
 "#;
