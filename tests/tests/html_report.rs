@@ -314,11 +314,23 @@ fn the_player_cuts_every_stretch_at_the_sliders_time() {
     std::fs::write(&page, &report.html).expect("the page can be written");
     // The slider starts where `?t=` says: the middle of the axis.
     let url = format!("file://{}?t={middle}", page.display());
-    let dom = Browser::start(&browser, dir.path(), "player", &["--dump-dom".to_owned(), url]);
+    let dom = Browser::start(
+        &browser,
+        dir.path(),
+        "player",
+        &["--dump-dom".to_owned(), url],
+    );
     let dom = dom.finish();
 
-    assert!(dom.contains("<section id=\"player\" data-end"), "the script shows the player");
-    assert_eq!(dom.matches("<line class=\"now\"").count(), 4 + 1, "a now line per picture");
+    assert!(
+        dom.contains("<section id=\"player\" data-end"),
+        "the script shows the player"
+    );
+    assert_eq!(
+        dom.matches("<line class=\"now\"").count(),
+        4 + 1,
+        "a now line per picture"
+    );
     let x = |t: f64| x0 + (t / end).clamp(0.0, 1.0) * plot;
     let (mut cut, mut hidden, mut whole) = (0, 0, 0);
     for tag in dom.split("<rect class=\"st ").skip(1) {
@@ -327,11 +339,17 @@ fn the_player_cuts_every_stretch_at_the_sliders_time() {
             continue;
         };
         if s > middle {
-            assert!(tag.contains("display: none"), "a stretch after the slider is hidden: {tag}");
+            assert!(
+                tag.contains("display: none"),
+                "a stretch after the slider is hidden: {tag}"
+            );
             hidden += 1;
             continue;
         }
-        let (left, width) = (attr(tag, "x").expect("x"), attr(tag, "width").expect("width"));
+        let (left, width) = (
+            attr(tag, "x").expect("x"),
+            attr(tag, "width").expect("width"),
+        );
         let drawn_to = left + width;
         let expected = x(e.min(middle)).max(left + 0.6);
         assert!(
@@ -344,7 +362,10 @@ fn the_player_cuts_every_stretch_at_the_sliders_time() {
             whole += 1;
         }
     }
-    assert!(cut > 0 && hidden > 0 && whole > 0, "{cut} cut, {hidden} hidden, {whole} whole");
+    assert!(
+        cut > 0 && hidden > 0 && whole > 0,
+        "{cut} cut, {hidden} hidden, {whole} whole"
+    );
     // The figures so far: a row per run.
     let so_far = section(&dom, "<table class=\"metrics so-far\">");
     assert_eq!(so_far.matches("<tr data-run=").count(), 4);

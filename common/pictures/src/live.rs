@@ -140,7 +140,8 @@ impl Widget for &Board<'_> {
             for row in rows(&so_far.lanes, share) {
                 match row {
                     Row::Lane(lane) => {
-                        let name = text::pad(&text::fit(&lane.label, label_width, ".."), label_width);
+                        let name =
+                            text::pad(&text::fit(&lane.label, label_width, ".."), label_width);
                         let mut spans = vec![Span::raw(format!("{name} "))];
                         for cell in swimlane::cells(lane, &axis) {
                             spans.push(Span::styled(cell.glyph.to_string(), self.style(cell.look)));
@@ -205,7 +206,9 @@ fn rows(lanes: &[LaneView], room: usize) -> Vec<Row<'_>> {
     let shown = room.saturating_sub(tellers.len() + 1);
     let mut out: Vec<Row> = others.iter().take(shown).map(|&l| Row::Lane(l)).collect();
     if others.len() > shown {
-        let kind = others.get(shown).map_or(LaneKind::Customer, |l| l.lane.kind());
+        let kind = others
+            .get(shown)
+            .map_or(LaneKind::Customer, |l| l.lane.kind());
         out.push(Row::Hidden(others.len() - shown, kind));
     }
     out.extend(tellers.into_iter().map(Row::Lane));
@@ -311,7 +314,10 @@ mod tests {
         let dashes = |l: &str| l.chars().filter(|&c| c == '-').count();
         let (zhang, li) = (row("张三"), row("李四"));
         // Half the axis for 张三, a quarter for 李四, whatever the step.
-        assert!(dashes(&zhang) > 0 && dashes(&zhang) >= 2 * dashes(&li) - 1, "{text:#?}");
+        assert!(
+            dashes(&zhang) > 0 && dashes(&zhang) >= 2 * dashes(&li) - 1,
+            "{text:#?}"
+        );
         assert!(dashes(&zhang) <= 2 * dashes(&li) + 1, "{text:#?}");
         assert!(text.iter().any(|l| l.contains('^')), "the now marker");
         assert_eq!(text.last().map(String::as_str), Some("Ctrl-C stop"));

@@ -129,7 +129,10 @@ pub fn play(runs: &[(String, &Trace)], speed: f64) -> Result<(), NoTerminal> {
     let mut player = Player::new(end_ms, speed);
     let mut last = Instant::now();
     loop {
-        let cuts: Vec<SoFar> = runs.iter().map(|(_, t)| so_far::at(t, player.at_ms)).collect();
+        let cuts: Vec<SoFar> = runs
+            .iter()
+            .map(|(_, t)| so_far::at(t, player.at_ms))
+            .collect();
         let width = session.width();
         let mut board = board(runs, &cuts, &player, usize::from(width));
         let step_ms = board.axis(width).step_ms;

@@ -128,9 +128,13 @@ impl Session {
         }
         let modes = match keys {
             Keys::Terminal => {
-                let before = stream.with_fd(|fd| termios::tcgetattr(fd)).map_err(io::Error::from)?;
+                let before = stream
+                    .with_fd(|fd| termios::tcgetattr(fd))
+                    .map_err(io::Error::from)?;
                 let mut quiet = before.clone();
-                quiet.local_flags.remove(LocalFlags::ECHO | LocalFlags::ICANON);
+                quiet
+                    .local_flags
+                    .remove(LocalFlags::ECHO | LocalFlags::ICANON);
                 stream
                     .with_fd(|fd| termios::tcsetattr(fd, SetArg::TCSANOW, &quiet))
                     .map_err(io::Error::from)?;

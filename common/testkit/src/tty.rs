@@ -29,14 +29,21 @@ impl Tty {
     /// Starts `program` with `args` (and `NO_COLOR` unless `colour`) on a
     /// terminal `columns` × `rows`; stdout goes to the terminal too unless
     /// `stdout_piped` (then [`Tty::wait`] returns it).
-    pub fn start(program: &Path, args: &[&str], columns: u16, rows: u16, stdout_piped: bool) -> Tty {
+    pub fn start(
+        program: &Path,
+        args: &[&str],
+        columns: u16,
+        rows: u16,
+        stdout_piped: bool,
+    ) -> Tty {
         let size = Winsize {
             ws_row: rows,
             ws_col: columns,
             ws_xpixel: 0,
             ws_ypixel: 0,
         };
-        let OpenptyResult { master, slave } = openpty(Some(&size), None).expect("a pseudo-terminal");
+        let OpenptyResult { master, slave } =
+            openpty(Some(&size), None).expect("a pseudo-terminal");
         let far = |fd: &std::os::fd::OwnedFd| Stdio::from(fd.try_clone().expect("a terminal fd"));
         let mut command = Command::new(program);
         command
@@ -145,7 +152,10 @@ impl Tty {
             Ok(out) => out.expect("the program's output"),
             Err(_) => {
                 let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-                panic!("still running after {within:?}:\n{}", self.screen().join("\n"));
+                panic!(
+                    "still running after {within:?}:\n{}",
+                    self.screen().join("\n")
+                );
             }
         };
         std::thread::sleep(Duration::from_millis(100));

@@ -68,7 +68,13 @@ pub fn at(trace: &Trace, at_ms: f64) -> SoFar {
             count: count(customers, &finished, at_ms),
         };
     }
-    cut(trace.style, &trace.scenario, &trace.events, at_ms, &trace.metrics)
+    cut(
+        trace.style,
+        &trace.scenario,
+        &trace.events,
+        at_ms,
+        &trace.metrics,
+    )
 }
 
 /// A run still going on, from the `events` recorded until `at_ms` (for a
@@ -111,13 +117,7 @@ pub fn cut_events(events: &[Event], at_ms: f64) -> Vec<Event> {
 
 /// The run of `scenario` from `events` cut at `at_ms`; `whole` holds the
 /// whole run's ideal makespan.
-fn cut(
-    style: Style,
-    scenario: &Scenario,
-    events: &[Event],
-    at_ms: f64,
-    whole: &Metrics,
-) -> SoFar {
+fn cut(style: Style, scenario: &Scenario, events: &[Event], at_ms: f64, whole: &Metrics) -> SoFar {
     let events = cut_events(events, at_ms);
     let customers = model::customers(scenario, &events);
     let tellers = model::tellers(scenario, &customers, &events);
@@ -184,7 +184,7 @@ fn cut(
                         && c.done_ms.is_none()
                         && !gone.contains(&c.id)
                         && !finished.contains(&c.id);
-                    open.then(|| match c.at_counter_ms {
+                    open.then_some(match c.at_counter_ms {
                         None => (State::Calling, called),
                         Some(here) => (State::Serving, here),
                     })
@@ -349,7 +349,10 @@ mod tests {
         let now = at(&trace, 300.0);
         assert_eq!(
             stretches(&now, Lane::Customer(0)),
-            [(0.0, 100.0, State::InLine), (100.0, 300.0, State::AtCounter)]
+            [
+                (0.0, 100.0, State::InLine),
+                (100.0, 300.0, State::AtCounter)
+            ]
         );
         assert_eq!(
             stretches(&now, Lane::Customer(1)),
@@ -361,11 +364,16 @@ mod tests {
         );
         assert_eq!(
             stretches(&now, Lane::Teller(1)),
-            [(100.0, 100.0, State::Calling), (100.0, 300.0, State::Serving)],
+            [
+                (100.0, 100.0, State::Calling),
+                (100.0, 300.0, State::Serving)
+            ],
             "HERE came at once; the service is under way"
         );
         assert!(
-            now.lanes.iter().all(|l| l.outcome.is_none() && l.marks.is_empty()),
+            now.lanes
+                .iter()
+                .all(|l| l.outcome.is_none() && l.marks.is_empty()),
             "nobody is abandoned who is still in the bank"
         );
         let ends = now
@@ -403,7 +411,10 @@ mod tests {
         let early = at(&trace, 300.0);
         assert_eq!((early.metrics.served, early.metrics.abandoned), (0, 0));
         assert_eq!(early.metrics.makespan_ms, 0.0);
-        assert!(early.metrics.efficiency.is_nan(), "not known before the end");
+        assert!(
+            early.metrics.efficiency.is_nan(),
+            "not known before the end"
+        );
         let middle = at(&trace, 600.0);
         assert_eq!((middle.metrics.served, middle.metrics.abandoned), (1, 0));
         assert_eq!(middle.metrics.makespan_ms, 500.0);
@@ -431,8 +442,14 @@ mod tests {
             .collect();
         let live = recording(trace.style, &trace.scenario, &recorded, 300.0, 900.0);
         let replay = at(&trace, 300.0);
-        assert_eq!(stretches(&live, Lane::Customer(0)), stretches(&replay, Lane::Customer(0)));
-        assert_eq!(stretches(&live, Lane::Teller(1)), stretches(&replay, Lane::Teller(1)));
+        assert_eq!(
+            stretches(&live, Lane::Customer(0)),
+            stretches(&replay, Lane::Customer(0))
+        );
+        assert_eq!(
+            stretches(&live, Lane::Teller(1)),
+            stretches(&replay, Lane::Teller(1))
+        );
         assert_eq!(live.count, replay.count);
     }
 }

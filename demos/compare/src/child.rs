@@ -99,7 +99,13 @@ fn run_customers(style: Style, scenario: Scenario, task: &ChildTask) -> ExitCode
     // or, with --live, the run drawn there as it happens.
     let live = task
         .live
-        .then(|| Live::open(style, &scenario, bank::ideal::schedule(&scenario).makespan_ms))
+        .then(|| {
+            Live::open(
+                style,
+                &scenario,
+                bank::ideal::schedule(&scenario).makespan_ms,
+            )
+        })
         .flatten();
     let watch = Watch {
         interrupt: None,

@@ -305,7 +305,11 @@ async fn replay(cli: &Cli, files: &[PathBuf], speed: f64) -> ExitCode {
         Err(err) => return fail(BAD_INPUT, err),
     };
     let labels = file_labels(files, &runs);
-    let named: Vec<(String, &Trace)> = labels.iter().cloned().zip(runs.iter().map(|(t, _)| t)).collect();
+    let named: Vec<(String, &Trace)> = labels
+        .iter()
+        .cloned()
+        .zip(runs.iter().map(|(t, _)| t))
+        .collect();
     // The player has the runtime's only thread until the user quits: it
     // reads every key itself (Ctrl-C too) and gives the terminal back.
     let played = pictures::replay::play(&named, speed);

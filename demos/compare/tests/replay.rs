@@ -141,12 +141,16 @@ fn pause_holds_a_step_is_one_column_and_the_rows_are_the_trace_at_that_time() {
         rows,
         false,
     );
-    tty.wait_for(Duration::from_secs(20), |s| s.iter().any(|l| l.contains("playing")));
+    tty.wait_for(Duration::from_secs(20), |s| {
+        s.iter().any(|l| l.contains("playing"))
+    });
     assert_eq!(tty.taken(), (true, true));
 
     // Space pauses; two screens a moment apart are the same.
     tty.type_keys(b" ");
-    let paused = tty.wait_for(Duration::from_secs(5), |s| s.iter().any(|l| l.contains("paused")));
+    let paused = tty.wait_for(Duration::from_secs(5), |s| {
+        s.iter().any(|l| l.contains("paused"))
+    });
     std::thread::sleep(Duration::from_millis(400));
     assert_eq!(tty.screen(), paused, "pause holds");
 
@@ -185,8 +189,15 @@ fn pause_holds_a_step_is_one_column_and_the_rows_are_the_trace_at_that_time() {
     let (later, _) = time_and_step(&six).expect("the status line");
     assert!((later - at - step).abs() < 1e-6, "{at} + {step} = {later}");
     assert_eq!(lane_rows(&six), expected(later));
-    let filled = |rows: &[String]| -> usize { rows.iter().map(|l| l.chars().filter(|c| "-=!#~".contains(*c)).count()).sum() };
-    assert!(filled(&lane_rows(&six)) > filled(&lane_rows(&five)), "the lanes grew");
+    let filled = |rows: &[String]| -> usize {
+        rows.iter()
+            .map(|l| l.chars().filter(|c| "-=!#~".contains(*c)).count())
+            .sum()
+    };
+    assert!(
+        filled(&lane_rows(&six)) > filled(&lane_rows(&five)),
+        "the lanes grew"
+    );
 
     // q quits, and the terminal is given back.
     tty.type_keys(b"q");

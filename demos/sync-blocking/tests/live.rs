@@ -32,7 +32,10 @@ fn the_live_view_grows_while_the_run_goes_and_gives_the_terminal_back() {
     });
     assert_eq!(tty.taken(), (true, true), "the alternate screen, no cursor");
     assert!(!tty.echoes(), "nothing typed is echoed over the picture");
-    let status = |s: &[String]| s.iter().any(|l| l.contains("waiting") && l.contains("threads"));
+    let status = |s: &[String]| {
+        s.iter()
+            .any(|l| l.contains("waiting") && l.contains("threads"))
+    };
     assert!(status(&first), "a status line:\n{}", first.join("\n"));
     // The lanes grow from left to right: more glyphs a moment later.
     let glyphs = |s: &[String]| -> usize {
@@ -47,15 +50,27 @@ fn the_live_view_grows_while_the_run_goes_and_gives_the_terminal_back() {
 
     let out = tty.wait(Duration::from_secs(30));
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(tty.taken(), (false, false), "the shell's screen and cursor are back");
+    assert_eq!(
+        tty.taken(),
+        (false, false),
+        "the shell's screen and cursor are back"
+    );
     assert!(tty.echoes(), "echo and line editing are back");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("legend") && stdout.contains("trace       written to"), "{stdout}");
+    assert!(
+        stdout.contains("legend") && stdout.contains("trace       written to"),
+        "{stdout}"
+    );
     let trace = Trace::read(&trace).expect("the trace");
     assert!(trace.complete);
     // Slowed four times: a 400 ms service took 1.6 s, for real.
-    let service = trace.customers[0].done_ms.zip(trace.customers[0].at_counter_ms);
-    assert!(service.is_some_and(|(done, here)| done - here >= 1600.0), "{service:?}");
+    let service = trace.customers[0]
+        .done_ms
+        .zip(trace.customers[0].at_counter_ms);
+    assert!(
+        service.is_some_and(|(done, here)| done - here >= 1600.0),
+        "{service:?}"
+    );
 }
 
 #[test]

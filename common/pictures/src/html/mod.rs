@@ -357,7 +357,11 @@ mod tests {
         for raw in ["<img", "<script>alert", "<b>bold", "<svg onload", "\"><svg"] {
             assert!(!page.contains(raw), "{raw} reached the page unescaped");
         }
-        assert_eq!(page.matches("<script").count(), 2, "the player's data and script only");
+        assert_eq!(
+            page.matches("<script").count(),
+            2,
+            "the player's data and script only"
+        );
         assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;"));
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert_eq!(esc("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");

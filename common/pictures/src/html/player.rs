@@ -46,7 +46,13 @@ pub(super) fn player(page: &mut String, frame: &Frame, runs: &[PageRun]) {
         WIDTH - GUTTER - RIGHT,
         number(end)
     );
-    for (value, shown) in [(0.25, "0.25×"), (0.5, "0.5×"), (1.0, "1×"), (2.0, "2×"), (4.0, "4×")] {
+    for (value, shown) in [
+        (0.25, "0.25×"),
+        (0.5, "0.5×"),
+        (1.0, "1×"),
+        (2.0, "2×"),
+        (4.0, "4×"),
+    ] {
         let selected = if value == 1.0 { " selected" } else { "" };
         put!(page, "<option value=\"{value}\"{selected}>{shown}</option>");
     }
