@@ -201,41 +201,46 @@ fn board<'a>(
     }
 }
 
+/// The headings of the figures so far, and their units.
+pub const FIGURES: [(&str, &str); 9] = [
+    ("waiting", ""),
+    ("counter", ""),
+    ("served", ""),
+    ("gone", ""),
+    ("makespan", "ms"),
+    ("wait", "ms"),
+    ("react", "ms"),
+    ("errand", "ms"),
+    ("polls", ""),
+];
+
+/// A run's figures so far, as [`FIGURES`] heads them.
+pub fn figures_of(cut: &SoFar) -> [String; 9] {
+    let m = &cut.metrics;
+    [
+        cut.count.waiting.to_string(),
+        cut.count.at_counter.to_string(),
+        m.served.to_string(),
+        m.abandoned.to_string(),
+        number(m.makespan_ms),
+        number(m.mean_wait_ms),
+        number(m.mean_reaction_ms),
+        number(m.errand_while_waiting_ms),
+        m.polls.to_string(),
+    ]
+}
+
 /// The figures so far, a row per run, as plain lines `width` wide.
 pub fn figures(runs: &[(String, &Trace)], cuts: &[SoFar], width: usize) -> Vec<String> {
-    let column = |name, unit| Column { name, unit };
     let table = Table {
-        columns: vec![
-            column("waiting", ""),
-            column("counter", ""),
-            column("served", ""),
-            column("gone", ""),
-            column("makespan", "ms"),
-            column("wait", "ms"),
-            column("react", "ms"),
-            column("errand", "ms"),
-            column("polls", ""),
-        ],
+        columns: FIGURES
+            .iter()
+            .map(|&(name, unit)| Column { name, unit })
+            .collect(),
         rows: runs
             .iter()
             .zip(cuts)
-            .map(|((label, _), cut)| {
-                let m = &cut.metrics;
-                (
-                    label.clone(),
-                    vec![
-                        cut.count.waiting.to_string(),
-                        cut.count.at_counter.to_string(),
-                        m.served.to_string(),
-                        m.abandoned.to_string(),
-                        number(m.makespan_ms),
-                        number(m.mean_wait_ms),
-                        number(m.mean_reaction_ms),
-                        number(m.errand_while_waiting_ms),
-                        m.polls.to_string(),
-                    ],
-                )
-            })
+            .map(|((label, _), cut)| (label.clone(), figures_of(cut).to_vec()))
             .collect(),
         notes: vec!["so far: the figures of what has happened up to the time shown".to_owned()],
     };

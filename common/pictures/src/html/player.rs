@@ -22,6 +22,7 @@ use timeline::so_far;
 
 use super::timelines::{Frame, GUTTER, RIGHT, WIDTH};
 use super::{PageRun, esc};
+use crate::replay::{FIGURES, figures_of};
 use crate::swimlane::number;
 
 /// How many moments of the run the figures so far are written for.
@@ -60,13 +61,13 @@ pub(super) fn player(page: &mut String, frame: &Frame, runs: &[PageRun]) {
         page,
         "</select></label></p>\n<table class=\"metrics so-far\">\n<thead><tr><th>so far</th>"
     );
-    for head in HEADS {
-        put!(page, "<th>{head}</th>");
+    for (head, unit) in FIGURES {
+        put!(page, "<th>{head} {unit}</th>");
     }
     put!(page, "</tr></thead>\n<tbody>\n");
     for (i, run) in runs.iter().enumerate() {
         put!(page, "<tr data-run=\"{i}\"><td>{}</td>", esc(&run.title()));
-        for _ in HEADS {
+        for _ in FIGURES {
             put!(page, "<td></td>");
         }
         put!(page, "</tr>\n");
@@ -79,19 +80,6 @@ pub(super) fn player(page: &mut String, frame: &Frame, runs: &[PageRun]) {
     );
 }
 
-/// The so-far table's headings.
-const HEADS: [&str; 9] = [
-    "waiting",
-    "at counter",
-    "served",
-    "gone",
-    "makespan ms",
-    "wait ms",
-    "react ms",
-    "errand ms",
-    "polls",
-];
-
 /// The figures so far of every run at every sample, as JSON:
 /// `{"at": [ms...], "runs": [[[cells...] per sample] per run]}`.
 fn samples(frame: &Frame, runs: &[PageRun]) -> String {
@@ -102,21 +90,7 @@ fn samples(frame: &Frame, runs: &[PageRun]) -> String {
         .iter()
         .map(|run| {
             at.iter()
-                .map(|&t| {
-                    let cut = so_far::at(run.trace, t);
-                    let m = &cut.metrics;
-                    [
-                        cut.count.waiting.to_string(),
-                        cut.count.at_counter.to_string(),
-                        m.served.to_string(),
-                        m.abandoned.to_string(),
-                        number(m.makespan_ms),
-                        number(m.mean_wait_ms),
-                        number(m.mean_reaction_ms),
-                        number(m.errand_while_waiting_ms),
-                        m.polls.to_string(),
-                    ]
-                })
+                .map(|&t| figures_of(&so_far::at(run.trace, t)))
                 .collect()
         })
         .collect();
