@@ -24,6 +24,13 @@
 //!   file as written (indentation may be shifted as a whole), in order,
 //!   with `// ...` standing for lines left out.
 //!
+//! A command with `--live` draws on a terminal, and the tests have none to
+//! give it: here it runs with its output piped, must say in one line that
+//! the live view needs a terminal (`--live needs a terminal`), and go on as
+//! usual. A lecturer's slow `--speed` (`--live --speed 0.25`) runs at the
+//! tests' speed instead; what the page shows as that command's output is
+//! checked as for any other.
+//!
 //! An image can be a file a command wrote, kept true the same way: the
 //! comment `<!-- written by the command above: chart.svg -->` goes on the
 //! line before `![...](img/chart.svg)`. Blessing copies the file the
@@ -240,6 +247,21 @@ fn check_page(name: &str) {
             command.exits_with,
             ran.text()
         );
+        if command.live() {
+            let said = ran
+                .stderr
+                .lines()
+                .filter(|l| l.starts_with("--live needs a terminal"))
+                .count();
+            assert_eq!(
+                said,
+                1,
+                "{name}:{}: `{}` without a terminal says so once:\n{}",
+                command.at + 1,
+                command.shown,
+                ran.text()
+            );
+        }
         match command.output {
             Some(output) if bless => blessed.push((output, ran.lines())),
             Some(_) if refused_here(&ran.text()) => testkit::skipped(&format!(
@@ -573,6 +595,14 @@ impl Shown {
                 }
             }
         }
+        if speed_up && self.live() {
+            // A slowed scene for a class is the tests' speed here.
+            if let Some(at) = words.iter().position(|w| w == "--speed") {
+                if at + 1 < words.len() {
+                    words[at + 1] = SPEED.to_string();
+                }
+            }
+        }
         let rest = format!(" {}", words.join(" "));
         let mut line = format!("cargo run --quiet{rest}");
         if speed_up && self.takes_speed() {
@@ -580,6 +610,11 @@ impl Shown {
             line.push_str(&format!(" --speed {SPEED}"));
         }
         line
+    }
+
+    /// Whether this command asks for the live view (`--live`).
+    fn live(&self) -> bool {
+        self.shown.split_whitespace().any(|w| w == "--live")
     }
 
     /// Whether this command runs customers and can be sped up: a demo or

@@ -102,14 +102,25 @@ fn the_page_holds_every_part_and_nothing_from_outside() {
     } = report();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.trim_end().ends_with("</html>"));
-    for outside in [
-        "http://", "https://", "src=", "<script", "<link", "url(", "@import",
-    ] {
+    for outside in ["http://", "https://", "src=", "<link", "url(", "@import"] {
         assert!(
             !html.contains(outside),
             "the page refers outside: {outside}"
         );
     }
+    // The player's two scripts are inline: its data, and the code that
+    // draws it; neither loads anything.
+    assert_eq!(
+        html.matches("<script").count(),
+        2,
+        "the player's scripts only"
+    );
+    assert!(html.contains("<script type=\"application/json\" id=\"so-far\">"));
+    assert_eq!(
+        html.matches("<script>").count(),
+        1,
+        "one script of code, inline"
+    );
 
     // The ideal schedule, then one picture per run, on one time axis.
     assert_eq!(html.matches("<svg class=\"timeline ideal\"").count(), 1);
@@ -289,6 +300,88 @@ fn a_headless_browser_renders_the_page() {
             "the colour of {state} ({rgb:02x?}) is on the screenshot"
         );
     }
+}
+
+#[test]
+fn the_player_cuts_every_stretch_at_the_sliders_time() {
+    let Some(browser) = find_browser() else {
+        testkit::skipped(
+            "no chromium, chromium-browser or google-chrome on PATH (.ci/run installs chromium)",
+        );
+        return;
+    };
+    let report = report();
+    let attr = |tag: &str, name: &str| -> Option<f64> {
+        let from = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        tag[from..].split('"').next()?.parse().ok()
+    };
+    let player = section(&report.html, "<section id=\"player\"");
+    let end = attr(player, "data-end").expect("the player's axis end");
+    let (x0, plot) = (
+        attr(player, "data-x0").expect("x0"),
+        attr(player, "data-plot").expect("plot"),
+    );
+    let middle = end / 2.0;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, &report.html).expect("the page can be written");
+    // The slider starts where `?t=` says: the middle of the axis.
+    let url = format!("file://{}?t={middle}", page.display());
+    let dom = Browser::start(
+        &browser,
+        dir.path(),
+        "player",
+        &["--dump-dom".to_owned(), url],
+    );
+    let dom = dom.finish();
+
+    assert!(
+        dom.contains("<section id=\"player\" data-end"),
+        "the script shows the player"
+    );
+    assert_eq!(
+        dom.matches("<line class=\"now\"").count(),
+        4 + 1,
+        "a now line per picture"
+    );
+    let x = |t: f64| x0 + (t / end).clamp(0.0, 1.0) * plot;
+    let (mut cut, mut hidden, mut whole) = (0, 0, 0);
+    for tag in dom.split("<rect class=\"st ").skip(1) {
+        let tag = tag.split('>').next().unwrap_or_default();
+        let (Some(s), Some(e)) = (attr(tag, "data-s"), attr(tag, "data-e")) else {
+            continue;
+        };
+        if s > middle {
+            assert!(
+                tag.contains("display: none"),
+                "a stretch after the slider is hidden: {tag}"
+            );
+            hidden += 1;
+            continue;
+        }
+        let (left, width) = (
+            attr(tag, "x").expect("x"),
+            attr(tag, "width").expect("width"),
+        );
+        let drawn_to = left + width;
+        let expected = x(e.min(middle)).max(left + 0.6);
+        assert!(
+            (drawn_to - expected).abs() < 0.3,
+            "the stretch {s}..{e} ends at x {drawn_to}, not {expected}"
+        );
+        if e > middle {
+            cut += 1;
+        } else {
+            whole += 1;
+        }
+    }
+    assert!(
+        cut > 0 && hidden > 0 && whole > 0,
+        "{cut} cut, {hidden} hidden, {whole} whole"
+    );
+    // The figures so far: a row per run.
+    let so_far = section(&dom, "<table class=\"metrics so-far\">");
+    assert_eq!(so_far.matches("<tr data-run=").count(), 4);
 }
 
 /// The first browser on `PATH`.

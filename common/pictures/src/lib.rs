@@ -10,6 +10,10 @@
 //! - [`html`]: one self-contained HTML page of several runs: SVG swimlanes,
 //!   the metrics table, the scale chart;
 //! - [`chrome`]: a Chrome trace-event file that opens in Perfetto;
+//! - [`live`]: runs at one moment as a moving picture (a live view, a
+//!   replay), drawn with ratatui; [`replay`]: recorded runs played again
+//!   with a player's keys; [`terminal`]: the terminal taken over for them
+//!   and always given back;
 //! - [`table`]: terminal tables, aligned by display width: the metrics
 //!   table of runs under the ideal schedule's row;
 //! - [`text`]: width, padding, cutting and wrapping, by display width;
@@ -22,9 +26,12 @@
 
 pub mod chrome;
 pub mod html;
+pub mod live;
 pub mod look;
+pub mod replay;
 pub mod scale;
 pub mod screen;
 pub mod swimlane;
 pub mod table;
+pub mod terminal;
 pub mod text;

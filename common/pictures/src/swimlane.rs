@@ -246,12 +246,12 @@ pub fn end_ms(trace: &Trace, lanes: &[LaneView]) -> f64 {
 }
 
 /// One cell of a track: a glyph and its colour.
-#[derive(Clone, Copy)]
-struct Cell {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cell {
     /// What the column shows.
-    glyph: char,
+    pub glyph: char,
     /// Its colour (`None`: plain, for blanks).
-    look: Option<Ansi>,
+    pub look: Option<Ansi>,
 }
 
 /// A column nothing covered.
@@ -260,8 +260,10 @@ const BLANK: Cell = Cell {
     look: None,
 };
 
-/// The cells of one lane along `axis` (see the module header for the rules).
-fn cells(lane: &LaneView, axis: &Axis) -> Vec<Cell> {
+/// The cells of one lane along `axis` (see the module header for the
+/// rules): what [`track`] writes, for a picture that is not text (the live
+/// view).
+pub fn cells(lane: &LaneView, axis: &Axis) -> Vec<Cell> {
     // Time each state covers in each column, indexed like `State::ALL`.
     let mut cover = vec![[0.0f64; State::ALL.len()]; axis.columns];
     for seg in &lane.segments {

@@ -35,6 +35,7 @@ use crate::flags::SharedArgs;
 use crate::interrupt::{Interrupt, Signal};
 use crate::kernel;
 use crate::limits::{self, Limits, Needs, NoRoom};
+use crate::live::Live;
 use crate::process;
 use crate::process::{Sampler, Usage};
 use crate::progress::Progress;
@@ -151,7 +152,7 @@ pub struct Interrupted {
 
 /// How a run is watched while it goes on. The default watches for nothing
 /// and draws nothing: the run goes to its end.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Watch<'a> {
     /// Cuts the run short when it fires (Ctrl-C, in a demo binary).
     pub interrupt: Option<&'a Interrupt>,
@@ -160,6 +161,8 @@ pub struct Watch<'a> {
     /// Samples every thread of this process from the kernel, for lanes of
     /// their own in the trace ([`kernel`](crate::kernel)).
     pub kernel: bool,
+    /// Draws the run while it happens (`--live`, on a terminal).
+    pub live: Option<Live>,
 }
 
 /// Runs `customers` on `scenario`, against the bank at `bank` or one started
@@ -253,6 +256,8 @@ pub fn run_watched(
     if let Some(progress) = watch.progress {
         progress.clear();
     }
+    // The terminal is given back before anything else is printed.
+    drop(watch.live);
     let (failures, bank_usage) = match interrupted {
         None => scene
             .join()
@@ -344,9 +349,10 @@ fn wait_for_the_end(
     let mut signals = watch
         .interrupt
         .map_or_else(channel::never, Interrupt::signals);
-    let ticks = match watch.progress {
-        Some(_) => channel::tick(Progress::EVERY),
-        None => channel::never(),
+    let ticks = match (&watch.live, &watch.progress) {
+        (Some(_), _) => channel::tick(Live::EVERY),
+        (None, Some(_)) => channel::tick(Progress::EVERY),
+        (None, None) => channel::never(),
     };
     loop {
         crossbeam::select! {
@@ -359,6 +365,9 @@ fn wait_for_the_end(
             recv(ticks) -> _ => {
                 if let Some(progress) = &mut watch.progress {
                     progress.update(recorder.tally(), origin.elapsed());
+                }
+                if let Some(live) = &mut watch.live {
+                    live.frame(recorder, origin);
                 }
             }
         }
@@ -573,9 +582,18 @@ pub fn main(style: Style, customers: Customers) -> ExitCode {
             None
         }
     };
+    let live = args
+        .live
+        .then(|| Live::open(style, &scenario, ideal::schedule(&scenario).makespan_ms))
+        .flatten();
     let watch = Watch {
         interrupt: interrupt.as_ref(),
-        progress: Progress::on_stderr(scenario.customers.len()),
+        // The live view shows more than the bar: one or the other.
+        progress: live
+            .is_none()
+            .then(|| Progress::on_stderr(scenario.customers.len()))
+            .flatten(),
+        live,
         kernel: args.kernel.wanted(scenario.customers.len()),
     };
     let run = match run_watched(style, customers, scenario, args.bank, &recorder, watch) {

@@ -99,6 +99,11 @@ pub struct SharedArgs {
     /// Width of the swimlane in columns [default: the terminal's, or 100].
     #[arg(long, allow_negative_numbers = true, value_name = "COLS", value_parser = count(40..=1000))]
     pub width: Option<u32>,
+
+    /// Draw the run while it happens, on the terminal (with --speed 0.25, slowly
+    /// enough to follow one customer); the usual picture follows.
+    #[arg(long)]
+    pub live: bool,
 }
 
 impl SharedArgs {

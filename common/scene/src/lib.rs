@@ -18,6 +18,7 @@
 //! - [`kernel`]: every thread of the customers' process as the kernel sees
 //!   it (running, ready, blocked, in which system call), and each task's polls;
 //! - [`progress`]: the progress bar of a long run, on a terminal only;
+//! - [`live`]: `--live`, the run drawn while it happens;
 //! - [`interrupt`]: Ctrl-C, which cuts a run short but keeps what it recorded.
 //!
 //! A demo crate supplies one function, its customers' way of waiting, and
@@ -29,6 +30,7 @@ pub mod flags;
 pub mod interrupt;
 pub mod kernel;
 pub mod limits;
+pub mod live;
 pub mod process;
 pub mod progress;
 pub mod scenario_file;

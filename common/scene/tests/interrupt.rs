@@ -46,8 +46,7 @@ fn an_interrupted_run_stops_at_the_cut_with_what_was_recorded() {
     });
     let watch = Watch {
         interrupt: Some(&interrupt),
-        progress: None,
-        kernel: false,
+        ..Watch::default()
     };
     let run = tracing::subscriber::with_default(recorder.subscriber(), || {
         run_watched(

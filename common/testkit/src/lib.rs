@@ -10,6 +10,8 @@
 //! - [`kernel`]: a demo binary run with `--kernel on`, and the time its
 //!   threads spent in each state while their customers waited;
 //! - [`bank_process`]: the `bank` binary, started on a free port and read;
+//! - [`tty`]: a program on a pseudo-terminal of its own, its screen read
+//!   through a terminal emulator and keys typed into it;
 //! - [`skipped`]: how a test that cannot run here says so.
 
 pub mod bank_process;
@@ -17,6 +19,7 @@ pub mod cli;
 pub mod client;
 pub mod kernel;
 pub mod scene;
+pub mod tty;
 
 /// Says that a test could not run here, and why, on the terminal: past the
 /// harness's capture (which would hide an `eprintln!` of a passing test), so

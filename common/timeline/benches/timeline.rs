@@ -1,9 +1,11 @@
 //! What recording costs: the timeline layer's price per event, from one
-//! thread and from two at once.
+//! thread and from two at once, and from one while a live view copies the
+//! recording ([`Recorder::snapshot`]) far more often than it ever would.
 //!
 //! The recording must not change what it records. Target: under 150 ns per
 //! event, and two threads recording at once no more than 1.5x slower per
-//! event than one (each thread appends to its own buffer: no shared lock).
+//! event than one (each thread appends to its own buffer: no shared lock);
+//! a live view's copies no more than 1.1x slower than none.
 //!
 //! ```text
 //! cargo bench -p timeline --bench timeline
@@ -11,10 +13,11 @@
 
 use std::hint::black_box;
 use std::sync::Barrier;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use timeline::{Recorder, record};
+use timeline::{Recorder, Snapshot, record};
 
 /// Events recorded between two drains of the recorder (the drain is not timed).
 const CHUNK: u64 = 50_000;
@@ -74,6 +77,32 @@ fn one_thread(c: &mut Criterion) {
                     .map(|w| w.join().expect("a bench thread does not panic"))
                     .max()
                     .unwrap_or_default()
+            })
+        });
+    });
+    group.bench_function("one thread, per event, snapshot every ms", |b| {
+        b.iter_custom(|iters| {
+            let done = AtomicBool::new(false);
+            std::thread::scope(|s| {
+                let (recorder, done) = (&recorder, &done);
+                // A live view redraws 10 to 20 times a second; this one
+                // copies 1000 times a second, and starts again from nothing
+                // whenever the recorder is drained.
+                s.spawn(move || {
+                    let mut snapshot = Snapshot::new();
+                    while !done.load(Ordering::Relaxed) {
+                        recorder.snapshot(&mut snapshot);
+                        if snapshot.len() > 4 * CHUNK as usize {
+                            snapshot = Snapshot::new();
+                        }
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                });
+                let spent = tracing::dispatcher::with_default(&dispatch, || {
+                    record_events(recorder, 0, iters)
+                });
+                done.store(true, Ordering::Relaxed);
+                spent
             })
         });
     });

@@ -19,6 +19,8 @@
 //!   day, and the stretches of states of every lane ([`model::LaneView`]);
 //! - [`trace`]: the trace file (schema `bank-queue/trace/1`), written and
 //!   read back; [`metrics`]: its figures;
+//! - [`so_far`]: a run as it stood at one moment, for a live view and a
+//!   replay: lanes cut there, the figures of what had happened by then;
 //! - [`scenario`] and [`style`]: the run as asked for, as plain data;
 //!   [`schedule`]: the tellers' turns, as the ideal schedule has them;
 //! - [`name`] and [`visible`]: the names on lanes, and any other text from
@@ -38,6 +40,7 @@ pub mod record;
 mod recorder;
 pub mod scenario;
 pub mod schedule;
+pub mod so_far;
 pub mod state;
 pub mod style;
 pub mod trace;
@@ -45,7 +48,7 @@ pub mod visible;
 
 pub use event::{Event, Kind, TellerNo, TicketNo, WaitHow};
 pub use lane::{Lane, LaneKind};
-pub use recorder::{Recorder, Standalone, Tally};
+pub use recorder::{Recorder, Snapshot, Standalone, Tally};
 pub use scenario::Scenario;
 pub use state::{Mark, MarkKind, State};
 pub use style::Style;

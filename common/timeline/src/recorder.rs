@@ -122,6 +122,7 @@ std::thread_local! {
 }
 
 /// An event as recorded, before the run's origin is known.
+#[derive(Clone)]
 struct Moment {
     /// Which OS thread recorded it ([`THREAD_NO`]).
     thread: u32,
@@ -131,6 +132,67 @@ struct Moment {
     lane: Lane,
     /// What happened.
     kind: Kind,
+}
+
+/// A copy of a recording, kept up to date by [`Recorder::snapshot`] while
+/// the run goes on; the recording itself keeps everything.
+///
+/// It remembers how much of each thread's buffer it has copied, so each
+/// update copies only what is new: the lock a recording thread may meet is
+/// held for a few moments' copy, however long the run.
+#[derive(Default)]
+pub struct Snapshot {
+    /// How many moments of each buffer (by its address) are copied already.
+    copied: std::collections::HashMap<usize, usize>,
+    /// Every moment copied so far, in time order.
+    moments: Vec<Moment>,
+}
+
+impl Snapshot {
+    /// A snapshot of nothing yet.
+    pub fn new() -> Snapshot {
+        Snapshot::default()
+    }
+
+    /// What the snapshot holds, as [`Recorder::take`] would give it: in time
+    /// order, times counted from `origin`.
+    pub fn events(&self, origin: Instant) -> Vec<Event> {
+        events(self.moments.iter().cloned(), origin)
+    }
+
+    /// How many moments it holds.
+    pub fn len(&self) -> usize {
+        self.moments.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.moments.is_empty()
+    }
+}
+
+/// `moments`, in time order, as events timed from `origin`, their threads
+/// numbered from 0 in order of first moment.
+fn events(moments: impl Iterator<Item = Moment>, origin: Instant) -> Vec<Event> {
+    let mut numbers = std::collections::HashMap::new();
+    moments
+        .map(
+            |Moment {
+                 thread,
+                 at,
+                 lane,
+                 kind,
+             }| Event {
+                thread: {
+                    let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
+                    *numbers.entry(thread).or_insert(next)
+                },
+                t_us: record::micros(at.saturating_duration_since(origin)),
+                lane,
+                kind,
+            },
+        )
+        .collect()
 }
 
 impl Recorder {
@@ -196,26 +258,39 @@ impl Recorder {
         }
         // Stable: moments of one thread at the same instant keep their order.
         all.sort_by_key(|m| m.at);
-        // Number the threads of this recording from 0, in order of first moment.
-        let mut numbers = std::collections::HashMap::new();
-        all.into_iter()
-            .map(
-                |Moment {
-                     thread,
-                     at,
-                     lane,
-                     kind,
-                 }| Event {
-                    thread: {
-                        let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
-                        *numbers.entry(thread).or_insert(next)
-                    },
-                    t_us: record::micros(at.saturating_duration_since(origin)),
-                    lane,
-                    kind,
-                },
-            )
-            .collect()
+        events(all.into_iter(), origin)
+    }
+
+    /// Brings `snapshot` up to date with what has been recorded so far,
+    /// taking nothing away: for a live view that reads the recording while
+    /// it goes on (see [`Snapshot`]).
+    ///
+    /// Each buffer is locked only while its new moments are copied: a
+    /// recording thread waits at most for that copy, never for a drawing.
+    /// (For a recording not yet [taken](Recorder::take): a snapshot kept
+    /// across a `take` starts again from each buffer's start.)
+    pub fn snapshot(&self, snapshot: &mut Snapshot) {
+        let mut grew = false;
+        for buffer in self.shared.buffers.iter() {
+            // The buffer's address names it: a slot never moves while the
+            // recorder lives, and is reused, not replaced, by a new thread.
+            let key = std::ptr::from_ref(buffer) as usize;
+            let copied = snapshot.copied.entry(key).or_insert(0);
+            let buffer = buffer.lock().unwrap_or_else(PoisonError::into_inner);
+            // A `take` in between emptied it: start again from its start.
+            let from = if *copied > buffer.moments.len() {
+                0
+            } else {
+                *copied
+            };
+            snapshot.moments.extend_from_slice(&buffer.moments[from..]);
+            grew |= buffer.moments.len() > from;
+            *copied = buffer.moments.len();
+        }
+        if grew {
+            // Nearly sorted already: each thread's moments came in order.
+            snapshot.moments.sort_by_key(|m| m.at);
+        }
     }
 
     /// Freezes the run being recorded, when it is cut short: from now on,
@@ -767,6 +842,44 @@ mod tests {
             .map(|e| e.kind)
             .collect();
         assert_eq!(kinds, [Kind::Arrive], "nothing after the freeze");
+    }
+
+    #[test]
+    fn a_snapshot_copies_what_is_new_and_takes_nothing() {
+        let recorder = Recorder::new();
+        let origin = Instant::now();
+        let dispatch = tracing::Dispatch::new(recorder.subscriber());
+        let mut snapshot = Snapshot::new();
+        let kinds = |events: Vec<Event>| events.into_iter().map(|e| e.kind).collect::<Vec<_>>();
+        tracing::dispatcher::with_default(&dispatch, || {
+            record::customer(0, "a").in_scope(record::arrive);
+        });
+        recorder.snapshot(&mut snapshot);
+        assert_eq!(kinds(snapshot.events(origin)), [Kind::Arrive]);
+        // Another thread records; the next update adds only the new moments.
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                tracing::dispatcher::with_default(&dispatch, || {
+                    record::customer(1, "b").in_scope(|| record::ticket(1));
+                })
+            });
+        });
+        tracing::dispatcher::with_default(&dispatch, || {
+            record::customer(0, "a").in_scope(record::leave);
+        });
+        recorder.snapshot(&mut snapshot);
+        recorder.snapshot(&mut snapshot);
+        let seen = snapshot.events(origin);
+        assert_eq!(
+            kinds(seen.clone()),
+            [Kind::Arrive, Kind::Ticket { ticket: 1 }, Kind::Leave],
+            "each moment once, in time order"
+        );
+        assert_eq!(
+            seen,
+            recorder.take(origin),
+            "the snapshot is what take gives, and took nothing"
+        );
     }
 
     #[test]

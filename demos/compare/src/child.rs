@@ -18,6 +18,7 @@ use bank::{self, Config};
 use nix::sys::prctl;
 use nix::sys::signal::Signal;
 use scene::demo::{self, Customers, Watch};
+use scene::live::Live;
 use scene::progress::Progress;
 use timeline::Recorder;
 use timeline::Scenario;
@@ -94,10 +95,25 @@ fn run_customers(style: Style, scenario: Scenario, task: &ChildTask) -> ExitCode
     // registry, which cannot hold ten thousand sync customers' threads).
     let recorder = Recorder::new();
     demo::install(&recorder, style, &scenario);
-    // A bar on stderr, when it is a terminal: the parent's stderr is ours.
+    // A bar on stderr, when it is a terminal: the parent's stderr is ours;
+    // or, with --live, the run drawn there as it happens.
+    let live = task
+        .live
+        .then(|| {
+            Live::open(
+                style,
+                &scenario,
+                bank::ideal::schedule(&scenario).makespan_ms,
+            )
+        })
+        .flatten();
     let watch = Watch {
         interrupt: None,
-        progress: Progress::on_stderr(scenario.customers.len()),
+        progress: live
+            .is_none()
+            .then(|| Progress::on_stderr(scenario.customers.len()))
+            .flatten(),
+        live,
         kernel: task.kernel.wanted(scenario.customers.len()),
     };
     let run = match demo::run_watched(

@@ -35,6 +35,8 @@ Examples:
   cargo run -p compare -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
   cargo run -p compare -- --chrome all.json --html report.html --trace-dir runs/
   cargo run -p compare -- runs/*.json           compare trace files (any style, any machine)
+  cargo run -p compare -- --replay runs/*.json  play them again: space, arrows, + -, q
+  cargo run -p compare -- --live --speed 0.25   watch each style's run as it happens
   cargo run --release -p compare -- --scale 100,1000,10000 --tellers 8 --service 10 --arrival-gap 0.1
   cargo run --release -p compare -- --scale 100,1000,10000 --html scale.html --chart scale.svg
 
@@ -110,6 +112,15 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", requires = "scale")]
     pub chart: Option<PathBuf>,
 
+    /// Play the trace files in the terminal on one time axis, at --speed X,
+    /// with keys: space pause/resume, ← → step a column, + - speed, Home/End, q quit.
+    #[arg(long, requires = "files", conflicts_with_all = ["html", "chrome"])]
+    pub replay: bool,
+
+    /// Child process: draw the run live on the terminal (stderr).
+    #[arg(long, hide = true, requires = "child")]
+    pub child_live: bool,
+
     /// Child process: what to run (`bank`, or a style's customers).
     #[arg(long, hide = true, value_name = "ROLE", value_parser = parse_role,
           requires = "child_scenario")]
@@ -163,6 +174,8 @@ pub enum Mode {
     Styles,
     /// Show these trace files side by side.
     Files(Vec<PathBuf>),
+    /// Play these trace files in the terminal, starting at this speed.
+    Replay(Vec<PathBuf>, f64),
     /// Every style at each of these numbers of customers.
     Scale(Vec<u32>),
     /// Be one of `compare`'s child processes.
@@ -184,6 +197,8 @@ pub struct ChildTask {
     pub brief: bool,
     /// Whether to sample the kernel (the parent passes `--kernel on|off`).
     pub kernel: Sampling,
+    /// Draw the run live on the terminal.
+    pub live: bool,
 }
 
 /// The flags that only a `--scale` run takes.
@@ -236,6 +251,8 @@ pub fn command() -> clap::Command {
         "chart",
         "chrome",
         "width",
+        "replay",
+        "live",
     ] {
         command = command.mut_arg(id, |a| a.help_heading("Comparing"));
     }
@@ -272,6 +289,7 @@ impl Cli {
                 bank: self.child_bank,
                 brief: self.child_brief,
                 kernel: self.shared.kernel,
+                live: self.child_live,
             }));
         }
         if self.shared.trace.is_some() {
@@ -287,7 +305,16 @@ impl Cli {
             .collect();
         timeline::output::one_on_stdout(&files).map_err(refuse)?;
         if !self.files.is_empty() {
-            if let Some(flag) = SCENE_FLAGS.iter().find(|id| given(id)) {
+            if self.shared.live {
+                return Err(refuse(
+                    "--live draws runs as they happen; trace files are played again with \
+                     --replay"
+                        .into(),
+                ));
+            }
+            // A replay's --speed is how fast it plays.
+            let scene_flag = |id: &&&str| given(id) && !(self.replay && **id == "speed");
+            if let Some(flag) = SCENE_FLAGS.iter().find(scene_flag) {
                 return Err(refuse(format!(
                     "--{} does not apply to trace files: each holds the scenario it ran",
                     flag.replace('_', "-")
@@ -301,12 +328,22 @@ impl Cli {
                     flag.replace('_', "-")
                 )));
             }
+            if self.replay {
+                return Ok(Mode::Replay(self.files.clone(), self.shared.speed));
+            }
             return Ok(Mode::Files(self.files.clone()));
         }
         if let Some(counts) = &self.scale {
             if counts.is_empty() {
                 return Err(refuse(
                     "--scale needs at least one number of customers".into(),
+                ));
+            }
+            if self.shared.live {
+                return Err(refuse(
+                    "--live draws one run at a time; --scale makes many: run a style with \
+                     --live instead"
+                        .into(),
                 ));
             }
             if self.shared.bank.is_some() {
@@ -368,6 +405,10 @@ mod tests {
             Mode::Files(vec!["a.json".into(), "b.json".into()])
         );
         assert_eq!(
+            mode(&["--replay", "a.json", "--speed", "0.5"]).expect("a replay"),
+            Mode::Replay(vec!["a.json".into()], 0.5)
+        );
+        assert_eq!(
             mode(&["--scale", "1000,100,1000", "--tellers", "8"]).expect("a scale"),
             Mode::Scale(vec![100, 1000])
         );
@@ -407,6 +448,12 @@ mod tests {
             (&["a.json", "--python"], "--python"),
             (&["a.json", "--python-exe", "python3.12"], "--python-exe"),
             (&["--child", "nobody", "--child-scenario", "s"], "--child"),
+            (&["--replay"], "--replay"),
+            (&["a.json", "--live"], "--replay"),
+            (&["a.json", "--replay", "--customers", "3"], "--customers"),
+            (&["a.json", "--replay", "--html", "r.html"], "--html"),
+            (&["--scale", "10", "--live"], "--live"),
+            (&["a.json", "--replay", "--speed", "0"], "--speed"),
         ];
         for (args, flag) in bad {
             let err = mode(args).expect_err(&format!("{args:?} should be refused"));

@@ -54,6 +54,7 @@ use std::process::ExitCode;
 
 use bank::ideal;
 use pictures::scale::{Ending, Point};
+use pictures::terminal::{Found, Stream};
 use pictures::{chrome, html};
 use scene::limits::{self, Limits, Needs};
 use timeline::Scenario;
@@ -95,12 +96,21 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(until_interrupted(parent(cli, mode)))
+    // With --live the children draw on the terminal: one stopped midway
+    // must not leave it taken.
+    let found = (cli.shared.live && mode == Mode::Styles)
+        .then(|| Found::now(Stream::Stderr))
+        .flatten();
+    runtime.block_on(until_interrupted(parent(cli, mode), found))
 }
 
 /// Runs `program` until it ends, or until Ctrl-C (SIGINT) or SIGTERM: then
-/// `program` is dropped, which kills every child it had started.
-async fn until_interrupted(program: impl Future<Output = ExitCode>) -> ExitCode {
+/// `program` is dropped, which kills every child it had started, and the
+/// terminal is given back as `found` (if a child may have taken it).
+async fn until_interrupted(
+    program: impl Future<Output = ExitCode>,
+    found: Option<Found>,
+) -> ExitCode {
     let (Ok(mut interrupt), Ok(mut terminate)) = (
         signal(SignalKind::interrupt()),
         signal(SignalKind::terminate()),
@@ -108,13 +118,20 @@ async fn until_interrupted(program: impl Future<Output = ExitCode>) -> ExitCode 
         eprintln!("warning: cannot watch for Ctrl-C; the children die with compare anyway");
         return program.await;
     };
+    let give_back = || {
+        if let Some(found) = &found {
+            found.give_back();
+        }
+    };
     tokio::select! {
         code = program => code,
         _ = interrupt.recv() => {
+            give_back();
             eprintln!("\ncompare: interrupted; every run is stopped");
             ExitCode::from(INTERRUPTED)
         }
         _ = terminate.recv() => {
+            give_back();
             eprintln!("compare: terminated; every run is stopped");
             ExitCode::from(INTERRUPTED)
         }
@@ -126,6 +143,7 @@ async fn parent(cli: Cli, mode: Mode) -> ExitCode {
     match mode {
         Mode::Styles => four_styles(&cli).await,
         Mode::Files(files) => trace_files(&cli, &files).await,
+        Mode::Replay(files, speed) => replay(&cli, &files, speed).await,
         Mode::Scale(counts) => at_scale(&cli, &counts).await,
         Mode::Child(_) => unreachable!("a child's task is done in main"),
     }
@@ -186,6 +204,17 @@ async fn four_styles(cli: &Cli) -> ExitCode {
     let launcher = match Launcher::new(cli.trace_dir.clone()) {
         Ok(launcher) => launcher,
         Err(err) => return fail(BAD_INPUT, err),
+    };
+    let launcher = match (cli.shared.live, Stream::Stderr.is_terminal()) {
+        (true, true) => launcher.live(),
+        (true, false) => {
+            eprintln!(
+                "--live needs a terminal (stderr is not a terminal): the runs go on without the \
+                 live view"
+            );
+            launcher
+        }
+        (false, _) => launcher,
     };
     let file = match launcher.scenario_file(&scenario, "scene") {
         Ok(file) => file,
@@ -270,20 +299,55 @@ async fn four_styles(cli: &Cli) -> ExitCode {
     finish(written && trouble.is_empty() && refused == 0, &trouble)
 }
 
-/// Trace files, side by side: any runs, of any style, from any machine.
-async fn trace_files(cli: &Cli, files: &[PathBuf]) -> ExitCode {
+/// Trace files played again in the terminal, from `speed` on; without a
+/// terminal, one line says so and they are shown side by side instead.
+async fn replay(cli: &Cli, files: &[PathBuf], speed: f64) -> ExitCode {
+    let runs = match read_traces(files).await {
+        Ok(runs) => runs,
+        Err(err) => return fail(BAD_INPUT, err),
+    };
+    let labels = file_labels(files, &runs);
+    let named: Vec<(String, &Trace)> = labels
+        .iter()
+        .cloned()
+        .zip(runs.iter().map(|(t, _)| t))
+        .collect();
+    // The player has the runtime's only thread until the user quits: it
+    // reads every key itself (Ctrl-C too) and gives the terminal back.
+    let played = pictures::replay::play(&named, speed);
+    match played {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(pictures::terminal::NoTerminal::NotATerminal(stream)) => {
+            eprintln!(
+                "--replay needs a terminal ({stream} is not a terminal): the runs are shown whole \
+                 instead"
+            );
+            trace_files(cli, files).await
+        }
+        Err(err) => fail(FAILED, format!("--replay: {err}")),
+    }
+}
+
+/// The traces in `files`, each with what its style does.
+async fn read_traces(files: &[PathBuf]) -> Result<Vec<(Trace, String)>, String> {
     let mut runs = Vec::new();
     for path in files {
-        let trace = match runs::read_trace(path).await {
-            Ok(trace) => trace,
-            Err(err) => return fail(BAD_INPUT, err),
-        };
+        let trace = runs::read_trace(path).await?;
         let mut about = trace.style.scene().to_owned();
         if !trace.complete {
             about.push_str(" [an interrupted run: what was recorded]");
         }
         runs.push((trace, about));
     }
+    Ok(runs)
+}
+
+/// Trace files, side by side: any runs, of any style, from any machine.
+async fn trace_files(cli: &Cli, files: &[PathBuf]) -> ExitCode {
+    let runs = match read_traces(files).await {
+        Ok(runs) => runs,
+        Err(err) => return fail(BAD_INPUT, err),
+    };
     let labels = file_labels(files, &runs);
     let same = runs.windows(2).all(|w| w[0].0.scenario == w[1].0.scenario);
     let intro = vec![if same {

@@ -42,6 +42,8 @@ pub struct Launcher {
     keep: Option<PathBuf>,
     /// The traces kept there so far, to say at the end what was written.
     kept: Mutex<Vec<PathBuf>>,
+    /// Whether each style's child draws its run live on the terminal.
+    live: bool,
 }
 
 /// A finished run of one style.
@@ -80,7 +82,14 @@ impl Launcher {
             scratch,
             keep,
             kept: Mutex::default(),
+            live: false,
         })
+    }
+
+    /// The same launcher, its customers' children drawing their runs live
+    /// (`--live`) on the terminal they share with this process.
+    pub fn live(self) -> Launcher {
+        Launcher { live: true, ..self }
     }
 
     /// Writes `scenario` for the children to read; `stem` names the file.
@@ -190,6 +199,9 @@ impl Launcher {
         }
         if brief {
             command.arg("--child-brief");
+        }
+        if self.live {
+            command.arg("--child-live");
         }
         let mut child = command
             .spawn()

@@ -42,8 +42,13 @@
 //! This module puts them together ([`report`]) and holds what they share:
 //! the `PageRun` each of them draws, `esc`, and the numbers written for people.
 //!
-//! Everything is inline and there is no URL at all (no font, no script, no
-//! image to fetch): the page opens in a classroom without network. Every
+//! The page plays, too (`player`): play/pause, a time slider and a speed;
+//! the swimlanes drawn up to the slider's time under a "now" line, and each
+//! run's figures so far. Its script is inline, and with scripts off the page
+//! is the whole picture.
+//!
+//! Everything is inline and there is no URL at all (no font, no script
+//! file, no image to fetch): the page opens in a classroom without network. Every
 //! text that comes from a trace or a scale point (names, runner names,
 //! reasons) goes through `esc`.
 
@@ -68,6 +73,8 @@ mod head;
 mod header;
 // 3. The legend: colours and marks in the lecture's words.
 mod legend;
+// ... and the player, hidden without a script: a slider over the time axis.
+mod player;
 // 4. The timelines: one time axis, the ideal schedule, then each run...
 mod timelines;
 // ... a row per lane: its stretches, polls and abandon mark,
@@ -107,6 +114,7 @@ pub fn report(traces: &[&Trace], ideal: Option<&Schedule>, scale: &[Point]) -> S
     put!(page, "<body>\n");
     header(&mut page, traces);
     legend(&mut page, &runs);
+    player::player(&mut page, &frame, &runs);
     timelines(&mut page, &frame, &runs, ideal);
     metrics_table(&mut page, &runs);
     if !scale.is_empty() {
@@ -346,9 +354,14 @@ mod tests {
             ran("x\"><svg onload=alert(1)>", 10, 0.5, 2),
         ];
         let page = report(&[&trace], Some(&crate::html::tests::kept(&trace)), &points);
-        for raw in ["<img", "<script", "<b>bold", "<svg onload", "\"><svg"] {
+        for raw in ["<img", "<script>alert", "<b>bold", "<svg onload", "\"><svg"] {
             assert!(!page.contains(raw), "{raw} reached the page unescaped");
         }
+        assert_eq!(
+            page.matches("<script").count(),
+            2,
+            "the player's data and script only"
+        );
         assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;"));
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert_eq!(esc("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
@@ -367,8 +380,13 @@ mod tests {
             "<img", "<iframe", "xmlns",
         ] {
             let inside_css_or_text = outside == "//" && !page.contains("\"//");
+            // The player's own two scripts are inline: no `src=`, checked above.
+            let inline_script = outside == "<script"
+                && page.matches("<script").count() == 2
+                && page.contains("<script type=\"application/json\" id=\"so-far\">")
+                && page.contains("<script>\ndocument.addEventListener(");
             assert!(
-                inside_css_or_text || !page.contains(outside),
+                inside_css_or_text || inline_script || !page.contains(outside),
                 "the page refers outside: {outside}"
             );
         }

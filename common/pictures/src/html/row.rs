@@ -232,11 +232,14 @@ pub(super) fn lane_row(out: &mut String, frame: &Frame, y: f64, row: &RowDraw) {
         let x = frame.x(bar.start_ms);
         let width = (frame.x(bar.end_ms) - x).max(0.6);
         match bar.index {
+            // Its times, for the player to cut it at the slider's time.
             Some(i) => put!(
                 out,
                 "<rect class=\"st {}\" x=\"{x:.1}\" y=\"{top:.1}\" width=\"{width:.1}\" \
-                 height=\"{BAR}\"><title>{}</title></rect>\n",
+                 height=\"{BAR}\" data-s=\"{}\" data-e=\"{}\"><title>{}</title></rect>\n",
                 class(bar.shares[0].0),
+                bar.start_ms,
+                bar.end_ms,
                 esc(&(row.tip)(i))
             ),
             None => dense_bar(out, row.label, &bar, x, width, top),
@@ -248,7 +251,8 @@ pub(super) fn lane_row(out: &mut String, frame: &Frame, y: f64, row: &RowDraw) {
         if x1 - x0 >= needs {
             put!(
                 out,
-                "<text class=\"tag\" x=\"{:.1}\" y=\"{mid:.1}\" dominant-baseline=\"central\">{}</text>\n",
+                "<text class=\"tag\" x=\"{:.1}\" y=\"{mid:.1}\" dominant-baseline=\"central\" \
+                 data-t=\"{start}\">{}</text>\n",
                 x0 + 2.0,
                 esc(text)
             );
@@ -262,8 +266,9 @@ pub(super) fn lane_row(out: &mut String, frame: &Frame, y: f64, row: &RowDraw) {
             MarkKind::Poll => {}
             MarkKind::Abandon => put!(
                 out,
-                "<path class=\"abandon\" d=\"M{:.1} {:.1}l8 8m0 -8l-8 8\"><title>{}: abandoned 放弃 at {} ms, \
+                "<path class=\"abandon\" data-t=\"{}\" d=\"M{:.1} {:.1}l8 8m0 -8l-8 8\"><title>{}: abandoned 放弃 at {} ms, \
                  left before DONE</title></path>\n",
+                m.at_ms,
                 x - 4.0,
                 mid - 4.0,
                 esc(row.label),
@@ -272,8 +277,9 @@ pub(super) fn lane_row(out: &mut String, frame: &Frame, y: f64, row: &RowDraw) {
             _ => put!(
                 out,
                 "<text class=\"mark {}\" x=\"{x:.1}\" y=\"{mid:.1}\" text-anchor=\"middle\" \
-                 dominant-baseline=\"central\">{}<title>{}: {} {} at {} ms</title></text>\n",
+                 dominant-baseline=\"central\" data-t=\"{}\">{}<title>{}: {} {} at {} ms</title></text>\n",
                 shown.class,
+                m.at_ms,
                 esc(&shown.glyph.to_string()),
                 esc(row.label),
                 shown.name,
