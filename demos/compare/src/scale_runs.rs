@@ -241,6 +241,9 @@ pub fn median(runs: &[Metrics]) -> Metrics {
         max_reaction_ms: f(|m| m.max_reaction_ms),
         errand_while_waiting_ms: f(|m| m.errand_while_waiting_ms),
         mean_turnaround_ms: f(|m| m.mean_turnaround_ms),
+        mean_lost_ms: f(|m| m.mean_lost_ms),
+        // Its parts add up to its total: taken whole, from the median run.
+        teller_loss: median_run(runs).and_then(|m| m.teller_loss.clone()),
         polls: n(|m| m.polls),
         // The fewest served: a customer lost in any run is not hidden.
         served: runs.iter().map(|m| m.served).min().unwrap_or(0),
@@ -254,6 +257,16 @@ pub fn median(runs: &[Metrics]) -> Metrics {
             ctx_switches_involuntary: pn(|p| p.ctx_switches_involuntary),
         },
     }
+}
+
+/// The run of median makespan (the faster of the two middle ones for an
+/// even count): where a whole is kept rather than a median per figure.
+fn median_run(runs: &[Metrics]) -> Option<&Metrics> {
+    let mut by_makespan: Vec<&Metrics> = runs.iter().collect();
+    by_makespan.sort_by(|a, b| a.makespan_ms.total_cmp(&b.makespan_ms));
+    by_makespan
+        .get(by_makespan.len().saturating_sub(1) / 2)
+        .copied()
 }
 
 /// The median (the mean of the two middle values for an even count; 0 for none).

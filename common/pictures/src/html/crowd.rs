@@ -412,16 +412,18 @@ mod tests {
             }
         }
         let ideal = ideal_free.into_iter().fold(0.0, f64::max);
-        Trace {
+        let mut trace = Trace {
             schema: SCHEMA.to_owned(),
             complete: true,
             style,
-            metrics: timeline::metrics::compute(&records, ideal, Default::default()),
+            metrics: Default::default(),
             scenario,
             customers: records,
             tellers,
             events,
-        }
+        };
+        trace.metrics = timeline::metrics::compute(&trace, ideal, Default::default());
+        trace
     }
 
     #[test]
