@@ -68,7 +68,7 @@ use timeline::{MarkKind, State};
 use crate::look::{self, BOTH_SIDES_OF_THE_COUNTER, mark};
 use crate::text;
 use timeline::plural;
-use timeline::trace::{Outcome, Trace};
+use timeline::trace::{Outcome, TellerLoss, Trace};
 
 /// How to draw.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -645,28 +645,23 @@ fn summary(trace: &Trace, width: usize) -> String {
     } else {
         "-".to_owned()
     };
+    // The customer's view first, the lecture's; then the tellers'; then the machine's.
     let lines = [
         (
-            "makespan",
+            "turnaround",
             format!(
-                "{}   ideal {}   efficiency {efficiency} (1.00 is the limit)",
-                ms(m.makespan_ms),
-                ms(m.ideal_makespan_ms)
+                "mean {}: arrival to finished, errand included",
+                ms(m.mean_turnaround_ms)
             ),
         ),
         (
-            "customers",
-            format!("{} served, {} abandoned", m.served, m.abandoned),
+            "lost",
+            format!(
+                "mean {}: in the bank, neither on the errand nor at the counter",
+                ms(m.mean_lost_ms)
+            ),
         ),
         ("wait", format!("mean {}", ms(m.mean_wait_ms))),
-        (
-            "reaction",
-            format!(
-                "mean {}   max {}",
-                ms(m.mean_reaction_ms),
-                ms(m.max_reaction_ms)
-            ),
-        ),
         (
             "errand",
             format!(
@@ -675,12 +670,26 @@ fn summary(trace: &Trace, width: usize) -> String {
             ),
         ),
         (
-            "turnaround",
+            "customers",
+            format!("{} served, {} abandoned", m.served, m.abandoned),
+        ),
+        (
+            "makespan",
             format!(
-                "mean {}: arrival to finished, errand included",
-                ms(m.mean_turnaround_ms)
+                "{}   ideal {}   tellers' efficiency {efficiency} (1.00 is the limit)",
+                ms(m.makespan_ms),
+                ms(m.ideal_makespan_ms)
             ),
         ),
+        (
+            "reaction",
+            format!(
+                "mean {}   max {}",
+                ms(m.mean_reaction_ms),
+                ms(m.max_reaction_ms)
+            ),
+        ),
+        ("tellers", teller_loss_words(m.teller_loss.as_ref())),
         ("polls", format!("{} found nothing", m.polls)),
         (
             "threads",
@@ -713,6 +722,23 @@ fn summary(trace: &Trace, width: usize) -> String {
         .into_iter()
         .map(|(key, value)| summary_line(key, &value, width))
         .collect()
+}
+
+/// Where the tellers' time beyond the services asked went, in a sentence.
+fn teller_loss_words(loss: Option<&TellerLoss>) -> String {
+    let Some(loss) = loss else {
+        return "where their time went was not measured".to_owned();
+    };
+    let part =
+        |name: &str, ms: f64| format!("{name} {} ({:.0}%)", number(ms), 100.0 * loss.share(ms));
+    format!(
+        "{} ms beyond the services asked: {}, {}, {}, {}",
+        number(loss.total_ms),
+        part("overrun", loss.overrun_ms),
+        part("reaction", loss.reaction_ms),
+        part("gap", loss.gap_ms),
+        part("idle", loss.idle_ms)
+    )
 }
 
 /// The summary's key column: its widest key, `turnaround`, and two spaces.
@@ -1001,6 +1027,41 @@ pub(crate) mod tests {
         (0..1000)
             .filter(|&c| c as f64 * step >= from && (c + 1) as f64 * step <= to)
             .collect()
+    }
+
+    #[test]
+    fn the_summary_leads_with_the_customers_view_and_says_where_the_tellers_time_went() {
+        let mut trace = small_scene();
+        trace.metrics = timeline::metrics::compute(&trace, 600.0, Default::default());
+        let text = plain(&summary(&trace, 100));
+        let keys: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with(' '))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert_eq!(
+            keys[..4],
+            ["turnaround", "lost", "wait", "errand"],
+            "{text}"
+        );
+        let at = |key: &str| keys.iter().position(|k| *k == key);
+        assert!(at("errand") < at("makespan") && at("makespan") < at("tellers"));
+        assert!(at("tellers") < at("polls"), "the machine's figures last");
+        assert!(
+            text.contains("tellers' efficiency 0.67 (1.00 is the limit)"),
+            "{text}"
+        );
+        let loss = trace.metrics.teller_loss.expect("computed");
+        let said = format!(
+            "tellers     {} ms beyond the services asked: overrun {} ({:.0}%), reaction {} (",
+            number(loss.total_ms),
+            number(loss.overrun_ms),
+            100.0 * loss.share(loss.overrun_ms),
+            number(loss.reaction_ms)
+        );
+        assert!(text.contains(&said), "{said}\n{text}");
+        trace.metrics.teller_loss = None;
+        assert!(plain(&summary(&trace, 100)).contains("where their time went was not measured"));
     }
 
     #[test]

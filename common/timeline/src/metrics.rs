@@ -100,7 +100,7 @@ fn lost_ms(c: &CustomerRecord, errands: &[(f64, f64)]) -> Option<f64> {
             .chain(at_counter(c)),
         window,
     );
-    Some(span::ms(window.len() - span::covered(&busy)))
+    Some(span::ms(window.duration() - span::covered(&busy)))
 }
 
 /// The stretches in which `c` waited to be called: from arrival to the

@@ -293,7 +293,7 @@ async fn trace_files(cli: &Cli, files: &[PathBuf]) -> ExitCode {
     } else {
         format!(
             "compare: {} trace files of different scenes: no ideal schedule is drawn; each \
-             efficiency is against its own scene's ideal.",
+             tellers' efficiency is against its own scene's ideal.",
             runs.len()
         )
     }];
@@ -346,10 +346,15 @@ async fn at_scale(cli: &Cli, counts: &[u32]) -> ExitCode {
         ));
     }
     out.push_str(&scale_runs::table(&results.points, cli.repeat).render(width));
+    out.push('\n');
+    out.push_str(&scale_runs::loss_table(&results.points).render(width));
     let against = scale_runs::against_peer(&results.points);
     if !against.is_empty() {
         out.push('\n');
-        for line in against {
+        for line in against
+            .iter()
+            .flat_map(|l| pictures::text::wrap(l, width, 2))
+        {
             out.push_str(&line);
             out.push('\n');
         }
@@ -417,6 +422,8 @@ fn show(
         .collect();
     let ideal = schedule.as_ref().map(|(s, schedule)| (*s, schedule));
     out.push_str(&pictures::table::metrics(ideal, &rows).render(width));
+    out.push('\n');
+    out.push_str(&pictures::table::teller_loss(ideal, &rows).render(width));
     // A closed stdout (a pager quit early) is not worth a panic.
     let _ = write!(screen(cli), "{out}");
     write_files(cli, runs, labels, points)

@@ -23,7 +23,7 @@ impl Span {
     }
 
     /// How long it lasts (0 when it ends before it starts).
-    pub fn len(self) -> i64 {
+    pub fn duration(self) -> i64 {
         self.to.saturating_sub(self.from).max(0)
     }
 }
@@ -47,7 +47,7 @@ pub fn union(spans: impl IntoIterator<Item = Span>, window: Span) -> Vec<Span> {
             from: s.from.max(window.from),
             to: s.to.min(window.to),
         })
-        .filter(|s| s.len() > 0)
+        .filter(|s| s.duration() > 0)
         .collect();
     clipped.sort_by_key(|s| s.from);
     let mut merged: Vec<Span> = Vec::with_capacity(clipped.len());
@@ -62,7 +62,7 @@ pub fn union(spans: impl IntoIterator<Item = Span>, window: Span) -> Vec<Span> {
 
 /// How long sorted, disjoint `spans` cover.
 pub fn covered(spans: &[Span]) -> i64 {
-    spans.iter().map(|s| s.len()).sum()
+    spans.iter().map(|s| s.duration()).sum()
 }
 
 /// How long two sets of sorted, disjoint spans cover together.

@@ -143,10 +143,10 @@ fn measure(days: &Days) -> TellerLoss {
         serving += served;
         calling += busy_len - served;
         gap += free_while_waiting;
-        idle += day.len() - busy_len - free_while_waiting;
+        idle += day.duration() - busy_len - free_while_waiting;
     }
     let tellers = i64::try_from(days.tellers.len()).unwrap_or(i64::MAX);
-    let total = tellers * day.len() - days.asked;
+    let total = tellers * day.duration() - days.asked;
     let overrun = serving - days.asked;
     debug_assert_eq!(overrun + calling + gap + idle, total);
     let (mut arriving, mut after) = (Vec::new(), Vec::new());
@@ -156,7 +156,7 @@ fn measure(days: &Days) -> TellerLoss {
         } else {
             &mut after
         };
-        phase.push(call.len());
+        phase.push(call.duration());
     }
     TellerLoss {
         total_ms: span::ms(total),
