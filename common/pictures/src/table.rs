@@ -286,6 +286,7 @@ pub fn teller_loss(ideal: Option<(&Scenario, &Schedule)>, runs: &[(String, &Metr
         losses.push(m.teller_loss.as_ref());
     }
     Table {
+        corner: "where the tellers' time went".to_owned(),
         columns: TELLER_LOSS.to_vec(),
         rows: labels.into_iter().zip(teller_loss_cells(&losses)).collect(),
         notes: vec![TELLER_LOSS_NOTE.to_owned()],

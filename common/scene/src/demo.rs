@@ -172,8 +172,8 @@ pub fn run(
 /// its trace has `complete: false`; every visit still going on ends at the
 /// cut, abandoned (their connections close with the process, and the bank
 /// drops their tickets); its `ideal_makespan_ms` is the ideal for the
-/// customers it served, so that its efficiency still compares like with
-/// like; and its process figures include an embedded bank's share. Its
+/// customers it served, so that its tellers' efficiency still compares like
+/// with like; and its process figures include an embedded bank's share. Its
 /// customers, and a bank started for them, are stopped where they are
 /// (blocked in a `read()`, or held by the [frozen](Recorder::freeze)
 /// recorder at their next moment), and nothing waits for them: a demo's

@@ -151,7 +151,7 @@ pub fn check_every_visit(trace: &Trace) {
     assert!(m.ideal_makespan_ms > 0.0 && m.makespan_ms >= m.ideal_makespan_ms * 0.99);
     assert!(
         m.efficiency > 0.0 && m.efficiency <= 1.01,
-        "{style}: efficiency {}",
+        "{style}: tellers' efficiency {}",
         m.efficiency
     );
     assert!(m.process.threads_peak >= 1);

@@ -129,7 +129,8 @@ pub struct Metrics {
     pub makespan_ms: f64,
     /// The simulator's makespan for the same scenario, with instant reactions.
     /// For an interrupted run (`complete: false` after Ctrl-C), the ideal for
-    /// the customers it served, so efficiency still compares like with like.
+    /// the customers it served, so the tellers' efficiency still compares
+    /// like with like.
     pub ideal_makespan_ms: f64,
     /// The tellers' efficiency: ideal / actual makespan (1.0 is the
     /// physical limit). The tellers' view: how much of their day the way of
