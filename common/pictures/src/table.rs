@@ -1,13 +1,28 @@
-//! Terminal tables, and the metrics table of runs: a row per run, under the ideal schedule's row, with
-//! what each style achieved (makespan, efficiency, waits, reactions, errand
-//! done while waiting) and what it cost the machine (polls, threads, CPU,
-//! memory, context switches).
+//! Terminal tables, and the two tables of runs `compare` prints, each a row
+//! per run under the ideal schedule's row.
+//!
+//! The metrics table leads with the customer's view, the lecture's
+//! (turnaround, time lost, wait, errand done while waiting), then the
+//! tellers' (their efficiency), then the machine's (polls, threads, CPU,
+//! memory, context switches):
 //!
 //! ```text
-//!                          served  makespan  efficiency  wait  reaction  errand  polls  threads  CPU  peak RSS  switches
-//!                                        ms                ms        ms      ms                   ms       MiB
-//! ideal 理想                    6      1300        1.00   233         0
-//! sync-blocking 同步阻塞        6      1309        0.99   239     0.169       0      0        9  4.1       9.1        64
+//!                              turnaround  lost wait errand tellers' polls threads CPU  RSS switches
+//!                                      ms    ms   ms     ms   effic.                ms  MiB
+//! ideal 理想                                     200              1.00
+//! sync-blocking 同步阻塞             1614   208  207      0     0.99     0       7 5.6 11.8       38
+//! async-nonblocking 异步非阻塞       1001  0.24  202    201     1.00     0       3 8.0 12.2       59
+//! ```
+//!
+//! The teller-loss table says where the tellers' time beyond the services
+//! asked went, each part in ms and as a share of the total, and how quickly
+//! the called came while customers were still arriving, and after:
+//!
+//! ```text
+//! where the tellers' time went total    overrun   reaction        gap     idle  arriving     after
+//!                                 ms      ms, %      ms, %      ms, %    ms, %   p50/p99   p50/p99
+//! ideal 理想                     200     0   0%     0   0%     0   0% 200 100%         -         -
+//! sync-nonblocking 同步非阻塞    909 4.719   1%   746  82% 2.791   0% 155  17%   152/194  78.9/147
 //! ```
 //!
 //! Labels are aligned by display width (同步阻塞 takes eight columns); numbers

@@ -12,7 +12,9 @@
 //!
 //! and `compare` puts the four runs in one picture, on one time axis, under
 //! the ideal schedule (what the bank could do if every customer reacted at
-//! once), with one table of what each achieved and what it cost.
+//! once), with a table of what each achieved and what it cost (the
+//! customer's view first: turnaround and time lost, the lecture's), and a
+//! table of where the tellers' time went.
 //!
 //! A tour, in the order a run goes:
 //!
@@ -26,9 +28,11 @@
 //!   the shared driver, or a bank alone;
 //! - [`picture`]: the terminal picture: the ideal schedule and every run's
 //!   swimlane on one axis; a summary instead of thousands of rows;
-//! - the metrics table is drawn by `pictures::table`;
+//! - the metrics table and the teller-loss table are drawn by
+//!   `pictures::table`;
 //! - [`scale_runs`]: every style at growing numbers of customers (C10K), runs
-//!   that cannot fit refused before they start;
+//!   that cannot fit refused before they start; the scale table and its
+//!   teller-loss table;
 //! - [`peer`]: the Python asyncio customers a student would write, as a
 //!   yardstick for async-nonblocking.
 //!

@@ -15,7 +15,12 @@
 //!    and the bank's end of their sockets do not fit in one process's
 //!    open-file limit), run the customers in another, and close the bank;
 //! 3. keep the run's figures; with `--repeat K`, run it K times and keep
-//!    the median of each figure.
+//!    the median of each figure (and the teller loss of the run of median
+//!    makespan, whole: its parts add up).
+//!
+//! Then two tables, a runner's name over a row per number of customers:
+//! the scale table (the customer's view, the tellers', the machine's) and
+//! where the tellers' time went.
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal as _;
