@@ -257,6 +257,9 @@ mod tests {
             (r.calls, r.p50_ms, r.p99_ms),
             (200, span::ms(100), span::ms(198))
         );
+        // Where p × n is not whole, the rank rounds up: of three, the 2nd and the 3rd.
+        let three = reactions(vec![30, 10, 20]);
+        assert_eq!((three.p50_ms, three.p99_ms), (span::ms(20), span::ms(30)));
         let one = reactions(vec![7]);
         assert_eq!((one.p50_ms, one.p99_ms), (span::ms(7), span::ms(7)));
         assert_eq!(reactions(Vec::new()), Reactions::default());
