@@ -305,7 +305,6 @@ pub fn teller_loss(ideal: Option<(&Scenario, &Schedule)>, runs: &[(String, &Metr
         columns: TELLER_LOSS.to_vec(),
         rows: labels.into_iter().zip(teller_loss_cells(&losses)).collect(),
         notes: vec![TELLER_LOSS_NOTE.to_owned()],
-        ..Table::default()
     }
 }
 
