@@ -853,7 +853,6 @@ pub(crate) mod tests {
     use super::*;
     use timeline::scenario::Generate;
     use timeline::style::Style;
-    use timeline::trace::{Metrics, SCHEMA};
     use timeline::{Event, Kind, WaitHow};
 
     fn at(t_ms: u64, lane: Lane, kind: Kind) -> Event {
@@ -874,16 +873,14 @@ pub(crate) mod tests {
         .scenario();
         let records = model::customers(&scenario, &events);
         let teller_records = model::tellers(&scenario, &records, &events);
-        Trace {
-            schema: SCHEMA.to_owned(),
-            complete: true,
-            style: Style::SyncNonblocking,
+        Trace::of_records(
+            Style::SyncNonblocking,
+            true,
             scenario,
-            metrics: Metrics::default(),
-            customers: records,
-            tellers: teller_records,
+            records,
+            teller_records,
             events,
-        }
+        )
     }
 
     /// 张三 waits blocked, 李四 polls between errand slices, Alice gives up.

@@ -44,7 +44,7 @@ use pictures::{chrome, swimlane};
 use timeline::output;
 use timeline::scenario::{Customer, Scenario};
 use timeline::style::Style;
-use timeline::trace::{CustomerRecord, Metrics, Outcome, SCHEMA, Trace};
+use timeline::trace::{CustomerRecord, Outcome, Trace};
 use timeline::{Event, Kind, Lane, Recorder, metrics, model, plural, record};
 
 /// What a style's customers get to know before they walk in.
@@ -253,16 +253,8 @@ pub fn run_watched(
         None => ideal::schedule(&setup.scenario),
         Some(_) => ideal::schedule(&served_part(&setup.scenario, &customers)),
     };
-    let mut trace = Trace {
-        schema: SCHEMA.to_owned(),
-        complete: failures.is_empty() && interrupted.is_none(),
-        style,
-        metrics: Metrics::default(),
-        scenario: setup.scenario,
-        customers,
-        tellers,
-        events,
-    };
+    let complete = failures.is_empty() && interrupted.is_none();
+    let mut trace = Trace::of_records(style, complete, setup.scenario, customers, tellers, events);
     trace.metrics = metrics::compute(&trace, ideal.makespan_ms, figures);
     Ok(Run {
         trace,

@@ -16,7 +16,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use timeline::metrics;
 use timeline::model;
 use timeline::scenario::{Generate, ServiceTime};
-use timeline::trace::{CustomerRecord, Metrics, Outcome, SCHEMA, Trace};
+use timeline::trace::{CustomerRecord, Outcome, Trace};
 use timeline::{Event, Kind, Lane, Style};
 
 /// Customers in the crowd.
@@ -77,16 +77,14 @@ fn crowd() -> Trace {
         });
     }
     let tellers = model::tellers(&scenario, &customers, &events);
-    Trace {
-        schema: SCHEMA.to_owned(),
-        complete: true,
-        style: Style::SyncNonblocking,
+    Trace::of_records(
+        Style::SyncNonblocking,
+        true,
         scenario,
-        metrics: Metrics::default(),
         customers,
         tellers,
         events,
-    }
+    )
 }
 
 fn compute(c: &mut Criterion) {

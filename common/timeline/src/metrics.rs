@@ -140,7 +140,6 @@ mod tests {
     use proptest::prelude::*;
 
     use crate::scenario::Generate;
-    use crate::trace::SCHEMA;
     use crate::{Event, Kind, Lane, Style};
 
     fn visit(id: u32, arrive: f64, called: f64, here: f64, done: f64) -> CustomerRecord {
@@ -180,16 +179,14 @@ mod tests {
             c.service_ms = service_ms;
         }
         let tellers = model::tellers(&scenario, &customers, &events);
-        Trace {
-            schema: SCHEMA.to_owned(),
-            complete: true,
-            style: Style::SyncBlocking,
+        Trace::of_records(
+            Style::SyncBlocking,
+            true,
             scenario,
-            metrics: Metrics::default(),
             customers,
             tellers,
             events,
-        }
+        )
     }
 
     /// An errand of `customer` from `from_ms` to `to_ms`, as recorded: at its end.

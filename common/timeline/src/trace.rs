@@ -262,6 +262,29 @@ impl ProcessFigures {
 }
 
 impl Trace {
+    /// A trace of a run's records, its figures not worked out yet
+    /// ([`Metrics::default`]): [`metrics::compute`](crate::metrics::compute)
+    /// reads the records and gives them.
+    pub fn of_records(
+        style: Style,
+        complete: bool,
+        scenario: Scenario,
+        customers: Vec<CustomerRecord>,
+        tellers: Vec<TellerRecord>,
+        events: Vec<Event>,
+    ) -> Trace {
+        Trace {
+            schema: SCHEMA.to_owned(),
+            complete,
+            style,
+            scenario,
+            metrics: Metrics::default(),
+            customers,
+            tellers,
+            events,
+        }
+    }
+
     /// Writes the trace to `path` (a regular file whole or not at all; see
     /// [`output`]); returns how many bytes it took.
     pub fn write(&self, path: &Path) -> std::io::Result<u64> {

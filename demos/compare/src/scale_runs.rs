@@ -338,17 +338,15 @@ const CUSTOMERS: &str = "customers";
 /// table, and so do runs that did not serve everyone.
 pub fn table(points: &[Point], repeat: u32) -> Table {
     let mut notes = Vec::new();
+    // "sync-blocking, 100 customers": the point a note is about.
+    let about = |p: &Point| format!("{}, {}", p.runner, plural::count(p.customers, "customer"));
     let points: Vec<&Point> = points.iter().collect();
     let rows = by_runner(&points, |_, p| match &p.result {
         Ending::Ran { complete, metrics } => {
             let m = metrics;
             if !*complete {
-                notes.push(format!(
-                    "{}, {}: {} not served.",
-                    p.runner,
-                    plural::count(p.customers, "customer"),
-                    p.customers.saturating_sub(m.served)
-                ));
+                let lost = p.customers.saturating_sub(m.served);
+                notes.push(format!("{}: {lost} not served.", about(p)));
             }
             vec![
                 m.served.to_string(),
@@ -364,19 +362,11 @@ pub fn table(points: &[Point], repeat: u32) -> Table {
             ]
         }
         Ending::Refused { reason } => {
-            notes.push(format!(
-                "{}, {}: refused. {reason}",
-                p.runner,
-                plural::count(p.customers, "customer")
-            ));
+            notes.push(format!("{}: refused. {reason}", about(p)));
             vec!["refused".to_owned()]
         }
         Ending::Failed { error } => {
-            notes.push(format!(
-                "{}, {}: failed: {error}",
-                p.runner,
-                plural::count(p.customers, "customer")
-            ));
+            notes.push(format!("{}: failed: {error}", about(p)));
             vec!["failed".to_owned()]
         }
     });

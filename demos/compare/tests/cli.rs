@@ -50,18 +50,25 @@ fn line_of(text: &str, start: &str) -> usize {
         .unwrap_or_else(|| panic!("no line starts with {start:?} in:\n{text}"))
 }
 
-/// The metrics table's row of `label`: its numbers, in column order.
-fn table_row(text: &str, label: &str) -> Vec<f64> {
+/// The text after `label` on the first line starting with it, below the
+/// first line that `is_header`.
+fn row_after<'a>(text: &'a str, is_header: impl Fn(&str) -> bool, label: &str) -> &'a str {
     let header = text
         .lines()
-        .position(|l| l.contains("turnaround") && l.contains("tellers'"))
-        .unwrap_or_else(|| panic!("no metrics table in:\n{text}"));
+        .position(is_header)
+        .unwrap_or_else(|| panic!("no such table in:\n{text}"));
     let line = text
         .lines()
         .skip(header)
         .find(|l| l.starts_with(label))
         .unwrap_or_else(|| panic!("no table row for {label:?} in:\n{text}"));
-    line[label.len()..]
+    &line[label.len()..]
+}
+
+/// The metrics table's row of `label`: its numbers, in column order.
+fn table_row(text: &str, label: &str) -> Vec<f64> {
+    let header = |l: &str| l.contains("turnaround") && l.contains("tellers'");
+    row_after(text, header, label)
         .split_whitespace()
         .map(|cell| cell.parse().unwrap_or(f64::NAN))
         .collect()
@@ -70,20 +77,8 @@ fn table_row(text: &str, label: &str) -> Vec<f64> {
 /// The teller-loss table's row of `label`: the total, then each part's ms
 /// and share (%), then the reactions while arriving and after, as text.
 fn loss_row<'a>(text: &'a str, label: &str) -> Vec<&'a str> {
-    let header = text
-        .lines()
-        .position(|l| {
-            ["total", "overrun", "reaction", "gap", "idle"]
-                .iter()
-                .all(|w| l.contains(w))
-        })
-        .unwrap_or_else(|| panic!("no teller-loss table in:\n{text}"));
-    let line = text
-        .lines()
-        .skip(header)
-        .find(|l| l.starts_with(label))
-        .unwrap_or_else(|| panic!("no teller-loss row for {label:?} in:\n{text}"));
-    line[label.len()..].split_whitespace().collect()
+    let header = |l: &str| l.starts_with("where the tellers' time went");
+    row_after(text, header, label).split_whitespace().collect()
 }
 
 /// Checks a teller-loss row: the four parts add up to the total, and their

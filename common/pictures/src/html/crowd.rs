@@ -315,7 +315,7 @@ mod tests {
     use timeline::model;
     use timeline::scenario::{Generate, ServiceTime};
     use timeline::style::Style;
-    use timeline::trace::{SCHEMA, Trace};
+    use timeline::trace::Trace;
     use timeline::{Event, Kind, Lane, WaitHow};
 
     /// A run of `style` on a crowd of `customers` (8 tellers, 10 ms each,
@@ -412,16 +412,7 @@ mod tests {
             }
         }
         let ideal = ideal_free.into_iter().fold(0.0, f64::max);
-        let mut trace = Trace {
-            schema: SCHEMA.to_owned(),
-            complete: true,
-            style,
-            metrics: Default::default(),
-            scenario,
-            customers: records,
-            tellers,
-            events,
-        };
+        let mut trace = Trace::of_records(style, true, scenario, records, tellers, events);
         trace.metrics = timeline::metrics::compute(&trace, ideal, Default::default());
         trace
     }

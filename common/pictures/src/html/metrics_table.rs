@@ -227,6 +227,11 @@ pub(super) fn best(
     (finite.len() > 1 && pick.is_finite()).then(|| show(pick))
 }
 
+/// A column heading, `text`, explained by `explain` in its tooltip.
+pub(super) fn heading_cell(page: &mut String, text: &str, explain: &str) {
+    put!(page, "<th title=\"{}\">{}</th>", esc(explain), esc(text));
+}
+
 /// A cell holding `text`, marked best when it shows as `best` does.
 pub(super) fn cell(page: &mut String, text: &str, best: Option<&String>) {
     let mark = if best.is_some_and(|b| b == text) {
@@ -259,12 +264,7 @@ pub(super) fn metrics_table(page: &mut String, runs: &[PageRun]) {
     }
     put!(page, "</tr>\n<tr><th>run</th>");
     for column in &COLUMNS {
-        put!(
-            page,
-            "<th title=\"{}\">{}</th>",
-            esc(column.explain),
-            esc(&heading(column))
-        );
+        heading_cell(page, &heading(column), column.explain);
     }
     put!(page, "</tr></thead>\n<tbody>\n");
     let best: Vec<Option<String>> = COLUMNS

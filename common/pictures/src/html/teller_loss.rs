@@ -6,13 +6,13 @@
 
 use std::fmt::Write as _;
 
-use super::metrics_table::{Better, best, cell};
+use super::metrics_table::{Better, best, cell, heading_cell};
 use super::{PageRun, esc, ms};
 use crate::look;
 use timeline::State;
 use timeline::metrics::teller_loss;
 use timeline::schedule::Schedule;
-use timeline::trace::TellerLoss;
+use timeline::trace::{Reactions, TellerLoss};
 
 /// One part of the total.
 pub(super) struct Part {
@@ -56,50 +56,73 @@ pub(super) const PARTS: [Part; 4] = [
     },
 ];
 
-/// A column of reactions: a percentile of one phase.
-struct ReactionColumn {
-    /// Its phase, the heading over its columns.
-    phase: &'static str,
-    /// Its heading: the percentile.
-    head: &'static str,
-    /// What it means, for the heading's tooltip.
-    explain: &'static str,
-    /// Its value (`NaN` without calls in the phase).
-    value: fn(&TellerLoss) -> f64,
+/// A phase of the calls, and its reactions.
+struct Phase {
+    /// The heading over its columns.
+    name: &'static str,
+    /// Which calls, for the tooltips.
+    calls: &'static str,
+    /// Its reactions.
+    reactions: fn(&TellerLoss) -> Reactions,
 }
 
-/// The reaction columns: median and 99th percentile, while customers were
-/// arriving, then after.
-const REACTIONS: [ReactionColumn; 4] = [
-    ReactionColumn {
-        phase: "reaction while arriving",
-        head: "p50",
-        explain: "the median reaction to the calls made up to the last arrival",
-        value: |l| phase(l.reaction_arriving.calls, l.reaction_arriving.p50_ms),
+/// The phases: while customers were arriving, then after.
+static PHASES: [Phase; 2] = [
+    Phase {
+        name: "reaction while arriving",
+        calls: "the calls made up to the last arrival",
+        reactions: |l| l.reaction_arriving,
     },
-    ReactionColumn {
-        phase: "reaction while arriving",
-        head: "p99",
-        explain: "the 99th percentile reaction to the calls made up to the last arrival",
-        value: |l| phase(l.reaction_arriving.calls, l.reaction_arriving.p99_ms),
-    },
-    ReactionColumn {
-        phase: "reaction after",
-        head: "p50",
-        explain: "the median reaction to the calls made after the last arrival",
-        value: |l| phase(l.reaction_after.calls, l.reaction_after.p50_ms),
-    },
-    ReactionColumn {
-        phase: "reaction after",
-        head: "p99",
-        explain: "the 99th percentile reaction to the calls made after the last arrival",
-        value: |l| phase(l.reaction_after.calls, l.reaction_after.p99_ms),
+    Phase {
+        name: "reaction after",
+        calls: "the calls made after the last arrival",
+        reactions: |l| l.reaction_after,
     },
 ];
 
-/// A phase's percentile, or `NaN` (shown `–`) when it had no calls.
-fn phase(calls: u32, value_ms: f64) -> f64 {
-    if calls == 0 { f64::NAN } else { value_ms }
+/// A percentile shown of each phase.
+struct Percentile {
+    /// Its heading.
+    head: &'static str,
+    /// Its name, for the tooltips.
+    words: &'static str,
+    /// Its value.
+    value: fn(&Reactions) -> f64,
+}
+
+/// The percentiles shown: the median and the 99th.
+static PERCENTILES: [Percentile; 2] = [
+    Percentile {
+        head: "p50",
+        words: "the median",
+        value: |r| r.p50_ms,
+    },
+    Percentile {
+        head: "p99",
+        words: "the 99th percentile",
+        value: |r| r.p99_ms,
+    },
+];
+
+/// A column of reactions: one percentile of one phase.
+type ReactionColumn = (&'static Phase, &'static Percentile);
+
+/// Every column of reactions, phase by phase.
+fn reaction_columns() -> impl Iterator<Item = ReactionColumn> {
+    PHASES
+        .iter()
+        .flat_map(|phase| PERCENTILES.iter().map(move |p| (phase, p)))
+}
+
+/// A column of reactions' value in `loss`: `NaN` (shown `–`) when the phase
+/// had no calls.
+fn reaction(loss: &TellerLoss, (phase, percentile): ReactionColumn) -> f64 {
+    let reactions = (phase.reactions)(loss);
+    if reactions.calls == 0 {
+        f64::NAN
+    } else {
+        (percentile.value)(&reactions)
+    }
 }
 
 /// Width of the bar of the four parts, in px.
@@ -124,17 +147,16 @@ pub(super) fn teller_loss_table(page: &mut String, runs: &[PageRun], ideal: Opti
         .iter()
         .map(|r| r.trace.metrics.teller_loss.as_ref())
         .collect();
-    let of_runs = |value: fn(&TellerLoss) -> f64| {
+    let of_runs = |value: &dyn Fn(&TellerLoss) -> f64| {
         let values = losses.iter().flatten().map(|l| value(l));
         best(values, Better::Lower, ms)
     };
-    let best_total = of_runs(|l| l.total_ms);
-    let best_parts: Vec<Option<String>> = PARTS.iter().map(|p| of_runs(p.value)).collect();
-    let best_reactions: Vec<Option<String>> = REACTIONS.iter().map(|c| of_runs(c.value)).collect();
     let bests = Bests {
-        total: best_total,
-        parts: best_parts,
-        reactions: best_reactions,
+        total: of_runs(&|l| l.total_ms),
+        parts: PARTS.iter().map(|p| of_runs(&p.value)).collect(),
+        reactions: reaction_columns()
+            .map(|column| of_runs(&|l| reaction(l, column)))
+            .collect(),
     };
     if let Some(loss) = &ideal_loss {
         loss_row(page, "ideal 理想", Some(loss), None);
@@ -182,32 +204,25 @@ pub(super) fn loss_headings(page: &mut String, labels: &[&str]) {
         labels.len(),
         2 + PARTS.len()
     );
-    let mut phases: Vec<(&str, usize)> = Vec::new();
-    for column in &REACTIONS {
-        match phases.last_mut() {
-            Some((phase, span)) if *phase == column.phase => *span += 1,
-            _ => phases.push((column.phase, 1)),
-        }
-    }
-    for (phase, span) in phases {
-        put!(page, "<th colspan=\"{span}\">{phase} (ms)</th>");
+    for phase in &PHASES {
+        put!(
+            page,
+            "<th colspan=\"{}\">{} (ms)</th>",
+            PERCENTILES.len(),
+            phase.name
+        );
     }
     put!(page, "</tr>\n<tr>");
     for label in labels {
         page.push_str(label);
     }
-    put!(
+    heading_cell(
         page,
-        "<th title=\"tellers × makespan − Σ services asked: the four parts add up to it\">\
-         total ms</th>"
+        "total ms",
+        "tellers × makespan − Σ services asked: the four parts add up to it",
     );
     for part in &PARTS {
-        put!(
-            page,
-            "<th title=\"{}\">{} ms</th>",
-            esc(part.explain),
-            part.head
-        );
+        heading_cell(page, &format!("{} ms", part.head), part.explain);
     }
     put!(page, "<th>where it went<span class=\"sub\">");
     for part in &PARTS {
@@ -219,13 +234,9 @@ pub(super) fn loss_headings(page: &mut String, labels: &[&str]) {
         );
     }
     put!(page, "</span></th>");
-    for column in &REACTIONS {
-        put!(
-            page,
-            "<th title=\"{}\">{}</th>",
-            esc(column.explain),
-            column.head
-        );
+    for (phase, percentile) in reaction_columns() {
+        let explain = format!("{} reaction to {}", percentile.words, phase.calls);
+        heading_cell(page, percentile.head, &explain);
     }
     put!(page, "</tr></thead>\n");
 }
@@ -235,7 +246,7 @@ pub(super) fn loss_headings(page: &mut String, labels: &[&str]) {
 /// `bests` is given.
 pub(super) fn loss_cells(page: &mut String, loss: Option<&TellerLoss>, bests: Option<&Bests>) {
     let Some(loss) = loss else {
-        let span = 2 + PARTS.len() + REACTIONS.len();
+        let span = 2 + PARTS.len() + reaction_columns().count();
         put!(
             page,
             "<td colspan=\"{span}\" class=\"why\">not measured: the runner sees the bank \
@@ -260,11 +271,11 @@ pub(super) fn loss_cells(page: &mut String, loss: Option<&TellerLoss>, bests: Op
         );
     }
     put!(page, "<td>{}</td>", bar(loss));
-    for (i, column) in REACTIONS.iter().enumerate() {
+    for (i, column) in reaction_columns().enumerate() {
         let best = bests
             .and_then(|b| b.reactions.get(i))
             .and_then(Option::as_ref);
-        cell(page, &ms((column.value)(loss)), best);
+        cell(page, &ms(reaction(loss, column)), best);
         put!(page, "</td>");
     }
 }

@@ -78,13 +78,7 @@ pub fn of_run(trace: &Trace, makespan_ms: f64) -> TellerLoss {
         waiting: trace.customers.iter().flat_map(waiting).collect(),
         asked,
         makespan: span::us(makespan_ms),
-        last_arrival: span::us(
-            trace
-                .customers
-                .iter()
-                .filter_map(|c| c.arrive_ms)
-                .fold(0.0, f64::max),
-        ),
+        last_arrival: last(trace.customers.iter().filter_map(|c| c.arrive_ms)),
     })
 }
 
@@ -115,14 +109,13 @@ pub fn of_schedule(scenario: &Scenario, schedule: &Schedule) -> TellerLoss {
         waiting,
         asked,
         makespan: span::us(schedule.makespan_ms),
-        last_arrival: span::us(
-            scenario
-                .customers
-                .iter()
-                .map(|c| c.arrive_ms)
-                .fold(0.0, f64::max),
-        ),
+        last_arrival: last(scenario.customers.iter().map(|c| c.arrive_ms)),
     })
+}
+
+/// The latest of `arrivals` (ms), in µs; 0 without any.
+fn last(arrivals: impl Iterator<Item = f64>) -> i64 {
+    span::us(arrivals.fold(0.0, f64::max))
 }
 
 /// Gives every moment of every teller's day to one kind of time, and adds
@@ -267,33 +260,32 @@ mod tests {
 
     #[test]
     fn the_ideal_schedule_loses_only_idle_time() {
+        // The lecture's scene: a customer every 100 ms, 400 ms each, two
+        // tellers each serving back to back from their first customer on.
         let scenario = crate::scenario::Generate::default().scenario();
-        // Two tellers, each serving back to back from the first arrival.
-        let mut free = [0.0f64; 2];
-        let mut visits = Vec::new();
-        for c in &scenario.customers {
-            let (i, at) = free
-                .iter()
-                .copied()
-                .enumerate()
-                .min_by(|a, b| a.1.total_cmp(&b.1))
-                .expect("two tellers");
-            let start = at.max(c.arrive_ms);
-            free[i] = start + c.service_ms;
-            visits.push(Visit {
-                customer: c.id,
-                teller: i as u32 + 1,
-                start_ms: start,
-                end_ms: free[i],
-            });
-        }
+        let turns = [
+            (0, 1, 0.0),
+            (1, 2, 100.0),
+            (2, 1, 400.0),
+            (3, 2, 500.0),
+            (4, 1, 800.0),
+            (5, 2, 900.0),
+        ];
+        let visits: Vec<Visit> = turns
+            .iter()
+            .map(|&(customer, teller, start_ms)| Visit {
+                customer,
+                teller,
+                start_ms,
+                end_ms: start_ms + 400.0,
+            })
+            .collect();
         let schedule = Schedule {
-            makespan_ms: free.into_iter().fold(0.0, f64::max),
+            makespan_ms: 1300.0,
             visits,
         };
         let loss = of_schedule(&scenario, &schedule);
-        let asked: f64 = scenario.customers.iter().map(|c| c.service_ms).sum();
-        assert_eq!(loss.total_ms, 2.0 * schedule.makespan_ms - asked);
+        assert_eq!(loss.total_ms, 2.0 * 1300.0 - 6.0 * 400.0);
         assert_eq!(
             (loss.overrun_ms, loss.reaction_ms, loss.gap_ms),
             (0.0, 0.0, 0.0),
