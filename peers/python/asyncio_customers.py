@@ -20,8 +20,9 @@ It prints one JSON object, a `timeline::trace::Metrics`, times in ms from the
 opening of the doors. It sees the bank only from outside: wait = CALL read −
 walked in, reaction = HERE sent − CALL read; neither counts the time a line sat
 unread before the loop got to it (the tellers pay for that: it is in the
-makespan, the last DONE read). ideal_makespan_ms and efficiency are left 0 for
-`compare`. Exit status: 0 when all were served, 1 if not, 2 for bad arguments.
+makespan, the last DONE read). ideal_makespan_ms and efficiency (the tellers')
+are left 0 for `compare`; teller_loss is left out: it needs the bank's own
+times. Exit status: 0 when all were served, 1 if not, 2 for bad arguments.
 """
 
 import argparse
@@ -196,6 +197,7 @@ def metrics(visits, before, after, threads_peak) -> dict:
         "errand_while_waiting_ms": mean_ms(min(v.errand_end, v.noticed) - v.ticket
                                            for v in served),
         "mean_turnaround_ms": mean_ms(v.leave - v.arrive for v in served),
+        "mean_lost_ms": mean_ms(lost(v) for v in served),
         "polls": 0,
         "served": len(served),
         "abandoned": len(visits) - len(served),
@@ -206,6 +208,20 @@ def metrics(visits, before, after, threads_peak) -> dict:
         "ctx_switches_voluntary": after.ru_nvcsw - before.ru_nvcsw,
         "ctx_switches_involuntary": after.ru_nivcsw - before.ru_nivcsw,
     }
+
+
+def lost(v: Visit) -> float:
+    """The time from walking in to DONE spent neither on the errand (from the
+    ticket to its end) nor at the counter (from HERE to DONE); where the two
+    overlap (the errand runs on at the counter) it counts once."""
+
+    def within(start, end):
+        return max(0.0, min(end, v.done) - max(start, v.arrive))
+
+    errand = within(v.ticket, v.errand_end)
+    counter = within(v.here, v.done)
+    both = within(max(v.ticket, v.here), min(v.errand_end, v.done))
+    return (v.done - v.arrive) - (errand + counter - both)
 
 
 def host_port(text: str):

@@ -191,8 +191,21 @@ fn the_page_holds_every_part_and_nothing_from_outside() {
     }
     assert_eq!(table.matches("<tr>").count(), 1 + traces.len());
     assert!(
-        table.matches("class=\"best\"").count() >= 11,
+        table.matches("class=\"best\"").count() >= 13,
         "a best per column"
+    );
+    assert!(
+        table.find("turnaround") < table.find("tellers&#39; efficiency"),
+        "the customer's view first"
+    );
+
+    // Where the tellers' time went: the ideal's row, then a row per run,
+    // each with its bar of four parts.
+    let losses = section(html, "<table class=\"metrics loss\">");
+    assert!(losses.contains("<tr><td>ideal 理想</td>"));
+    assert_eq!(
+        losses.matches("<svg class=\"loss-bar\"").count(),
+        1 + traces.len()
     );
 
     // The scale chart and table, with the refusal explained.
@@ -200,12 +213,12 @@ fn the_page_holds_every_part_and_nothing_from_outside() {
     let chart = section(html, "<svg class=\"scale-chart\"");
     assert_eq!(
         chart.matches("<polyline class=\"series\"").count(),
-        4 * 4,
-        "a line per runner per panel"
+        4 * 7,
+        "a line per runner per panel of lines"
     );
     assert_eq!(
         chart.matches("class=\"refused\"").count(),
-        4,
+        8,
         "the refusal in every panel"
     );
     let table = section(html, "<table class=\"scale\">");

@@ -34,8 +34,22 @@ fn the_trace_follows_the_schema_and_round_trips() {
             "max_rss_kib",
             "ctx_switches_voluntary",
             "ctx_switches_involuntary",
+            "mean_turnaround_ms",
+            "mean_lost_ms",
         ] {
             assert!(json["metrics"][key].is_number(), "metrics.{key}");
+        }
+        let loss = &json["metrics"]["teller_loss"];
+        for key in ["total_ms", "overrun_ms", "reaction_ms", "gap_ms", "idle_ms"] {
+            assert!(loss[key].is_number(), "metrics.teller_loss.{key}");
+        }
+        for phase in ["reaction_arriving", "reaction_after"] {
+            for key in ["calls", "p50_ms", "p99_ms"] {
+                assert!(
+                    loss[phase][key].is_number(),
+                    "metrics.teller_loss.{phase}.{key}"
+                );
+            }
         }
         let customer = &json["customers"][0];
         for key in [

@@ -2,9 +2,9 @@
 //! and exact service times.
 //!
 //! No real run can beat it: every teller starts serving the moment it calls,
-//! and serves exactly as long as asked. A run's `efficiency` is this
-//! makespan divided by the real one, so 1.0 is the physical limit and the
-//! gap is what the waiting style (and the machine) cost.
+//! and serves exactly as long as asked. A run's `efficiency` (the tellers')
+//! is this makespan divided by the real one, so 1.0 is the physical limit
+//! and the gap is what the waiting style (and the machine) cost the tellers.
 
 use std::collections::HashMap;
 use std::time::Duration;

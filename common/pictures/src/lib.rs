@@ -8,14 +8,15 @@
 //! - [`swimlane`]: the terminal picture, a row per lane and a column per
 //!   step of time, with a legend in English and Chinese;
 //! - [`html`]: one self-contained HTML page of several runs: SVG swimlanes,
-//!   the metrics table, the scale chart;
+//!   the metrics table, where the tellers' time went, the scale chart;
 //! - [`chrome`]: a Chrome trace-event file that opens in Perfetto;
 //! - [`live`]: runs at one moment as a moving picture (a live view, a
 //!   replay), drawn with ratatui; [`replay`]: recorded runs played again
 //!   with a player's keys; [`terminal`]: the terminal taken over for them
 //!   and always given back;
 //! - [`table`]: terminal tables, aligned by display width: the metrics
-//!   table of runs under the ideal schedule's row;
+//!   table of runs under the ideal schedule's row (the customer's view
+//!   first), and where the tellers' time went;
 //! - [`text`]: width, padding, cutting and wrapping, by display width;
 //! - [`screen`]: where a program's words go: stdout, or stderr when stdout
 //!   carries a file;

@@ -233,6 +233,7 @@ pub fn figures_of(cut: &SoFar) -> [String; 9] {
 /// The figures so far, a row per run, as plain lines `width` wide.
 pub fn figures(runs: &[(String, &Trace)], cuts: &[SoFar], width: usize) -> Vec<String> {
     let table = Table {
+        corner: String::new(),
         columns: FIGURES
             .iter()
             .map(|&(name, unit)| Column { name, unit })

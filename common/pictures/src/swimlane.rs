@@ -60,7 +60,9 @@
 //!
 //! The legend always names the scene's three basic states for customers
 //! (waiting in line 排队, on the errand 办事, called but unnoticed 未察觉),
-//! then whichever other states and marks the picture uses. Below it, a
+//! and, when the kernel was sampled, the three process states of a thread
+//! (blocked 阻塞, ready 就绪, running 运行), seen in this run or not; then
+//! whichever other states and marks the picture uses. Below it, a
 //! short summary of the run's metrics.
 //!
 //! Colour comes from [`anstyle`] escapes in the returned string. Whether they
@@ -84,7 +86,7 @@ use timeline::{MarkKind, State};
 use crate::look::{self, BOTH_SIDES_OF_THE_COUNTER, mark};
 use crate::text;
 use timeline::plural;
-use timeline::trace::{Outcome, Trace};
+use timeline::trace::{Outcome, TellerLoss, Trace};
 
 /// How to draw.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -573,12 +575,17 @@ pub fn legend(lanes: &[LaneView], any_abandoned: bool, width: usize) -> String {
             .iter()
             .any(|l| l.segments.iter().any(|s| s.state == state))
     };
-    let has_customers = lanes.iter().any(|l| l.lane.kind() == LaneKind::Customer);
-    let basic: &[State] = if has_customers {
-        &[State::InLine, State::Errand, State::Unnoticed]
-    } else {
-        &[]
-    };
+    let has = |kind: LaneKind| lanes.iter().any(|l| l.lane.kind() == kind);
+    // The three states a lane of this kind can be in are named even when a
+    // run happened not to show one: whether a thread was ever seen ready
+    // depends on the machine's load, and the legend must not.
+    let mut basic: Vec<State> = Vec::new();
+    if has(LaneKind::Customer) {
+        basic.extend([State::InLine, State::Errand, State::Unnoticed]);
+    }
+    if has(LaneKind::Thread) {
+        basic.extend([State::Blocked, State::Ready, State::Running]);
+    }
     let mut entries: Vec<(char, Ansi, &str, &str)> = Vec::new();
     for state in State::ALL {
         if !(basic.contains(&state) || used(state)) {
@@ -667,28 +674,23 @@ fn summary(trace: &Trace, width: usize) -> String {
     } else {
         "-".to_owned()
     };
+    // The customer's view first, the lecture's; then the tellers'; then the machine's.
     let lines = [
         (
-            "makespan",
+            "turnaround",
             format!(
-                "{}   ideal {}   efficiency {efficiency} (1.00 is the limit)",
-                ms(m.makespan_ms),
-                ms(m.ideal_makespan_ms)
+                "mean {}: arrival to finished, errand included",
+                ms(m.mean_turnaround_ms)
             ),
         ),
         (
-            "customers",
-            format!("{} served, {} abandoned", m.served, m.abandoned),
+            "lost",
+            format!(
+                "mean {}: in the bank, neither on the errand nor at the counter",
+                ms(m.mean_lost_ms)
+            ),
         ),
         ("wait", format!("mean {}", ms(m.mean_wait_ms))),
-        (
-            "reaction",
-            format!(
-                "mean {}   max {}",
-                ms(m.mean_reaction_ms),
-                ms(m.max_reaction_ms)
-            ),
-        ),
         (
             "errand",
             format!(
@@ -697,12 +699,26 @@ fn summary(trace: &Trace, width: usize) -> String {
             ),
         ),
         (
-            "turnaround",
+            "customers",
+            format!("{} served, {} abandoned", m.served, m.abandoned),
+        ),
+        (
+            "makespan",
             format!(
-                "mean {}: arrival to finished, errand included",
-                ms(m.mean_turnaround_ms)
+                "{}   ideal {}   tellers' efficiency {efficiency} (1.00 is the limit)",
+                ms(m.makespan_ms),
+                ms(m.ideal_makespan_ms)
             ),
         ),
+        (
+            "reaction",
+            format!(
+                "mean {}   max {}",
+                ms(m.mean_reaction_ms),
+                ms(m.max_reaction_ms)
+            ),
+        ),
+        ("tellers", teller_loss_words(m.teller_loss.as_ref())),
         ("polls", format!("{} found nothing", m.polls)),
         (
             "threads",
@@ -780,6 +796,23 @@ fn computing(trace: &Trace) -> Vec<(&'static str, String)> {
             ),
         ),
     ]
+}
+
+/// Where the tellers' time beyond the services asked went, in a sentence.
+fn teller_loss_words(loss: Option<&TellerLoss>) -> String {
+    let Some(loss) = loss else {
+        return "where their time went was not measured".to_owned();
+    };
+    let part =
+        |name: &str, ms: f64| format!("{name} {} ({:.0}%)", number(ms), 100.0 * loss.share(ms));
+    format!(
+        "{} ms beyond the services asked: {}, {}, {}, {}",
+        number(loss.total_ms),
+        part("overrun", loss.overrun_ms),
+        part("reaction", loss.reaction_ms),
+        part("gap", loss.gap_ms),
+        part("idle", loss.idle_ms)
+    )
 }
 
 /// The summary's key column: its widest key, `turnaround`, and two spaces.
@@ -894,7 +927,6 @@ pub(crate) mod tests {
     use super::*;
     use timeline::scenario::Generate;
     use timeline::style::Style;
-    use timeline::trace::{Metrics, SCHEMA};
     use timeline::{Event, Kind, WaitHow};
 
     fn at(t_ms: u64, lane: Lane, kind: Kind) -> Event {
@@ -915,17 +947,14 @@ pub(crate) mod tests {
         .scenario();
         let records = model::customers(&scenario, &events);
         let teller_records = model::tellers(&scenario, &records, &events);
-        Trace {
-            schema: SCHEMA.to_owned(),
-            complete: true,
-            style: Style::SyncNonblocking,
+        Trace::of_records(
+            Style::SyncNonblocking,
+            true,
             scenario,
-            metrics: Metrics::default(),
-            customers: records,
-            tellers: teller_records,
+            records,
+            teller_records,
             events,
-            lanes: Vec::new(),
-        }
+        )
     }
 
     /// 张三 waits blocked, 李四 polls between errand slices, Alice gives up.
@@ -1086,6 +1115,41 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_summary_leads_with_the_customers_view_and_says_where_the_tellers_time_went() {
+        let mut trace = small_scene();
+        trace.metrics = timeline::metrics::compute(&trace, 600.0, Default::default());
+        let text = plain(&summary(&trace, 100));
+        let keys: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with(' '))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert_eq!(
+            keys[..4],
+            ["turnaround", "lost", "wait", "errand"],
+            "{text}"
+        );
+        let at = |key: &str| keys.iter().position(|k| *k == key);
+        assert!(at("errand") < at("makespan") && at("makespan") < at("tellers"));
+        assert!(at("tellers") < at("polls"), "the machine's figures last");
+        assert!(
+            text.contains("tellers' efficiency 0.67 (1.00 is the limit)"),
+            "{text}"
+        );
+        let loss = trace.metrics.teller_loss.expect("computed");
+        let said = format!(
+            "tellers     {} ms beyond the services asked: overrun {} ({:.0}%), reaction {} (",
+            number(loss.total_ms),
+            number(loss.overrun_ms),
+            100.0 * loss.share(loss.overrun_ms),
+            number(loss.reaction_ms)
+        );
+        assert!(text.contains(&said), "{said}\n{text}");
+        trace.metrics.teller_loss = None;
+        assert!(plain(&summary(&trace, 100)).contains("where their time went was not measured"));
+    }
+
+    #[test]
     fn fits_the_width_and_aligns_wide_names() {
         let trace = small_scene();
         for width in [100, 60] {
@@ -1173,6 +1237,19 @@ pub(crate) mod tests {
             ),
         ]);
         trace
+    }
+
+    #[test]
+    fn the_legend_names_a_threads_three_states_even_when_the_run_showed_one() {
+        let mut trace = scene_with_kernel_lanes();
+        for lane in &mut trace.lanes {
+            lane.segments.retain(|s| s.state == State::Blocked);
+        }
+        let text = plain(&render(&trace, &Options::default()));
+        let legend = text.split_once("\nlegend").map_or("", |(_, l)| l);
+        for word in ["阻塞", "就绪", "运行"] {
+            assert!(legend.contains(word), "legend names {word}:\n{legend}");
+        }
     }
 
     #[test]

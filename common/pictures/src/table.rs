@@ -1,13 +1,28 @@
-//! Terminal tables, and the metrics table of runs: a row per run, under the ideal schedule's row, with
-//! what each style achieved (makespan, efficiency, waits, reactions, errand
-//! done while waiting) and what it cost the machine (polls, threads, CPU,
-//! memory, context switches).
+//! Terminal tables, and the two tables of runs `compare` prints, each a row
+//! per run under the ideal schedule's row.
+//!
+//! The metrics table leads with the customer's view, the lecture's
+//! (turnaround, time lost, wait, errand done while waiting), then the
+//! tellers' (their efficiency), then the machine's (polls, threads, CPU,
+//! memory, context switches):
 //!
 //! ```text
-//!                          served  makespan  efficiency  wait  reaction  errand  polls  threads  CPU  peak RSS  switches
-//!                                        ms                ms        ms      ms                   ms       MiB
-//! ideal 理想                    6      1300        1.00   233         0
-//! sync-blocking 同步阻塞        6      1309        0.99   239     0.169       0      0        9  4.1       9.1        64
+//!                              turnaround  lost wait errand tellers' polls threads CPU  RSS switches
+//!                                      ms    ms   ms     ms   effic.                ms  MiB
+//! ideal 理想                                     200              1.00
+//! sync-blocking 同步阻塞             1614   208  207      0     0.99     0       7 5.6 11.8       38
+//! async-nonblocking 异步非阻塞       1001  0.24  202    201     1.00     0       3 8.0 12.2       59
+//! ```
+//!
+//! The teller-loss table says where the tellers' time beyond the services
+//! asked went, each part in ms and as a share of the total, and how quickly
+//! the called came while customers were still arriving, and after:
+//!
+//! ```text
+//! where the tellers' time went total    overrun   reaction        gap     idle  arriving     after
+//!                                 ms      ms, %      ms, %      ms, %    ms, %   p50/p99   p50/p99
+//! ideal 理想                     200     0   0%     0   0%     0   0% 200 100%         -         -
+//! sync-nonblocking 同步非阻塞    909 4.719   1%   746  82% 2.791   0% 155  17%   152/194  78.9/147
 //! ```
 //!
 //! Labels are aligned by display width (同步阻塞 takes eight columns); numbers
@@ -16,8 +31,9 @@
 use std::fmt::Write as _;
 
 use timeline::Scenario;
+use timeline::metrics::teller_loss;
 use timeline::schedule::Schedule;
-use timeline::trace::Metrics;
+use timeline::trace::{Metrics, Reactions, TellerLoss};
 
 use crate::swimlane::{self, number};
 use crate::text::{self, width as columns};
@@ -34,9 +50,14 @@ pub struct Column {
 /// A table: a label column, then columns of numbers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
+    /// The label column's heading ("" for none): what the labels are, when
+    /// they are not runs ("customers").
+    pub corner: String,
     /// The columns after the label.
     pub columns: Vec<Column>,
-    /// Each row: its label, then a cell per column.
+    /// Each row: its label, then a cell per column. A row without cells is
+    /// a heading over the rows below it (a runner over its sizes): written
+    /// whole, in bold, and not counted in the label column's width.
     pub rows: Vec<(String, Vec<String>)>,
     /// Lines under the table, explaining it.
     pub notes: Vec<String>,
@@ -65,7 +86,9 @@ impl Table {
         let label_width = self
             .rows
             .iter()
+            .filter(|(_, cells)| !cells.is_empty())
             .map(|(label, _)| columns(label))
+            .chain([columns(&self.corner)])
             .max()
             .unwrap_or(0)
             .min((width / 2).max(12));
@@ -82,11 +105,19 @@ impl Table {
             text.trim_end().to_owned()
         };
         let mut out = String::new();
-        let names = line("", &mut self.columns.iter().map(|c| c.name.to_owned()));
+        let names = line(
+            &self.corner,
+            &mut self.columns.iter().map(|c| c.name.to_owned()),
+        );
         let units = line("", &mut self.columns.iter().map(|c| c.unit.to_owned()));
         let _ = writeln!(out, "{}", swimlane::paint(swimlane::bold(), &names));
         let _ = writeln!(out, "{}", swimlane::paint(swimlane::dim(), &units));
         for (label, cells) in &self.rows {
+            if cells.is_empty() {
+                let heading = text::fit(label, width, "..");
+                let _ = writeln!(out, "{}", swimlane::paint(swimlane::bold(), &heading));
+                continue;
+            }
             let text = line(label, &mut cells.iter().cloned());
             // The label in bold: split at the label column's end.
             let cut = text
@@ -109,27 +140,29 @@ impl Table {
     }
 }
 
-/// The columns of the metrics table.
+/// The columns of the metrics table, by view: the customer's (turnaround,
+/// lost, wait, errand), the tellers' (their efficiency), the machine's
+/// (polls, threads, CPU, memory, switches).
 const METRICS: [Column; 10] = [
     Column {
-        name: "makespan",
+        name: "turnaround",
         unit: "ms",
     },
     Column {
-        name: "effic.",
-        unit: "",
+        name: "lost",
+        unit: "ms",
     },
     Column {
         name: "wait",
         unit: "ms",
     },
     Column {
-        name: "react",
+        name: "errand",
         unit: "ms",
     },
     Column {
-        name: "errand",
-        unit: "ms",
+        name: "tellers'",
+        unit: "effic.",
     },
     Column {
         name: "polls",
@@ -153,6 +186,15 @@ const METRICS: [Column; 10] = [
     },
 ];
 
+/// What the metrics table's columns mean, view by view.
+const METRICS_NOTE: &str = "The customer's view, means over the served: turnaround, arrival \
+     to finished, errand included; lost, time in the bank neither on the errand nor at the \
+     counter, from arrival to DONE; wait, called − arrived; errand, errand done while waiting. \
+     The tellers' view: tellers' effic., the tellers' efficiency, ideal makespan / makespan \
+     (1.00 is the limit). The machine's: polls, looks that found nothing; threads (peak), CPU \
+     (user + sys), RSS (peak resident memory) and context switches (voluntary + involuntary) \
+     of the customers' process: a bank inside it is left out, but for its memory.";
+
 /// The metrics table: the ideal schedule's row (when given) above a row per
 /// run, `(label, metrics)`.
 pub fn metrics(ideal: Option<(&Scenario, &Schedule)>, runs: &[(String, &Metrics)]) -> Table {
@@ -165,24 +207,25 @@ pub fn metrics(ideal: Option<(&Scenario, &Schedule)>, runs: &[(String, &Metrics)
         let (sum, n) = waits.fold((0.0, 0u32), |(s, n), w| (s + w, n + 1));
         let mean_wait = if n == 0 { 0.0 } else { sum / f64::from(n) };
         let mut cells = vec![
-            number(schedule.makespan_ms),
-            "1.00".to_owned(),
+            String::new(),
+            String::new(),
             number(mean_wait),
-            "0".to_owned(),
+            String::new(),
+            "1.00".to_owned(),
         ];
         cells.resize(METRICS.len(), String::new());
-        rows.push(("ideal 理想".to_owned(), cells));
+        rows.push((IDEAL.to_owned(), cells));
     }
     for (label, m) in runs {
         let p = &m.process;
         rows.push((
             label.clone(),
             vec![
-                number(m.makespan_ms),
-                format!("{:.2}", m.efficiency),
+                number(m.mean_turnaround_ms),
+                number(m.mean_lost_ms),
                 number(m.mean_wait_ms),
-                number(m.mean_reaction_ms),
                 number(m.errand_while_waiting_ms),
+                format!("{:.2}", m.efficiency),
                 m.polls.to_string(),
                 p.threads_peak.to_string(),
                 cpu(p.cpu_ms()),
@@ -194,16 +237,125 @@ pub fn metrics(ideal: Option<(&Scenario, &Schedule)>, runs: &[(String, &Metrics)
     Table {
         columns: METRICS.to_vec(),
         rows,
-        notes: vec![
-            "effic.: efficiency, ideal makespan / makespan (1.00 is the limit). wait: called − \
-             arrived, and react: reaction, at the counter − called, means over the served. \
-             errand: errand done while waiting, per customer. polls: looks that found nothing. \
-             threads (peak), CPU (user + sys), RSS (peak resident memory) and context switches \
-             (voluntary + involuntary) are the customers' process's: a bank inside it is left \
-             out, but for its memory."
-                .to_owned(),
-        ],
+        notes: vec![METRICS_NOTE.to_owned()],
+        ..Table::default()
     }
+}
+
+/// The ideal schedule's label in a table.
+const IDEAL: &str = "ideal 理想";
+
+/// The columns of the teller-loss table: the total, its four parts (each
+/// in ms and as a share of the total), and the reactions in two phases.
+pub const TELLER_LOSS: [Column; 7] = [
+    Column {
+        name: "total",
+        unit: "ms",
+    },
+    Column {
+        name: "overrun",
+        unit: "ms, %",
+    },
+    Column {
+        name: "reaction",
+        unit: "ms, %",
+    },
+    Column {
+        name: "gap",
+        unit: "ms, %",
+    },
+    Column {
+        name: "idle",
+        unit: "ms, %",
+    },
+    Column {
+        name: "arriving",
+        unit: "p50/p99",
+    },
+    Column {
+        name: "after",
+        unit: "p50/p99",
+    },
+];
+
+/// What the teller-loss table's columns mean.
+pub const TELLER_LOSS_NOTE: &str = "Where the tellers' time went: total, tellers × makespan \
+     − Σ services asked, is overrun (serving longer than asked: the bank's timers) + reaction \
+     (CALL to HERE) + gap (free while someone waited to be called: DONE to the next CALL) + \
+     idle (free with nobody waiting), each in ms and as a share of the total. arriving and \
+     after: the median and 99th percentile reaction, in ms, to the calls made while \
+     customers were still arriving (up to the last arrival), and after.";
+
+/// The teller-loss table: the ideal schedule's row (when given: its loss
+/// is all idle) above a row per run, `(label, metrics)`.
+pub fn teller_loss(ideal: Option<(&Scenario, &Schedule)>, runs: &[(String, &Metrics)]) -> Table {
+    let ideal_loss = ideal.map(|(scenario, schedule)| teller_loss::of_schedule(scenario, schedule));
+    let mut labels: Vec<String> = Vec::new();
+    let mut losses: Vec<Option<&TellerLoss>> = Vec::new();
+    if let Some(loss) = &ideal_loss {
+        labels.push(IDEAL.to_owned());
+        losses.push(Some(loss));
+    }
+    for (label, m) in runs {
+        labels.push(label.clone());
+        losses.push(m.teller_loss.as_ref());
+    }
+    Table {
+        corner: "where the tellers' time went".to_owned(),
+        columns: TELLER_LOSS.to_vec(),
+        rows: labels.into_iter().zip(teller_loss_cells(&losses)).collect(),
+        notes: vec![TELLER_LOSS_NOTE.to_owned()],
+    }
+}
+
+/// The cells of the teller-loss columns for each of `losses` (`None`: not
+/// measured, every cell `-`). A part's cell is its ms and its share, each
+/// right-aligned within the column, so that both line up down the column.
+pub fn teller_loss_cells(losses: &[Option<&TellerLoss>]) -> Vec<Vec<String>> {
+    let parts = |l: &TellerLoss| [l.overrun_ms, l.reaction_ms, l.gap_ms, l.idle_ms];
+    // The widest ms of each part, over every row.
+    let mut widest = [0usize; 4];
+    for loss in losses.iter().flatten() {
+        for (w, part) in widest.iter_mut().zip(parts(loss)) {
+            *w = (*w).max(columns(&number(part)));
+        }
+    }
+    losses
+        .iter()
+        .map(|loss| {
+            let Some(loss) = loss else {
+                return vec!["-".to_owned(); TELLER_LOSS.len()];
+            };
+            let mut cells = vec![number(loss.total_ms)];
+            for (w, part) in widest.iter().zip(parts(loss)) {
+                let share = format!("{:.0}%", 100.0 * loss.share(part));
+                cells.push(format!(
+                    "{} {}",
+                    text::pad_left(&number(part), *w),
+                    text::pad_left(&share, 4)
+                ));
+            }
+            cells.push(reactions(&loss.reaction_arriving));
+            cells.push(reactions(&loss.reaction_after));
+            cells
+        })
+        .collect()
+}
+
+/// A phase's reactions: "p50/p99" in ms, two decimals below 10; `-` without calls.
+fn reactions(r: &Reactions) -> String {
+    if r.calls == 0 {
+        return "-".to_owned();
+    }
+    let short = |ms: f64| {
+        if ms < 10.0 {
+            let text = format!("{ms:.2}");
+            text.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            number(ms)
+        }
+    };
+    format!("{}/{}", short(r.p50_ms), short(r.p99_ms))
 }
 
 /// CPU milliseconds: whole ones from 100 on, else one decimal.
@@ -244,7 +396,7 @@ mod tests {
                 ),
                 ("Bob".to_owned(), vec!["12".into(), "1000".into()]),
             ],
-            notes: vec![],
+            ..Table::default()
         };
         let text = anstream::adapter::strip_str(&table.render(100)).to_string();
         let lines: Vec<&str> = text.lines().collect();
@@ -258,5 +410,79 @@ mod tests {
         let first = lines[2];
         let at = first.find("1300").map(|i| columns(&first[..i]) + 4);
         assert_eq!(makespan_end, at, "{text}");
+    }
+
+    #[test]
+    fn a_row_without_cells_is_a_heading_written_whole_and_the_corner_heads_the_labels() {
+        let table = Table {
+            corner: "customers".to_owned(),
+            columns: vec![Column {
+                name: "served",
+                unit: "",
+            }],
+            rows: vec![
+                ("async-nonblocking 异步非阻塞".to_owned(), vec![]),
+                ("      100".to_owned(), vec!["100".into()]),
+            ],
+            ..Table::default()
+        };
+        let text = anstream::adapter::strip_str(&table.render(100)).to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "customers  served", "{text}");
+        assert_eq!(
+            lines[2], "async-nonblocking 异步非阻塞",
+            "not cut to the labels' width"
+        );
+        assert_eq!(lines[3], "      100     100", "{text}");
+    }
+
+    #[test]
+    fn the_metrics_table_leads_with_the_customers_view() {
+        let m = Metrics {
+            mean_turnaround_ms: 1614.0,
+            mean_lost_ms: 208.0,
+            efficiency: 0.99,
+            ..Metrics::default()
+        };
+        let table = metrics(None, &[("sync-blocking 同步阻塞".to_owned(), &m)]);
+        let names: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
+        assert_eq!(names[..2], ["turnaround", "lost"]);
+        let efficiency = names.iter().position(|&n| n == "tellers'");
+        assert_eq!(efficiency.map(|i| table.columns[i].unit), Some("effic."));
+        assert_eq!(table.rows[0].1[..2], ["1614", "208"]);
+        assert!(table.notes[0].contains("tellers' efficiency"));
+    }
+
+    #[test]
+    fn the_teller_loss_parts_line_up_and_say_their_shares() {
+        let loss = |overrun_ms: f64, idle_ms: f64| TellerLoss {
+            total_ms: overrun_ms + idle_ms,
+            overrun_ms,
+            idle_ms,
+            reaction_arriving: Reactions {
+                calls: 3,
+                p50_ms: 0.123,
+                p99_ms: 45.67,
+            },
+            ..TellerLoss::default()
+        };
+        let (small, large) = (loss(1.5, 98.5), loss(12_000.0, 4000.0));
+        let cells = teller_loss_cells(&[Some(&small), None, Some(&large)]);
+        assert_eq!(cells[0][0], "100");
+        assert_eq!(
+            cells[0][1], "  1.5   2%",
+            "ms padded to the widest, then the share"
+        );
+        assert_eq!(cells[2][1], "12000  75%");
+        assert_eq!(cells[0][4], "98.5  98%");
+        assert_eq!(
+            cells[0][5], "0.12/45.7",
+            "p50/p99 of the calls while arriving"
+        );
+        assert_eq!(cells[0][6], "-", "no calls after the arrivals");
+        assert!(cells[1].iter().all(|c| c == "-"), "not measured");
+        for (small, large) in cells[0].iter().zip(&cells[2]).skip(1).take(4) {
+            assert_eq!(columns(small), columns(large), "{small:?} {large:?}");
+        }
     }
 }

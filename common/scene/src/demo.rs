@@ -46,7 +46,7 @@ use pictures::{chrome, swimlane};
 use timeline::output;
 use timeline::scenario::{Customer, Scenario};
 use timeline::style::Style;
-use timeline::trace::{CustomerRecord, LaneRecord, Outcome, SCHEMA, Trace};
+use timeline::trace::{CustomerRecord, LaneRecord, Outcome, Trace};
 use timeline::{Event, Kind, Lane, Recorder, metrics, model, plural, record};
 
 /// What a style's customers get to know before they walk in.
@@ -190,8 +190,8 @@ pub fn run(
 /// its trace has `complete: false`; every visit still going on ends at the
 /// cut, abandoned (their connections close with the process, and the bank
 /// drops their tickets); its `ideal_makespan_ms` is the ideal for the
-/// customers it served, so that its efficiency still compares like with
-/// like; and its process figures include an embedded bank's share. Its
+/// customers it served, so that its tellers' efficiency still compares like
+/// with like; and its process figures include an embedded bank's share. Its
 /// customers, and a bank started for them, are stopped where they are
 /// (blocked in a `read()`, or held by the [frozen](Recorder::freeze)
 /// recorder at their next moment), and nothing waits for them: a demo's
@@ -289,23 +289,15 @@ pub fn run_watched(
         None => ideal::schedule(&setup.scenario),
         Some(_) => ideal::schedule(&served_part(&setup.scenario, &customers)),
     };
-    let mut metrics = metrics::compute(&customers, ideal.makespan_ms, figures);
-    metrics.sampler = sampled.as_ref().map(|s| s.figures);
-    let mut lanes = sampled.map_or_else(Vec::new, |s| s.lanes(&setup.scenario));
+    let complete = failures.is_empty() && interrupted.is_none();
+    let mut trace = Trace::of_records(style, complete, setup.scenario, customers, tellers, events);
+    trace.metrics = metrics::compute(&trace, ideal.makespan_ms, figures);
+    trace.metrics.sampler = sampled.as_ref().map(|s| s.figures);
+    let mut lanes = sampled.map_or_else(Vec::new, |s| s.lanes(&trace.scenario));
     if interrupted.is_some() {
         cut_lanes_at(cut.as_secs_f64() * 1000.0, &mut lanes);
     }
-    let trace = Trace {
-        schema: SCHEMA.to_owned(),
-        complete: failures.is_empty() && interrupted.is_none(),
-        style,
-        metrics,
-        scenario: setup.scenario,
-        customers,
-        tellers,
-        events,
-        lanes,
-    };
+    trace.lanes = lanes;
     Ok(Run {
         trace,
         failures,

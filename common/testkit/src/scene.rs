@@ -159,10 +159,38 @@ pub fn check_every_visit(trace: &Trace) {
     assert!(m.ideal_makespan_ms > 0.0 && m.makespan_ms >= m.ideal_makespan_ms * 0.99);
     assert!(
         m.efficiency > 0.0 && m.efficiency <= 1.01,
-        "{style}: efficiency {}",
+        "{style}: tellers' efficiency {}",
         m.efficiency
     );
     assert!(m.process.threads_peak >= 1);
+    // The customer's time lost is part of the time from arrival to HERE.
+    assert!(
+        m.mean_lost_ms >= 0.0 && m.mean_lost_ms <= m.mean_wait_ms + m.mean_reaction_ms + 0.01,
+        "{style}: lost {} of wait {} + reaction {}",
+        m.mean_lost_ms,
+        m.mean_wait_ms,
+        m.mean_reaction_ms
+    );
+    // Where the tellers' time went: four parts that add up to the total,
+    // to the microsecond, on a real run.
+    let loss = m.teller_loss.as_ref().expect("measured from the records");
+    let us = timeline::metrics::span::us;
+    let parts = [loss.overrun_ms, loss.reaction_ms, loss.gap_ms, loss.idle_ms];
+    assert_eq!(
+        parts.iter().map(|&p| us(p)).sum::<i64>(),
+        us(loss.total_ms),
+        "{style}: {loss:?}"
+    );
+    assert!(
+        parts[1..].iter().all(|&p| p >= 0.0),
+        "{style}: only the overrun could be negative: {loss:?}"
+    );
+    let calls = loss.reaction_arriving.calls + loss.reaction_after.calls;
+    assert_eq!(
+        calls as usize,
+        trace.customers.len(),
+        "{style}: a call each"
+    );
 }
 
 /// What every style must get right when the errands are computed, besides

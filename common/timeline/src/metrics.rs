@@ -1,23 +1,43 @@
-//! The figures of a run, computed from its customer records.
+//! The figures of a run, computed from its records (its customers' visits,
+//! its tellers' days, its moments), so that a trace file from any build
+//! gets them when read.
 //!
-//! - wait = called − arrive; reaction = at_counter − called;
-//! - errand while waiting = errand done between the ticket and the call;
-//! - makespan = the last `DONE`; efficiency = ideal makespan / makespan;
+//! The customer's view, the lecture's:
+//!
 //! - turnaround = leave − arrive: the customer's whole business, errand included;
-//! - with computed errands ([`Computing`]): CPUs at once = the customers' CPU
-//!   time / the run's wall time (above 1 only in parallel, 并行), and the
-//!   time errands waited for a CPU = their stretches' wall time − their CPU
-//!   time (就绪, ready).
+//! - lost = the time from arrival to `DONE` spent neither on the errand nor
+//!   at the counter (where the two overlap, as when async-nonblocking's
+//!   errand runs on at the counter, that time is counted once);
+//! - wait = called − arrive; errand while waiting = errand done between the
+//!   ticket and the call.
+//!
+//! The tellers' view:
+//!
+//! - makespan = the last `DONE`; the tellers' efficiency = ideal makespan / makespan;
+//! - reaction = at_counter − called;
+//! - the teller loss: where their time beyond the services asked went
+//!   ([`teller_loss`]).
+//!
+//! With computed errands ([`Computing`]): CPUs at once = the customers' CPU
+//! time / the run's wall time (above 1 only in parallel, 并行), and the time
+//! errands waited for a CPU = their stretches' wall time − their CPU time
+//! (就绪, ready).
 
+pub mod span;
+pub mod teller_loss;
+
+use std::collections::HashMap;
+
+use crate::model;
 use crate::scenario::ErrandWork;
 use crate::trace::{CustomerRecord, Metrics, Outcome, ProcessFigures, Trace};
+use span::Span;
 
-/// Computes the metrics of a run.
-pub fn compute(
-    customers: &[CustomerRecord],
-    ideal_makespan_ms: f64,
-    process: ProcessFigures,
-) -> Metrics {
+/// Computes the metrics of a run from the records of `trace` (its scenario,
+/// customers, tellers and events; its own `metrics` are not read), against
+/// the ideal makespan, with the process figures measured around it.
+pub fn compute(trace: &Trace, ideal_makespan_ms: f64, process: ProcessFigures) -> Metrics {
+    let customers = &trace.customers;
     let served: Vec<&CustomerRecord> = customers
         .iter()
         .filter(|c| c.outcome == Outcome::Served)
@@ -41,6 +61,8 @@ pub fn compute(
                 .iter()
                 .filter_map(|c| Some(c.leave_ms? - c.arrive_ms?)),
         ),
+        mean_lost_ms: mean_lost_ms(trace),
+        teller_loss: Some(teller_loss::of_run(trace, makespan_ms)),
         polls: customers.iter().map(|c| c.polls).sum(),
         served: count(served.len()),
         abandoned: count(customers.len() - served.len()),
@@ -110,6 +132,66 @@ impl Computing {
     }
 }
 
+/// Gives a trace read from a file the figures its build did not compute
+/// (the time lost and the teller loss came later), from its records. A
+/// trace that has them, or has no records to compute them from (a brief
+/// one), is left as it is.
+pub fn fill_in(trace: &mut Trace) {
+    if trace.metrics.teller_loss.is_some() || trace.customers.is_empty() {
+        return;
+    }
+    trace.metrics.mean_lost_ms = mean_lost_ms(trace);
+    trace.metrics.teller_loss = Some(teller_loss::of_run(trace, trace.metrics.makespan_ms));
+}
+
+/// The mean, over the served, of the time each lost: see the module's header.
+fn mean_lost_ms(trace: &Trace) -> f64 {
+    let errands: HashMap<u32, Vec<(f64, f64)>> = model::errands(&trace.events);
+    mean(
+        trace
+            .customers
+            .iter()
+            .filter(|c| c.outcome == Outcome::Served)
+            .filter_map(|c| lost_ms(c, errands.get(&c.id).map_or(&[], Vec::as_slice))),
+    )
+}
+
+/// The time `c` spent in the bank neither on an errand (`errands`) nor at
+/// the counter, from arrival to `DONE`; `None` for a visit that has no
+/// such window.
+fn lost_ms(c: &CustomerRecord, errands: &[(f64, f64)]) -> Option<f64> {
+    let window = Span::of_ms(c.arrive_ms?, c.done_ms?);
+    let busy = span::union(
+        errands
+            .iter()
+            .map(|&(a, b)| Span::of_ms(a, b))
+            .chain(at_counter(c)),
+        window,
+    );
+    Some(span::ms(window.duration() - span::covered(&busy)))
+}
+
+/// The stretches in which `c` waited to be called: from arrival to the
+/// call, or to leaving (or for ever) if none came. One stretch today; a
+/// visit served in slices would add one from each `PAUSE` to the next `CALL`.
+fn waiting(c: &CustomerRecord) -> Vec<Span> {
+    let Some(arrive) = c.arrive_ms else {
+        return Vec::new();
+    };
+    let until = c.called_ms.or(c.leave_ms).unwrap_or(f64::INFINITY);
+    vec![Span::of_ms(arrive, until)]
+}
+
+/// The stretches `c` spent at the counter: from `HERE` to `DONE` (or to
+/// leaving, for a visit cut short). One stretch today; a visit served in
+/// slices would have one per slice.
+fn at_counter(c: &CustomerRecord) -> Vec<Span> {
+    match (c.at_counter_ms, c.done_ms.or(c.leave_ms)) {
+        (Some(here), Some(end)) => vec![Span::of_ms(here, end)],
+        _ => Vec::new(),
+    }
+}
+
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -122,6 +204,11 @@ fn mean(values: impl Iterator<Item = f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use proptest::prelude::*;
+
+    use crate::scenario::Generate;
+    use crate::{Event, Kind, Lane, Style};
 
     fn visit(id: u32, arrive: f64, called: f64, here: f64, done: f64) -> CustomerRecord {
         CustomerRecord {
@@ -143,19 +230,64 @@ mod tests {
         }
     }
 
+    /// A trace of `customers` (each asking `service_ms`) at `tellers`
+    /// tellers, whose days are rebuilt from the visits, with `events`.
+    fn trace_of(
+        customers: Vec<CustomerRecord>,
+        service_ms: f64,
+        tellers: u32,
+        events: Vec<Event>,
+    ) -> Trace {
+        let mut scenario = Generate {
+            customers: u32::try_from(customers.len()).unwrap_or(u32::MAX),
+            tellers,
+            ..Generate::default()
+        }
+        .scenario();
+        for c in &mut scenario.customers {
+            c.service_ms = service_ms;
+        }
+        let tellers = model::tellers(&scenario, &customers, &events);
+        Trace::of_records(
+            Style::SyncBlocking,
+            true,
+            scenario,
+            customers,
+            tellers,
+            events,
+        )
+    }
+
+    /// An errand of `customer` from `from_ms` to `to_ms`, as recorded: at its end.
+    fn errand(customer: u32, from_ms: u64, to_ms: u64) -> Event {
+        Event {
+            t_us: to_ms * 1000,
+            lane: Lane::Customer(customer),
+            kind: Kind::Errand {
+                dur_us: (to_ms - from_ms) * 1000,
+                cpu_us: None,
+            },
+            thread: 0,
+        }
+    }
+
     #[test]
     fn figures_follow_their_definitions() {
         let mut gone = visit(2, 0.0, 0.0, 0.0, 0.0);
         gone.outcome = Outcome::Abandoned;
-        let m = compute(
-            &[
+        gone.teller = None;
+        let trace = trace_of(
+            vec![
                 visit(0, 0.0, 0.0, 2.0, 402.0),
                 visit(1, 100.0, 402.0, 406.0, 806.0),
                 gone,
             ],
-            800.0,
-            ProcessFigures::default(),
+            400.0,
+            1,
+            // Customer 1 is on an errand from 150 to 300 while in line.
+            vec![errand(1, 150, 300)],
         );
+        let m = compute(&trace, 800.0, ProcessFigures::default());
         assert_eq!(m.makespan_ms, 806.0);
         assert!((m.efficiency - 800.0 / 806.0).abs() < 1e-12);
         assert_eq!(m.mean_wait_ms, 151.0);
@@ -164,6 +296,110 @@ mod tests {
         assert_eq!(m.polls, 6, "the abandoned customer's looks count too");
         assert_eq!((m.served, m.abandoned), (2, 1));
         assert_eq!(m.mean_turnaround_ms, (412.0 + 716.0) / 2.0);
+        // Lost: 2 ms (arrival to HERE) for the first; for the second, 306 ms
+        // from arrival to HERE, less the errand's 150.
+        assert_eq!(m.mean_lost_ms, (2.0 + 156.0) / 2.0);
+        let loss = m.teller_loss.expect("measured");
+        assert_eq!(loss.total_ms, 806.0 - 800.0);
+        assert_eq!(loss.reaction_ms, 2.0 + 4.0);
+        assert_eq!(loss.overrun_ms, 0.0);
+        assert_eq!(loss.gap_ms + loss.idle_ms, 0.0);
+    }
+
+    #[test]
+    fn an_errand_that_runs_on_at_the_counter_is_not_counted_twice() {
+        // Errand from arrival (0) to 700, over the whole visit (called at
+        // 100, at the counter from 101 to 501): nothing was lost.
+        let trace = trace_of(
+            vec![visit(0, 0.0, 100.0, 101.0, 501.0)],
+            400.0,
+            1,
+            vec![errand(0, 0, 700)],
+        );
+        assert_eq!(mean_lost_ms(&trace), 0.0);
+        // Without the errand, all but the counter was lost: 101 ms.
+        let idle = trace_of(vec![visit(0, 0.0, 100.0, 101.0, 501.0)], 400.0, 1, vec![]);
+        assert_eq!(mean_lost_ms(&idle), 101.0);
+    }
+
+    #[test]
+    fn a_trace_without_the_newer_figures_gets_them_and_a_brief_one_is_left_alone() {
+        let mut old = trace_of(vec![visit(0, 0.0, 10.0, 12.0, 412.0)], 400.0, 1, vec![]);
+        old.metrics.makespan_ms = 412.0;
+        fill_in(&mut old);
+        assert_eq!(old.metrics.mean_lost_ms, 12.0);
+        let loss = old.metrics.teller_loss.clone().expect("filled in");
+        assert_eq!(loss.reaction_ms, 2.0);
+        // Filled in once: figures already there are kept as they are.
+        old.metrics.mean_lost_ms = 99.0;
+        fill_in(&mut old);
+        assert_eq!(old.metrics.mean_lost_ms, 99.0);
+        let mut brief = old.clone();
+        brief.customers.clear();
+        brief.metrics.teller_loss = None;
+        fill_in(&mut brief);
+        assert_eq!(
+            brief.metrics.teller_loss, None,
+            "nothing to compute it from"
+        );
+    }
+
+    /// A scene at `tellers` tellers, first come first served, with a
+    /// `(arrival gap, overrun, reaction, gap before the call)` per customer
+    /// in whole µs, each asking 1 ms, as the bank would have served them.
+    fn served_scene(tellers: u32, visits: &[(u32, u32, u32, u32)]) -> Trace {
+        let ms = |us: u64| us as f64 / 1000.0;
+        let mut free = vec![0u64; tellers as usize];
+        let mut arrive = 0u64;
+        let mut customers = Vec::new();
+        for (id, &(gap_in, overrun, reaction, gap)) in (0u32..).zip(visits) {
+            arrive += u64::from(gap_in);
+            let (i, at) = free
+                .iter()
+                .copied()
+                .enumerate()
+                .min_by_key(|&(_, at)| at)
+                .expect("a teller");
+            let called = at.max(arrive) + u64::from(gap);
+            let here = called + u64::from(reaction);
+            let done = here + 1000 + u64::from(overrun);
+            free[i] = done;
+            let mut c = visit(id, ms(arrive), ms(called), ms(here), ms(done));
+            c.teller = Some(i as u32 + 1);
+            customers.push(c);
+        }
+        trace_of(customers, 1.0, tellers, vec![])
+    }
+
+    proptest! {
+        #[test]
+        fn the_four_parts_add_up_to_the_total_to_the_microsecond(
+            tellers in 1u32..5,
+            visits in prop::collection::vec(
+                (0u32..3000, 0u32..500, 0u32..800, 0u32..300),
+                1..40,
+            ),
+        ) {
+            let trace = served_scene(tellers, &visits);
+            let m = compute(&trace, 0.0, ProcessFigures::default());
+            let loss = m.teller_loss.expect("measured");
+            let parts = [loss.overrun_ms, loss.reaction_ms, loss.gap_ms, loss.idle_ms];
+            let sum: i64 = parts.iter().map(|&p| span::us(p)).sum();
+            prop_assert_eq!(sum, span::us(loss.total_ms));
+            prop_assert_eq!(
+                span::us(loss.total_ms),
+                i64::from(tellers) * span::us(m.makespan_ms) - 1000 * visits.len() as i64
+            );
+            prop_assert!(parts.iter().all(|&p| p >= 0.0), "{:?}", loss);
+            let overrun: i64 = visits.iter().map(|v| i64::from(v.1)).sum();
+            let reaction: i64 = visits.iter().map(|v| i64::from(v.2)).sum();
+            let gap: i64 = visits.iter().map(|v| i64::from(v.3)).sum();
+            prop_assert_eq!(span::us(loss.overrun_ms), overrun);
+            prop_assert_eq!(span::us(loss.reaction_ms), reaction);
+            prop_assert!(span::us(loss.gap_ms) >= gap, "every gap before a call is in: {:?}", loss);
+            let calls = loss.reaction_arriving.calls + loss.reaction_after.calls;
+            prop_assert_eq!(calls as usize, visits.len());
+        }
     }
 
     #[test]
@@ -181,17 +417,15 @@ mod tests {
             cpu_sys_ms: 100.0,
             ..ProcessFigures::default()
         };
-        let mut trace = Trace {
-            schema: crate::trace::SCHEMA.to_owned(),
-            complete: true,
-            style: crate::style::Style::SyncBlocking,
-            scenario: crate::scenario::Generate::default().scenario(),
-            metrics: compute(&customers, 800.0, process),
+        let mut trace = Trace::of_records(
+            crate::style::Style::SyncBlocking,
+            true,
+            crate::scenario::Generate::default().scenario(),
             customers,
-            tellers: Vec::new(),
-            events: Vec::new(),
-            lanes: Vec::new(),
-        };
+            Vec::new(),
+            Vec::new(),
+        );
+        trace.metrics = compute(&trace, 800.0, process);
         assert_eq!(Computing::of(&trace), None, "errands that slept");
 
         trace.scenario.errand_work = ErrandWork::Cpu;

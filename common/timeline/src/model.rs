@@ -377,16 +377,27 @@ pub fn tellers(
         .collect()
 }
 
+/// Each customer's errand stretches, `(start, end)` in ms, by customer id.
+pub fn errands(events: &[Event]) -> HashMap<u32, Vec<(f64, f64)>> {
+    let mut errands: HashMap<u32, Vec<(f64, f64)>> = HashMap::new();
+    for e in events {
+        if let (Lane::Customer(id), Kind::Errand { dur_us, .. }) = (e.lane, &e.kind) {
+            let t = ms(e.t_us);
+            errands.entry(id).or_default().push((t - ms(*dur_us), t));
+        }
+    }
+    errands
+}
+
 /// The rows of a picture of `trace`: every customer, then every teller.
 pub fn lanes(trace: &Trace) -> Vec<LaneView> {
-    let mut errands: HashMap<u32, Vec<(f64, f64)>> = HashMap::new();
+    let mut errands = errands(&trace.events);
     let mut polls: HashMap<u32, Vec<f64>> = HashMap::new();
     let mut abandoned_at: HashMap<u32, f64> = HashMap::new();
     for e in &trace.events {
         let Lane::Customer(id) = e.lane else { continue };
         let t = ms(e.t_us);
         match e.kind {
-            Kind::Errand { dur_us, .. } => errands.entry(id).or_default().push((t - ms(dur_us), t)),
             Kind::Poll { found: false } => polls.entry(id).or_default().push(t),
             Kind::Abandon { .. } => {
                 abandoned_at.entry(id).or_insert(t);

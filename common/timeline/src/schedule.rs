@@ -4,7 +4,7 @@
 //! The ideal schedule of a scenario (every reaction instant, every service
 //! exactly as long as asked) is one: the bank works it out
 //! (`bank::ideal::schedule`), the pictures draw it above the real runs, and
-//! a run's efficiency is measured against its makespan.
+//! a run's tellers' efficiency is measured against its makespan.
 
 use crate::TellerNo;
 

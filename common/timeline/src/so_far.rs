@@ -25,7 +25,7 @@ use crate::model::{self, LaneView, Segment};
 use crate::scenario::Scenario;
 use crate::state::{MarkKind, State};
 use crate::style::Style;
-use crate::trace::{CustomerRecord, LaneRecord, Metrics, Outcome, SCHEMA, Trace};
+use crate::trace::{CustomerRecord, LaneRecord, Metrics, Outcome, Trace};
 use crate::{Event, Kind, Lane, metrics};
 
 /// A run at one moment.
@@ -175,22 +175,19 @@ fn cut(
         .filter(|c| c.outcome == Outcome::Served || gone.contains(&c.id))
         .cloned()
         .collect();
-    let mut metrics = metrics::compute(&ended, whole.ideal_makespan_ms, Default::default());
-    metrics.polls = customers.iter().map(|c| c.polls).sum();
-    if finished.len() < customers.len() {
+    let polls = customers.iter().map(|c| c.polls).sum();
+    let everyone = customers.len();
+    let mut trace = Trace::of_records(style, false, scenario.clone(), customers, tellers, events);
+    trace.lanes = recorded;
+    // The figures of those who had finished: measured over them alone.
+    let all = std::mem::replace(&mut trace.customers, ended);
+    let mut metrics = metrics::compute(&trace, whole.ideal_makespan_ms, Default::default());
+    trace.customers = all;
+    metrics.polls = polls;
+    if finished.len() < everyone {
         metrics.efficiency = f64::NAN;
     }
-    let trace = Trace {
-        schema: SCHEMA.to_owned(),
-        complete: false,
-        style,
-        scenario: scenario.clone(),
-        metrics: metrics.clone(),
-        customers,
-        tellers,
-        events,
-        lanes: recorded,
-    };
+    trace.metrics = metrics.clone();
     let mut lanes = model::lanes(&trace);
     for lane in &mut lanes {
         match lane.lane {
@@ -362,18 +359,16 @@ mod tests {
         ];
         let customers = model::customers(&scenario, &events);
         let tellers = model::tellers(&scenario, &customers, &events);
-        let metrics = metrics::compute(&customers, 900.0, Default::default());
-        Trace {
-            schema: SCHEMA.to_owned(),
-            complete: true,
-            style: Style::SyncBlocking,
+        let mut trace = Trace::of_records(
+            Style::SyncBlocking,
+            true,
             scenario,
-            metrics,
             customers,
             tellers,
             events,
-            lanes: Vec::new(),
-        }
+        );
+        trace.metrics = metrics::compute(&trace, 900.0, Default::default());
+        trace
     }
 
     /// `lane`'s stretches as (start, end, state).

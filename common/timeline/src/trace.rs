@@ -159,9 +159,12 @@ pub struct Metrics {
     pub makespan_ms: f64,
     /// The simulator's makespan for the same scenario, with instant reactions.
     /// For an interrupted run (`complete: false` after Ctrl-C), the ideal for
-    /// the customers it served, so efficiency still compares like with like.
+    /// the customers it served, so the tellers' efficiency still compares
+    /// like with like.
     pub ideal_makespan_ms: f64,
-    /// ideal / actual makespan (1.0 is the physical limit).
+    /// The tellers' efficiency: ideal / actual makespan (1.0 is the
+    /// physical limit). The tellers' view: how much of their day the way of
+    /// waiting cost them, not how the customers fared.
     pub efficiency: f64,
     /// Mean of called − arrive over the served.
     pub mean_wait_ms: f64,
@@ -173,12 +176,24 @@ pub struct Metrics {
     pub errand_while_waiting_ms: f64,
     /// Mean of leave − arrive: how long a customer's whole business took, errand included.
     pub mean_turnaround_ms: f64,
+    /// Mean time lost, over the served: the time in the bank spent neither
+    /// on the errand nor at the counter, from arrival to `DONE` (the
+    /// customer's view of waiting). Added after the first traces: an older
+    /// file gets it from its records when read.
+    #[serde(default)]
+    pub mean_lost_ms: f64,
     /// Looks at a socket that found nothing, in all.
     pub polls: u64,
     /// Customers served.
     pub served: u32,
     /// Customers who left before `DONE`.
     pub abandoned: u32,
+    /// Where the tellers' time beyond the services asked went. `None` where
+    /// it was not measured: the Python peer sees the bank only from outside.
+    /// Added after the first traces: an older file gets it from its records
+    /// when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teller_loss: Option<TellerLoss>,
     /// What the customers' side cost the machine.
     #[serde(flatten)]
     pub process: ProcessFigures,
@@ -216,6 +231,64 @@ impl SamplerFigures {
     }
 }
 
+/// Where the tellers' time beyond the services asked went: the tellers'
+/// view of a run, in four parts that add up to the total.
+///
+/// Each teller's day, from the run's start to the makespan, is cut into
+/// four kinds of time, each moment counted once, in this order: serving
+/// (from `HERE` to `DONE`), calling (from `CALL` to `HERE`), free while
+/// someone was waiting to be called, and free with nobody waiting. The
+/// services asked are taken out of the serving; what is left is the
+/// overrun. So `overrun + reaction + gap + idle = total`, exactly: the
+/// parts are counted in whole microseconds, the trace's own unit
+/// (`timeline::metrics::teller_loss`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TellerLoss {
+    /// tellers × makespan − Σ services asked by the customers served: the
+    /// teller time not spent on a service as asked. The ideal schedule has
+    /// some too: tellers with nobody to serve yet, or any more.
+    pub total_ms: f64,
+    /// Serving beyond the services asked: the bank's timers running late.
+    /// The serving of a visit that did not end in `DONE` counts whole.
+    pub overrun_ms: f64,
+    /// From `CALL` to `HERE`: the tellers waited for a called customer.
+    pub reaction_ms: f64,
+    /// Free while someone was waiting to be called: from `DONE` to the next
+    /// `CALL`, the bank's own time to call the next.
+    pub gap_ms: f64,
+    /// Free with nobody waiting: before the first arrivals, between
+    /// customers, and while the last ones were served elsewhere.
+    pub idle_ms: f64,
+    /// Reactions to the calls made while customers were still arriving (up
+    /// to the last arrival).
+    pub reaction_arriving: Reactions,
+    /// Reactions to the calls made after the last arrival.
+    pub reaction_after: Reactions,
+}
+
+impl TellerLoss {
+    /// `part` as a share of the total (0 when there is none).
+    pub fn share(&self, part: f64) -> f64 {
+        if self.total_ms > 0.0 {
+            part / self.total_ms
+        } else {
+            0.0
+        }
+    }
+}
+
+/// How long the tellers waited for `HERE` after their calls: every `CALL`
+/// of a phase, to the `HERE` (or to the customer giving up).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reactions {
+    /// How many calls.
+    pub calls: u32,
+    /// The median reaction (nearest rank); 0 without calls.
+    pub p50_ms: f64,
+    /// The 99th percentile (nearest rank): one call in a hundred waited longer.
+    pub p99_ms: f64,
+}
+
 /// What a run cost its process, from `getrusage` and `/proc/self`.
 ///
 /// When the bank runs embedded, its thread's share is taken out, and so is the
@@ -251,6 +324,30 @@ impl ProcessFigures {
 }
 
 impl Trace {
+    /// A trace of a run's records, its figures not worked out yet
+    /// ([`Metrics::default`]): [`metrics::compute`](crate::metrics::compute)
+    /// reads the records and gives them.
+    pub fn of_records(
+        style: Style,
+        complete: bool,
+        scenario: Scenario,
+        customers: Vec<CustomerRecord>,
+        tellers: Vec<TellerRecord>,
+        events: Vec<Event>,
+    ) -> Trace {
+        Trace {
+            schema: SCHEMA.to_owned(),
+            complete,
+            style,
+            scenario,
+            metrics: Metrics::default(),
+            customers,
+            tellers,
+            events,
+            lanes: Vec::new(),
+        }
+    }
+
     /// Writes the trace to `path` (a regular file whole or not at all; see
     /// [`output`]); returns how many bytes it took.
     pub fn write(&self, path: &Path) -> std::io::Result<u64> {
@@ -264,7 +361,7 @@ impl Trace {
     pub fn read(path: &Path) -> Result<Trace, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-        let trace: Trace = serde_json::from_str(&text)
+        let mut trace: Trace = serde_json::from_str(&text)
             .map_err(|err| format!("{} is not a bank-queue trace: {err}", path.display()))?;
         if trace.schema != SCHEMA {
             return Err(format!(
@@ -279,6 +376,8 @@ impl Trace {
                 path.display()
             )
         })?;
+        // A file from an older build lacks the newer figures: computed here.
+        crate::metrics::fill_in(&mut trace);
         Ok(trace)
     }
 
@@ -375,7 +474,8 @@ mod tests {
 
     #[test]
     fn a_trace_with_safe_text_reads_back() {
-        let trace = trace_with("张三", "unknown command \\u{1b}[31m");
+        let mut trace = trace_with("张三", "unknown command \\u{1b}[31m");
+        trace.metrics.teller_loss = Some(TellerLoss::default());
         assert_eq!(round_trip(&trace), Ok(trace));
     }
 
@@ -414,6 +514,7 @@ mod tests {
             cpu_ms: 0.5,
             sampled_ms: 11.0,
         });
+        new.metrics.teller_loss = Some(TellerLoss::default());
         let text = serde_json::to_string(&new).unwrap_or_default();
         assert!(
             text.contains(r#""lane":"thread-4711""#) && text.contains(r#""state":"blocked""#),
@@ -434,6 +535,38 @@ mod tests {
                 "{err:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_trace_from_an_older_build_gets_the_newer_figures_from_its_records() {
+        let mut trace = trace_with("张三", "empty line");
+        let c = &mut trace.customers[0];
+        (c.arrive_ms, c.called_ms, c.at_counter_ms) = (Some(0.0), Some(30.0), Some(40.0));
+        (c.done_ms, c.leave_ms, c.teller) = (Some(440.0), Some(440.0), Some(1));
+        c.outcome = Outcome::Served;
+        trace.metrics.makespan_ms = 440.0;
+        trace.tellers = vec![TellerRecord {
+            id: 1,
+            busy: vec![[40.0, 440.0]],
+            calling: vec![[30.0, 40.0]],
+        }];
+        let mut json = serde_json::to_value(&trace).map_err(|err| err.to_string());
+        // What an older build wrote: neither key.
+        if let Ok(serde_json::Value::Object(file)) = &mut json {
+            if let Some(serde_json::Value::Object(metrics)) = file.get_mut("metrics") {
+                metrics.remove("mean_lost_ms");
+                assert!(!metrics.contains_key("teller_loss"), "None is left out");
+            }
+        }
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("old.json");
+        let text = json.map(|j| j.to_string()).expect("JSON");
+        std::fs::write(&path, text).expect("written");
+        let read = Trace::read(&path).expect("an older trace reads");
+        assert_eq!(read.metrics.mean_lost_ms, 40.0, "arrival to HERE");
+        let loss = read.metrics.teller_loss.expect("computed on reading");
+        assert_eq!(loss.reaction_ms, 10.0);
+        assert_eq!(loss.total_ms, 2.0 * 440.0 - 400.0);
     }
 
     #[test]

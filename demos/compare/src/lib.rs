@@ -12,7 +12,9 @@
 //!
 //! and `compare` puts the four runs in one picture, on one time axis, under
 //! the ideal schedule (what the bank could do if every customer reacted at
-//! once), with one table of what each achieved and what it cost.
+//! once), with a table of what each achieved and what it cost (the
+//! customer's view first: turnaround and time lost, the lecture's), and a
+//! table of where the tellers' time went.
 //!
 //! A tour, in the order a run goes:
 //!
@@ -26,9 +28,11 @@
 //!   the shared driver, or a bank alone;
 //! - [`picture`]: the terminal picture: the ideal schedule and every run's
 //!   swimlane on one axis; a summary instead of thousands of rows;
-//! - the metrics table is drawn by `pictures::table`;
+//! - the metrics table and the teller-loss table are drawn by
+//!   `pictures::table`;
 //! - [`scale_runs`]: every style at growing numbers of customers (C10K), runs
-//!   that cannot fit refused before they start;
+//!   that cannot fit refused before they start; the scale table and its
+//!   teller-loss table;
 //! - [`peer`]: the Python asyncio customers a student would write, as a
 //!   yardstick for async-nonblocking.
 //!
@@ -359,7 +363,7 @@ async fn trace_files(cli: &Cli, files: &[PathBuf]) -> ExitCode {
     } else {
         format!(
             "compare: {} trace files of different scenes: no ideal schedule is drawn; each \
-             efficiency is against its own scene's ideal.",
+             tellers' efficiency is against its own scene's ideal.",
             runs.len()
         )
     }];
@@ -412,10 +416,15 @@ async fn at_scale(cli: &Cli, counts: &[u32]) -> ExitCode {
         ));
     }
     out.push_str(&scale_runs::table(&results.points, cli.repeat).render(width));
+    out.push('\n');
+    out.push_str(&scale_runs::loss_table(&results.points).render(width));
     let against = scale_runs::against_peer(&results.points);
     if !against.is_empty() {
         out.push('\n');
-        for line in against {
+        for line in against
+            .iter()
+            .flat_map(|l| pictures::text::wrap(l, width, 2))
+        {
             out.push_str(&line);
             out.push('\n');
         }
@@ -483,6 +492,8 @@ fn show(
         .collect();
     let ideal = schedule.as_ref().map(|(s, schedule)| (*s, schedule));
     out.push_str(&pictures::table::metrics(ideal, &rows).render(width));
+    out.push('\n');
+    out.push_str(&pictures::table::teller_loss(ideal, &rows).render(width));
     // A closed stdout (a pager quit early) is not worth a panic.
     let _ = write!(screen(cli), "{out}");
     write_files(cli, runs, labels, points)

@@ -4,7 +4,7 @@
 //! It is run as `python3 peers/python/asyncio_customers.py --bank ADDR
 //! --scenario FILE`, where FILE is the scenario as run (JSON), and prints one
 //! JSON object: the run's [`Metrics`], measured from inside the script. The
-//! ideal makespan and the efficiency are left at 0; they are computed here,
+//! ideal makespan and the tellers' efficiency are left at 0; they are computed here,
 //! from the same simulator as every other run's.
 
 use std::io::ErrorKind;
@@ -75,7 +75,7 @@ impl Peer {
 
     /// Runs the peer's customers of `scenario` (written at `file`) against
     /// the bank at `bank`; returns its figures, with the ideal makespan and
-    /// the efficiency filled in, and whether every customer was served.
+    /// the tellers' efficiency filled in, and whether every customer was served.
     pub async fn run(
         &self,
         launcher: &Launcher,

@@ -15,7 +15,12 @@
 //!    and the bank's end of their sockets do not fit in one process's
 //!    open-file limit), run the customers in another, and close the bank;
 //! 3. keep the run's figures; with `--repeat K`, run it K times and keep
-//!    the median of each figure.
+//!    the median of each figure (and the teller loss of the run of median
+//!    makespan, whole: its parts add up).
+//!
+//! Then two tables, a runner's name over a row per number of customers:
+//! the scale table (the customer's view, the tellers', the machine's) and
+//! where the tellers' time went.
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal as _;
@@ -27,7 +32,7 @@ use scene::limits::{Limits, Needs};
 use timeline::Scenario;
 use timeline::plural;
 use timeline::style::Style;
-use timeline::trace::{Metrics, ProcessFigures, Trace};
+use timeline::trace::{Metrics, ProcessFigures, TellerLoss, Trace};
 
 use crate::peer::{self, Peer};
 use crate::runs::Launcher;
@@ -249,6 +254,9 @@ pub fn median(runs: &[Metrics]) -> Metrics {
         max_reaction_ms: f(|m| m.max_reaction_ms),
         errand_while_waiting_ms: f(|m| m.errand_while_waiting_ms),
         mean_turnaround_ms: f(|m| m.mean_turnaround_ms),
+        mean_lost_ms: f(|m| m.mean_lost_ms),
+        // Its parts add up to its total: taken whole, from the median run.
+        teller_loss: median_run(runs).and_then(|m| m.teller_loss.clone()),
         polls: n(|m| m.polls),
         // The fewest served: a customer lost in any run is not hidden.
         served: runs.iter().map(|m| m.served).min().unwrap_or(0),
@@ -266,6 +274,16 @@ pub fn median(runs: &[Metrics]) -> Metrics {
     }
 }
 
+/// The run of median makespan (the faster of the two middle ones for an
+/// even count): where a whole is kept rather than a median per figure.
+fn median_run(runs: &[Metrics]) -> Option<&Metrics> {
+    let mut by_makespan: Vec<&Metrics> = runs.iter().collect();
+    by_makespan.sort_by(|a, b| a.makespan_ms.total_cmp(&b.makespan_ms));
+    by_makespan
+        .get(by_makespan.len().saturating_sub(1) / 2)
+        .copied()
+}
+
 /// The median (the mean of the two middle values for an even count; 0 for none).
 fn middle(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
@@ -277,15 +295,20 @@ fn middle(mut values: Vec<f64>) -> f64 {
     }
 }
 
-/// The columns of the scale table.
-const COLUMNS: [Column; 9] = [
-    Column {
-        name: "customers",
-        unit: "",
-    },
+/// The columns of the scale table, after the number of customers: who was
+/// served, the customer's view, the tellers', the machine's.
+const COLUMNS: [Column; 10] = [
     Column {
         name: "served",
         unit: "",
+    },
+    Column {
+        name: "turnaround",
+        unit: "ms",
+    },
+    Column {
+        name: "lost",
+        unit: "ms",
     },
     Column {
         name: "makespan",
@@ -296,8 +319,8 @@ const COLUMNS: [Column; 9] = [
         unit: "ms",
     },
     Column {
-        name: "efficiency",
-        unit: "",
+        name: "tellers'",
+        unit: "effic.",
     },
     Column {
         name: "threads",
@@ -317,80 +340,136 @@ const COLUMNS: [Column; 9] = [
     },
 ];
 
-/// The scale table: a row per runner and number of customers, the runner
-/// named on its first row; refused and failed runs say so, with the reason
-/// under the table.
+/// The label column's heading: the rows of a runner are its sizes.
+const CUSTOMERS: &str = "customers";
+
+/// The scale table: under each runner's name, a row per number of
+/// customers; refused and failed runs say so, with the reason under the
+/// table, and so do runs that did not serve everyone.
 pub fn table(points: &[Point], repeat: u32) -> Table {
-    let mut rows = Vec::new();
     let mut notes = Vec::new();
+    // "sync-blocking, 100 customers": the point a note is about.
+    let about = |p: &Point| format!("{}, {}", p.runner, plural::count(p.customers, "customer"));
+    let points: Vec<&Point> = points.iter().collect();
+    let rows = by_runner(&points, |_, p| match &p.result {
+        Ending::Ran { complete, metrics } => {
+            let m = metrics;
+            if !*complete {
+                let lost = p.customers.saturating_sub(m.served);
+                notes.push(format!("{}: {lost} not served.", about(p)));
+            }
+            vec![
+                m.served.to_string(),
+                pictures::swimlane::number(m.mean_turnaround_ms),
+                pictures::swimlane::number(m.mean_lost_ms),
+                pictures::swimlane::number(m.makespan_ms),
+                pictures::swimlane::number(m.ideal_makespan_ms),
+                format!("{:.2}", m.efficiency),
+                m.process.threads_peak.to_string(),
+                table::mib(m.process.max_rss_kib),
+                table::cpu(m.process.cpu_ms()),
+                (m.process.ctx_switches_voluntary + m.process.ctx_switches_involuntary).to_string(),
+            ]
+        }
+        Ending::Refused { reason } => {
+            notes.push(format!("{}: refused. {reason}", about(p)));
+            vec!["refused".to_owned()]
+        }
+        Ending::Failed { error } => {
+            notes.push(format!("{}: failed: {error}", about(p)));
+            vec!["failed".to_owned()]
+        }
+    });
+    let mut head = vec![
+        "Every run against a fresh bank in a process of its own. The customer's view: \
+         turnaround (arrival to finished, errand included) and lost (time in the bank neither \
+         on the errand nor at the counter, from arrival to DONE), means over the served. The \
+         tellers' view: makespan, the ideal's, and the tellers' efficiency (ideal / makespan). \
+         The machine's: threads, peak RSS, CPU (user + sys) and context switches of the \
+         customers' process; peak RSS includes the run's own recording: every moment of the \
+         timeline, each of sync-nonblocking's polls among them."
+            .to_owned(),
+    ];
+    if repeat > 1 {
+        head.push(format!(
+            "Each figure is the median of {repeat} runs; the teller loss is the whole of the \
+             run of median makespan."
+        ));
+    }
+    head.extend(notes);
+    Table {
+        corner: CUSTOMERS.to_owned(),
+        columns: COLUMNS.to_vec(),
+        rows,
+        notes: head,
+    }
+}
+
+/// The teller-loss table of the scale runs: under each runner's name, a
+/// row per number of customers that ran; where the tellers' time went.
+pub fn loss_table(points: &[Point]) -> Table {
+    let ran: Vec<&Point> = points
+        .iter()
+        .filter(|p| matches!(p.result, Ending::Ran { .. }))
+        .collect();
+    let losses: Vec<Option<&TellerLoss>> = ran
+        .iter()
+        .map(|p| match &p.result {
+            Ending::Ran { metrics, .. } => metrics.teller_loss.as_ref(),
+            _ => None,
+        })
+        .collect();
+    let cells = table::teller_loss_cells(&losses);
+    let rows = by_runner(&ran, |i, _| cells.get(i).cloned().unwrap_or_default());
+    let mut notes = vec![table::TELLER_LOSS_NOTE.to_owned()];
+    let unmeasured: BTreeSet<&str> = points
+        .iter()
+        .filter_map(|p| match &p.result {
+            Ending::Ran { metrics, .. } if metrics.teller_loss.is_none() => Some(p.runner.as_str()),
+            _ => None,
+        })
+        .collect();
+    for runner in unmeasured {
+        notes.push(format!(
+            "{runner}: not measured (-): it sees the bank only from outside, and cannot tell \
+             when a line reached its socket."
+        ));
+    }
+    Table {
+        corner: CUSTOMERS.to_owned(),
+        columns: table::TELLER_LOSS.to_vec(),
+        rows,
+        notes,
+    }
+}
+
+/// The rows of a scale table: each runner's name, in order of first
+/// appearance, as a heading over a row per point of theirs, labelled with
+/// its number of customers and filled by `cells` (given the point's index
+/// in `points`).
+fn by_runner(
+    points: &[&Point],
+    mut cells: impl FnMut(usize, &Point) -> Vec<String>,
+) -> Vec<(String, Vec<String>)> {
     let mut runners: Vec<&str> = Vec::new();
     for p in points {
         if !runners.contains(&p.runner.as_str()) {
             runners.push(&p.runner);
         }
     }
+    let mut rows = Vec::new();
     for runner in runners {
-        for (i, p) in points.iter().filter(|p| p.runner == runner).enumerate() {
-            let label = if i == 0 {
-                runner_label(runner)
-            } else {
-                String::new()
-            };
-            let mut cells = vec![p.customers.to_string()];
-            match &p.result {
-                Ending::Ran { complete, metrics } => {
-                    let m = metrics;
-                    let served = if *complete {
-                        m.served.to_string()
-                    } else {
-                        format!("{} lost", p.customers.saturating_sub(m.served))
-                    };
-                    cells.extend([
-                        served,
-                        pictures::swimlane::number(m.makespan_ms),
-                        pictures::swimlane::number(m.ideal_makespan_ms),
-                        format!("{:.2}", m.efficiency),
-                        m.process.threads_peak.to_string(),
-                        table::mib(m.process.max_rss_kib),
-                        table::cpu(m.process.cpu_ms()),
-                        (m.process.ctx_switches_voluntary + m.process.ctx_switches_involuntary)
-                            .to_string(),
-                    ]);
-                }
-                Ending::Refused { reason } => {
-                    cells.push("refused".to_owned());
-                    notes.push(format!(
-                        "{runner}, {}: refused. {reason}",
-                        plural::count(p.customers, "customer")
-                    ));
-                }
-                Ending::Failed { error } => {
-                    cells.push("failed".to_owned());
-                    notes.push(format!(
-                        "{runner}, {}: failed: {error}",
-                        plural::count(p.customers, "customer")
-                    ));
-                }
-            }
-            rows.push((label, cells));
+        rows.push((runner_label(runner), Vec::new()));
+        for (i, p) in points
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.runner == runner)
+        {
+            let label = pictures::text::pad_left(&p.customers.to_string(), CUSTOMERS.len());
+            rows.push((label, cells(i, p)));
         }
     }
-    let mut head = vec![
-        "Every run against a fresh bank in a process of its own; threads, peak RSS, CPU \
-         (user + sys) and context switches are the customers' process's. Peak RSS includes \
-         the run's own recording: every moment of the timeline, each of sync-nonblocking's \
-         polls among them."
-            .to_owned(),
-    ];
-    if repeat > 1 {
-        head.push(format!("Each figure is the median of {repeat} runs."));
-    }
-    head.extend(notes);
-    Table {
-        columns: COLUMNS.to_vec(),
-        rows,
-        notes: head,
-    }
+    rows
 }
 
 /// A runner's label: a style with its Chinese term, or the peer's name.
@@ -405,7 +484,8 @@ fn runner_label(runner: &str) -> String {
 }
 
 /// async-nonblocking against the Python peer, at each number of customers
-/// both ran: ratios of CPU time and peak memory, and both efficiencies.
+/// both ran: both turnarounds, ratios of CPU time and peak memory, and both
+/// tellers' efficiencies.
 pub fn against_peer(points: &[Point]) -> Vec<String> {
     let ran = |runner: &str, n: u32| {
         points.iter().find_map(|p| match &p.result {
@@ -433,10 +513,12 @@ pub fn against_peer(points: &[Point]) -> Vec<String> {
             }
         };
         lines.push(format!(
-            "{}: async-nonblocking / {}: CPU {} ({:.0} / {:.0} ms), peak RSS {} \
-             ({:.1} / {:.1} MiB); efficiency {:.2} / {:.2}",
+            "{}: async-nonblocking / {}: turnaround {:.0} / {:.0} ms; CPU {} ({:.0} / {:.0} \
+             ms), peak RSS {} ({:.1} / {:.1} MiB); tellers' efficiency {:.2} / {:.2}",
             plural::count(n, "customer"),
             peer::RUNNER,
+            rust.mean_turnaround_ms,
+            python.mean_turnaround_ms,
             ratio(cpu(rust), cpu(python)),
             cpu(rust),
             cpu(python),
@@ -524,5 +606,103 @@ mod tests {
         assert!(text.contains("refused"), "{text}");
         assert!(text.contains("30016 threads"), "{text}");
         assert_eq!(text.matches("sync-blocking 同步阻塞").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn the_median_keeps_the_teller_loss_of_the_median_run_whole() {
+        let with_loss = |makespan: f64, total: f64| Metrics {
+            makespan_ms: makespan,
+            teller_loss: Some(TellerLoss {
+                total_ms: total,
+                overrun_ms: total / 2.0,
+                idle_ms: total / 2.0,
+                ..TellerLoss::default()
+            }),
+            ..Metrics::default()
+        };
+        let m = median(&[
+            with_loss(30.0, 300.0),
+            with_loss(10.0, 100.0),
+            with_loss(20.0, 200.0),
+        ]);
+        let loss = m.teller_loss.expect("kept");
+        assert_eq!(
+            (loss.total_ms, loss.overrun_ms, loss.idle_ms),
+            (200.0, 100.0, 100.0)
+        );
+        // Two runs: the faster one's, whole (not a mean that no run had).
+        let two = median(&[with_loss(20.0, 200.0), with_loss(10.0, 100.0)]);
+        assert_eq!(two.teller_loss.map(|l| l.total_ms), Some(100.0));
+        assert_eq!(median(&[]).teller_loss, None);
+    }
+
+    #[test]
+    fn the_loss_table_lists_each_runners_sizes_and_says_what_was_not_measured() {
+        let measured = |n: u32| Point {
+            runner: "async-nonblocking".into(),
+            customers: n,
+            result: Ending::Ran {
+                complete: true,
+                metrics: Box::new(Metrics {
+                    teller_loss: Some(TellerLoss {
+                        total_ms: 10.0,
+                        gap_ms: 4.0,
+                        idle_ms: 6.0,
+                        ..TellerLoss::default()
+                    }),
+                    ..ran(12.0, n, 2048)
+                }),
+            },
+        };
+        let points = vec![
+            measured(100),
+            Point {
+                runner: peer::RUNNER.into(),
+                customers: 100,
+                result: Ending::Ran {
+                    complete: true,
+                    metrics: Box::new(ran(12.0, 100, 2048)),
+                },
+            },
+            measured(1000),
+            Point {
+                runner: peer::RUNNER.into(),
+                customers: 1000,
+                result: Ending::Refused {
+                    reason: "no room".into(),
+                },
+            },
+        ];
+        let text = anstream::adapter::strip_str(&loss_table(&points).render(100)).to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("customers  total"), "{text}");
+        assert_eq!(lines[2], "async-nonblocking 异步非阻塞", "{text}");
+        assert!(lines[3].starts_with("      100     10"), "{text}");
+        assert!(lines[4].starts_with("     1000     10"), "{text}");
+        assert_eq!(lines[5], peer::RUNNER, "{text}");
+        assert!(lines[6].starts_with("      100      -"), "{text}");
+        assert!(
+            lines[7].starts_with("Where the tellers' time went"),
+            "the refused run has no row: {text}"
+        );
+        assert!(text.contains("python-asyncio: not measured"), "{text}");
+    }
+
+    #[test]
+    fn a_run_that_did_not_serve_everyone_says_how_many_under_the_table() {
+        let points = vec![Point {
+            runner: "sync-blocking".into(),
+            customers: 100,
+            result: Ending::Ran {
+                complete: false,
+                metrics: Box::new(ran(12.0, 97, 2048)),
+            },
+        }];
+        let text = anstream::adapter::strip_str(&table(&points, 1).render(100)).to_string();
+        assert!(text.contains("      100      97"), "{text}");
+        assert!(
+            text.contains("sync-blocking, 100 customers: 3 not served."),
+            "{text}"
+        );
     }
 }

@@ -50,21 +50,57 @@ fn line_of(text: &str, start: &str) -> usize {
         .unwrap_or_else(|| panic!("no line starts with {start:?} in:\n{text}"))
 }
 
-/// The metrics table's row of `label`: its numbers, in column order.
-fn table_row(text: &str, label: &str) -> Vec<f64> {
+/// The text after `label` on the first line starting with it, below the
+/// first line that `is_header`.
+fn row_after<'a>(text: &'a str, is_header: impl Fn(&str) -> bool, label: &str) -> &'a str {
     let header = text
         .lines()
-        .position(|l| l.contains("makespan") && l.contains("effic."))
-        .unwrap_or_else(|| panic!("no metrics table in:\n{text}"));
+        .position(is_header)
+        .unwrap_or_else(|| panic!("no such table in:\n{text}"));
     let line = text
         .lines()
         .skip(header)
         .find(|l| l.starts_with(label))
         .unwrap_or_else(|| panic!("no table row for {label:?} in:\n{text}"));
-    line[label.len()..]
+    &line[label.len()..]
+}
+
+/// The metrics table's row of `label`: its numbers, in column order.
+fn table_row(text: &str, label: &str) -> Vec<f64> {
+    let header = |l: &str| l.contains("turnaround") && l.contains("tellers'");
+    row_after(text, header, label)
         .split_whitespace()
         .map(|cell| cell.parse().unwrap_or(f64::NAN))
         .collect()
+}
+
+/// The teller-loss table's row of `label`: the total, then each part's ms
+/// and share (%), then the reactions while arriving and after, as text.
+fn loss_row<'a>(text: &'a str, label: &str) -> Vec<&'a str> {
+    let header = |l: &str| l.starts_with("where the tellers' time went");
+    row_after(text, header, label).split_whitespace().collect()
+}
+
+/// Checks a teller-loss row: the four parts add up to the total, and their
+/// shares to 100%, as far as the shown roundings allow. Returns the shares.
+fn parts_add_up(row: &[&str], label: &str) -> [f64; 4] {
+    assert_eq!(row.len(), 11, "{label}: {row:?}");
+    let number = |cell: &str| -> f64 { cell.trim_end_matches('%').parse().unwrap_or(f64::NAN) };
+    let total = number(row[0]);
+    let parts: Vec<f64> = [1, 3, 5, 7].iter().map(|&i| number(row[i])).collect();
+    let shares: Vec<f64> = [2, 4, 6, 8].iter().map(|&i| number(row[i])).collect();
+    let sum: f64 = parts.iter().sum();
+    // Each shown value is rounded: at most half a unit of its last digit.
+    assert!(
+        (sum - total).abs() <= 2.5,
+        "{label}: {parts:?} add up to {sum}, not {total}"
+    );
+    let shares_sum: f64 = shares.iter().sum();
+    assert!(
+        (shares_sum - 100.0).abs() <= 2.0,
+        "{label}: shares {shares:?}"
+    );
+    [shares[0], shares[1], shares[2], shares[3]]
 }
 
 /// The display column of the first mark on the `name` row under the
@@ -168,11 +204,12 @@ fn four_styles_under_the_ideal_on_one_axis_with_one_table() {
     }
 
     // The table: a row per style, with what each style is known for.
-    // Columns: makespan efficiency wait reaction errand polls threads CPU RSS switches.
+    // Columns: turnaround lost wait errand tellers'-efficiency polls threads
+    // CPU RSS switches: the customer's view first.
     let rows: Vec<Vec<f64>> = STYLES.iter().map(|s| table_row(&out, s)).collect();
     for (style, row) in STYLES.iter().zip(&rows) {
         assert_eq!(row.len(), 10, "{style}: {row:?}");
-        assert!(row[1] > 0.0 && row[1] <= 1.05, "{style} efficiency {row:?}");
+        assert!(row[4] > 0.0 && row[4] <= 1.05, "{style} efficiency {row:?}");
         assert!(row[9] > 0.0, "{style} switched contexts: {row:?}");
     }
     assert!(rows[1][5] > 0.0, "sync-nonblocking polls: {:?}", rows[1]);
@@ -182,8 +219,27 @@ fn four_styles_under_the_ideal_on_one_axis_with_one_table() {
         "async-blocking has fewer threads than sync-blocking: {rows:?}"
     );
     assert!(
-        rows[3][4] > rows[0][4],
+        rows[3][3] > rows[0][3],
         "async-nonblocking does its errand while waiting, sync-blocking does not: {rows:?}"
+    );
+    // The lecture's ranking, in the customer's view: 同步阻塞 效率最低,
+    // 异步非阻塞 效率更高.
+    assert!(
+        rows[3][0] < rows[0][0] && rows[3][1] < rows[0][1],
+        "async-nonblocking's customers finish sooner and lose less than sync-blocking's: {rows:?}"
+    );
+
+    // Where the tellers' time went: the parts add up, the ideal's is all
+    // idle, and sync-nonblocking's slow noticing shows as reaction.
+    let ideal = loss_row(&out, "ideal 理想");
+    assert_eq!(parts_add_up(&ideal, "ideal"), [0.0, 0.0, 0.0, 100.0]);
+    let shares: Vec<[f64; 4]> = STYLES
+        .iter()
+        .map(|s| parts_add_up(&loss_row(&out, s), s))
+        .collect();
+    assert!(
+        shares[1][1] > shares[0][1],
+        "sync-nonblocking loses more of the tellers' time to reaction: {shares:?}"
     );
 
     // The Chrome file: a process per style, named, with complete events.
@@ -393,22 +449,41 @@ fn scale_runs_every_style_and_refuses_what_cannot_fit() {
         ],
         0,
     );
+    let losses = line_of(&out, "customers  total");
     for style in STYLES {
+        // Under the style's name, a row per number of customers.
         let first = line_of(&out, style);
         let rows: Vec<Vec<&str>> = out
             .lines()
-            .skip(first)
+            .skip(first + 1)
             .take(2)
-            .map(|l| l.trim_start_matches(style).split_whitespace().collect())
+            .map(|l| l.split_whitespace().collect())
             .collect();
         // Rows in growing order: 20, then 1000.
         assert_eq!(rows[0][..2], ["20", "20"], "{style}: all 20 served:\n{out}");
         assert_eq!(rows[1], ["1000", "refused"], "{style}:\n{out}");
-        let efficiency: f64 = rows[0][4].parse().expect("an efficiency");
+        // customers served turnaround lost makespan ideal tellers'-efficiency...
+        let efficiency: f64 = rows[0][6].parse().expect("an efficiency");
         assert!(
             efficiency > 0.0 && efficiency <= 1.05,
             "{style}: {efficiency}"
         );
+        // Where the tellers' time went, for the run that ran only.
+        let heading = losses
+            + out
+                .lines()
+                .skip(losses)
+                .position(|l| l.starts_with(style))
+                .expect("the style in the teller-loss table");
+        let runs: Vec<&str> = out
+            .lines()
+            .skip(heading + 1)
+            .take_while(|l| l.starts_with(' '))
+            .collect();
+        assert_eq!(runs.len(), 1, "{style}: only the run of 20:\n{out}");
+        let row: Vec<&str> = runs[0].split_whitespace().collect();
+        assert_eq!(row[0], "20");
+        parts_add_up(&row[1..], style);
     }
     assert!(out.contains("median of 2 runs"), "{out}");
     assert!(
@@ -445,14 +520,20 @@ fn the_scale_chart_is_written_alone_as_an_svg_image() {
         "{svg}"
     );
     assert!(svg.trim_end().ends_with("</svg>"));
-    // Each style's line through its two runs, in each of the four panels.
-    assert_eq!(svg.matches("<polyline class=\"series\"").count(), 4 * 4);
+    // Each style's line through its two runs, in each of the seven panels
+    // of lines; and its two bars of where the tellers' time went.
+    assert_eq!(svg.matches("<polyline class=\"series\"").count(), 4 * 7);
+    assert!(svg.contains(">where the tellers&#39; time went</text>"));
     for style in STYLES {
         let name = style.split(' ').next().expect("a style's name");
         assert!(
             svg.contains(&format!(">{name}</text>")),
             "{name} in the key"
         );
+        for n in [4, 8] {
+            let bar = format!("<title>{name} · {n} customers · ");
+            assert!(svg.contains(&bar), "{name}'s bar at {n} customers");
+        }
     }
 
     // Without --scale there is no chart to draw.
@@ -490,7 +571,7 @@ fn a_crowd_too_big_for_one_process_gets_a_bank_of_its_own() {
     assert!(customer_rows <= 4 * 3, "a few customers per style:\n{out}");
     for style in STYLES {
         let row = table_row(&out, style);
-        assert!(row[1] > 0.0 && row[1] <= 1.05, "{style}: {row:?}");
+        assert!(row[4] > 0.0 && row[4] <= 1.05, "{style}: {row:?}");
     }
 }
 

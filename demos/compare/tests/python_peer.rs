@@ -198,6 +198,16 @@ fn the_python_peer_serves_everyone_and_reports_consistent_figures() {
         "{m:?}"
     );
     assert!(0.0 <= m.mean_reaction_ms && m.mean_reaction_ms <= m.max_reaction_ms);
+    // Time lost: of the time from arrival to HERE, what the errand did not fill.
+    assert!(m.mean_lost_ms >= 0.0, "{m:?}");
+    assert!(
+        m.mean_lost_ms <= m.mean_wait_ms - m.errand_while_waiting_ms + m.mean_reaction_ms + 0.5,
+        "{m:?}"
+    );
+    assert_eq!(
+        m.teller_loss, None,
+        "the tellers' days are the bank's: not seen"
+    );
     assert_eq!(m.polls, 0, "nobody polls");
 
     let p = m.process;

@@ -11,7 +11,7 @@ use testkit::tty::Tty;
 use timeline::scenario::Generate;
 use timeline::so_far;
 use timeline::style::Style;
-use timeline::trace::{SCHEMA, Trace};
+use timeline::trace::Trace;
 use timeline::{Event, Kind, Lane, WaitHow, metrics, model};
 
 mod ratatui_test {
@@ -98,17 +98,16 @@ fn recorded() -> Trace {
     ];
     let customers = model::customers(&scenario, &events);
     let tellers = model::tellers(&scenario, &customers, &events);
-    Trace {
-        schema: SCHEMA.to_owned(),
-        complete: true,
-        style: Style::SyncBlocking,
-        metrics: metrics::compute(&customers, 1800.0, Default::default()),
+    let mut trace = Trace::of_records(
+        Style::SyncBlocking,
+        true,
         scenario,
         customers,
         tellers,
         events,
-        lanes: Vec::new(),
-    }
+    );
+    trace.metrics = metrics::compute(&trace, 1800.0, Default::default());
+    trace
 }
 
 /// The rows of the lanes on a screen (their labels start them).

@@ -12,9 +12,11 @@
 //! - every customer's lane is `-` (blocked 阻塞) from ticket to call: no `=`
 //!   (errand) while waiting, no `?` (polls);
 //! - reactions are immediate (the blocked `read()` returns the moment the call
-//!   arrives), so the tellers lose no time: efficiency is close to 1;
+//!   arrives), so the tellers lose no time: the tellers' efficiency is close
+//!   to 1;
 //! - but the errands all come *after* the bank, so each customer's whole
-//!   business takes wait + service + errand;
+//!   business (the turnaround) takes wait + service + errand, and the whole
+//!   wait is `lost`: the lecture's 效率最低 is the customer's view;
 //! - `threads_peak` grows with `--customers`: one thread per customer.
 //!
 //! With `--errand-work cpu` the errand is real computing, still after the

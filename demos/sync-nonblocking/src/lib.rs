@@ -18,7 +18,8 @@
 //!   nothing, counted in `polls`;
 //! - `!` (ready 就绪) after each call: the teller has called and waits, but the
 //!   customer is still on the phone. The reaction is up to one slice long,
-//!   and the teller's time is lost: efficiency drops below 1;
+//!   and the teller waits it out (`~`): the tellers' efficiency drops below
+//!   1, while the customer, on the phone, loses next to nothing;
 //! - shorter slices (`--poll-every 10`) react faster but look (and switch) far
 //!   more often: watch `polls` and the context switches grow.
 //!

@@ -316,7 +316,7 @@ mod tests {
     use timeline::model;
     use timeline::scenario::{Generate, ServiceTime};
     use timeline::style::Style;
-    use timeline::trace::{SCHEMA, Trace};
+    use timeline::trace::Trace;
     use timeline::{Event, Kind, Lane, WaitHow};
 
     /// A run of `style` on a crowd of `customers` (8 tellers, 10 ms each,
@@ -435,17 +435,9 @@ mod tests {
             }
         }
         let ideal = ideal_free.into_iter().fold(0.0, f64::max);
-        Trace {
-            schema: SCHEMA.to_owned(),
-            complete: true,
-            style,
-            metrics: timeline::metrics::compute(&records, ideal, Default::default()),
-            scenario,
-            customers: records,
-            tellers,
-            events,
-            lanes: Vec::new(),
-        }
+        let mut trace = Trace::of_records(style, true, scenario, records, tellers, events);
+        trace.metrics = timeline::metrics::compute(&trace, ideal, Default::default());
+        trace
     }
 
     #[test]

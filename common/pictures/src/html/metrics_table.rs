@@ -1,6 +1,8 @@
 //! The metrics table (part 5 of the page): one row per run, one column per
-//! figure, each heading explained in its tooltip, the best value of each
-//! column marked.
+//! figure, the columns grouped by whose view they are (the customer's
+//! first, the lecture's), each heading explained in its tooltip, the best
+//! value of each column marked by the column's own meaning, and a sentence
+//! under the table saying which view each column is.
 
 use std::fmt::Write as _;
 
@@ -9,19 +11,54 @@ use timeline::trace::Metrics;
 
 /// Which way a column is better.
 #[derive(Clone, Copy, PartialEq)]
-enum Better {
+pub(super) enum Better {
     /// Less is better (time, cost).
     Lower,
-    /// More is better (efficiency, errand done).
+    /// More is better (the tellers' efficiency, errand done).
     Higher,
+}
+
+/// Whose view a column is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum View {
+    /// The customer's, the lecture's: how their business went.
+    Customer,
+    /// The tellers': how much of their day the way of waiting cost the bank.
+    Tellers,
+    /// The machine's: what the waiting cost in threads, CPU and memory.
+    Machine,
+}
+
+impl View {
+    /// The heading over its columns.
+    fn heading(self) -> &'static str {
+        match self {
+            View::Customer => "the customer's view 顾客",
+            View::Tellers => "the tellers' view 柜员",
+            View::Machine => "the machine's cost 机器",
+        }
+    }
+
+    /// Its name in the sentence under the table.
+    fn name(self) -> &'static str {
+        match self {
+            View::Customer => "the customer's",
+            View::Tellers => "the tellers'",
+            View::Machine => "the machine's",
+        }
+    }
 }
 
 /// One column of the metrics table.
 struct MetricColumn {
     /// The heading.
     head: &'static str,
+    /// Its unit, after the heading ("" for none).
+    unit: &'static str,
     /// What it means, for the heading's tooltip.
     explain: &'static str,
+    /// Whose view it is.
+    view: View,
     /// Which way is better.
     better: Better,
     /// Its value in a run.
@@ -32,51 +69,86 @@ struct MetricColumn {
     detail: Option<fn(&Metrics) -> String>,
 }
 
-/// The metrics table's columns, after the run's name.
-const COLUMNS: [MetricColumn; 11] = [
+/// The metrics table's columns, after the run's name, view by view.
+const COLUMNS: [MetricColumn; 13] = [
     MetricColumn {
-        head: "makespan ms",
-        explain: "from the start to the last DONE: how long the bank was busy",
+        head: "turnaround",
+        unit: "ms",
+        explain: "arrival to finished, errand included: how long the customer's whole business \
+                  took, mean over the served",
+        view: View::Customer,
         better: Better::Lower,
-        value: |m| m.makespan_ms,
+        value: |m| m.mean_turnaround_ms,
         show: ms,
         detail: None,
     },
     MetricColumn {
-        head: "efficiency",
-        explain: "ideal makespan ÷ makespan: 1.00 is the physical limit",
-        better: Better::Higher,
-        value: |m| m.efficiency,
-        show: ratio,
+        head: "time lost",
+        unit: "ms",
+        explain: "time in the bank neither on the errand nor at the counter, from arrival to \
+                  DONE, mean over the served",
+        view: View::Customer,
+        better: Better::Lower,
+        value: |m| m.mean_lost_ms,
+        show: ms,
         detail: None,
     },
     MetricColumn {
-        head: "mean wait ms",
+        head: "mean wait",
+        unit: "ms",
         explain: "called − arrived, mean over the served",
+        view: View::Customer,
         better: Better::Lower,
         value: |m| m.mean_wait_ms,
         show: ms,
         detail: None,
     },
     MetricColumn {
-        head: "mean reaction ms",
-        explain: "at the counter − called: how long a call went unnoticed, mean over the served",
-        better: Better::Lower,
-        value: |m| m.mean_reaction_ms,
-        show: ms,
-        detail: None,
-    },
-    MetricColumn {
-        head: "errand while waiting ms",
+        head: "errand while waiting",
+        unit: "ms",
         explain: "own work done between the ticket and the call, per served customer",
+        view: View::Customer,
         better: Better::Higher,
         value: |m| m.errand_while_waiting_ms,
         show: ms,
         detail: None,
     },
     MetricColumn {
+        head: "makespan",
+        unit: "ms",
+        explain: "from the start to the last DONE: how long the bank was busy",
+        view: View::Tellers,
+        better: Better::Lower,
+        value: |m| m.makespan_ms,
+        show: ms,
+        detail: None,
+    },
+    MetricColumn {
+        head: "tellers' efficiency",
+        unit: "",
+        explain: "ideal makespan ÷ makespan: 1.00 is the physical limit",
+        view: View::Tellers,
+        better: Better::Higher,
+        value: |m| m.efficiency,
+        show: ratio,
+        detail: None,
+    },
+    MetricColumn {
+        head: "mean reaction",
+        unit: "ms",
+        explain: "at the counter − called: how long a call went unnoticed while the teller \
+                  waited, mean over the served",
+        view: View::Tellers,
+        better: Better::Lower,
+        value: |m| m.mean_reaction_ms,
+        show: ms,
+        detail: None,
+    },
+    MetricColumn {
         head: "polls",
+        unit: "",
         explain: "looks at a socket that found nothing, in all",
+        view: View::Machine,
         better: Better::Lower,
         value: |m| m.polls as f64,
         show: group,
@@ -84,15 +156,19 @@ const COLUMNS: [MetricColumn; 11] = [
     },
     MetricColumn {
         head: "peak threads",
+        unit: "",
         explain: "most threads alive at once on the customers' side",
+        view: View::Machine,
         better: Better::Lower,
         value: |m| m.process.threads_peak as f64,
         show: group,
         detail: None,
     },
     MetricColumn {
-        head: "CPU ms",
+        head: "CPU",
+        unit: "ms",
         explain: "CPU time of the customers' side: user + system",
+        view: View::Machine,
         better: Better::Lower,
         value: |m| m.process.cpu_ms(),
         show: ms,
@@ -105,8 +181,10 @@ const COLUMNS: [MetricColumn; 11] = [
         }),
     },
     MetricColumn {
-        head: "peak RSS MiB",
+        head: "peak RSS",
+        unit: "MiB",
         explain: "peak resident memory of the process",
+        view: View::Machine,
         better: Better::Lower,
         value: |m| m.process.max_rss_kib as f64,
         show: |kib| mib(kib as u64),
@@ -114,7 +192,9 @@ const COLUMNS: [MetricColumn; 11] = [
     },
     MetricColumn {
         head: "switches vol.",
+        unit: "",
         explain: "voluntary context switches: a thread gave up the CPU to wait",
+        view: View::Machine,
         better: Better::Lower,
         value: |m| m.process.ctx_switches_voluntary as f64,
         show: group,
@@ -122,7 +202,9 @@ const COLUMNS: [MetricColumn; 11] = [
     },
     MetricColumn {
         head: "switches invol.",
+        unit: "",
         explain: "involuntary context switches: the scheduler took a thread off the CPU",
+        view: View::Machine,
         better: Better::Lower,
         value: |m| m.process.ctx_switches_involuntary as f64,
         show: group,
@@ -130,8 +212,39 @@ const COLUMNS: [MetricColumn; 11] = [
     },
 ];
 
-/// One row per run, one column per figure; the best value of each column
-/// (when there are several runs) is marked.
+/// The best of `values` as shown, by `better`; `None` unless there are at
+/// least two to choose from.
+pub(super) fn best(
+    values: impl Iterator<Item = f64>,
+    better: Better,
+    show: fn(f64) -> String,
+) -> Option<String> {
+    let finite: Vec<f64> = values.filter(|v| v.is_finite()).collect();
+    let pick = match better {
+        Better::Lower => finite.iter().copied().fold(f64::INFINITY, f64::min),
+        Better::Higher => finite.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    };
+    (finite.len() > 1 && pick.is_finite()).then(|| show(pick))
+}
+
+/// A column heading, `text`, explained by `explain` in its tooltip.
+pub(super) fn heading_cell(page: &mut String, text: &str, explain: &str) {
+    put!(page, "<th title=\"{}\">{}</th>", esc(explain), esc(text));
+}
+
+/// A cell holding `text`, marked best when it shows as `best` does.
+pub(super) fn cell(page: &mut String, text: &str, best: Option<&String>) {
+    let mark = if best.is_some_and(|b| b == text) {
+        " class=\"best\" title=\"best\""
+    } else {
+        ""
+    };
+    put!(page, "<td{mark}>{}", esc(text));
+}
+
+/// One row per run, one column per figure, under a row naming each view;
+/// the best value of each column (when there are several runs) is marked;
+/// then which view each column is.
 pub(super) fn metrics_table(page: &mut String, runs: &[PageRun]) {
     if runs.is_empty() {
         return;
@@ -139,35 +252,26 @@ pub(super) fn metrics_table(page: &mut String, runs: &[PageRun]) {
     put!(
         page,
         "<h2>Metrics 指标</h2>\n<p class=\"note\">Hover a heading for its meaning.{}</p>\n\
-         <table class=\"metrics\">\n<thead><tr><th>run</th>",
+         <table class=\"metrics\">\n<thead><tr class=\"views\"><th></th>",
         if runs.len() > 1 {
             " The best value of each column is highlighted."
         } else {
             ""
         }
     );
+    for (view, span) in views() {
+        put!(page, "<th colspan=\"{span}\">{}</th>", esc(view.heading()));
+    }
+    put!(page, "</tr>\n<tr><th>run</th>");
     for column in &COLUMNS {
-        put!(
-            page,
-            "<th title=\"{}\">{}</th>",
-            esc(column.explain),
-            esc(column.head)
-        );
+        heading_cell(page, &heading(column), column.explain);
     }
     put!(page, "</tr></thead>\n<tbody>\n");
-    // The best value of each column, as shown (none with a single run).
     let best: Vec<Option<String>> = COLUMNS
         .iter()
         .map(|column| {
-            let values = runs
-                .iter()
-                .map(|r| (column.value)(&r.trace.metrics))
-                .filter(|v| v.is_finite());
-            let pick = match column.better {
-                Better::Lower => values.fold(f64::INFINITY, f64::min),
-                Better::Higher => values.fold(f64::NEG_INFINITY, f64::max),
-            };
-            (runs.len() > 1 && pick.is_finite()).then(|| (column.show)(pick))
+            let values = runs.iter().map(|r| (column.value)(&r.trace.metrics));
+            best(values, column.better, column.show)
         })
         .collect();
     for run in runs {
@@ -182,13 +286,7 @@ pub(super) fn metrics_table(page: &mut String, runs: &[PageRun]) {
         }
         put!(page, "</td>");
         for (column, best) in COLUMNS.iter().zip(&best) {
-            let text = (column.show)((column.value)(m));
-            let mark = if best.as_ref() == Some(&text) {
-                " class=\"best\" title=\"best\""
-            } else {
-                ""
-            };
-            put!(page, "<td{mark}>{}", esc(&text));
+            cell(page, &(column.show)((column.value)(m)), best.as_ref());
             if let Some(detail) = column.detail {
                 put!(page, "<span class=\"sub\">{}</span>", esc(&detail(m)));
             }
@@ -196,7 +294,65 @@ pub(super) fn metrics_table(page: &mut String, runs: &[PageRun]) {
         }
         put!(page, "</tr>\n");
     }
-    put!(page, "</tbody>\n</table>\n");
+    put!(
+        page,
+        "</tbody>\n</table>\n<p class=\"note\">{}</p>\n",
+        esc(&which_view())
+    );
+}
+
+/// A column's heading with its unit: "turnaround ms".
+fn heading(column: &MetricColumn) -> String {
+    if column.unit.is_empty() {
+        column.head.to_owned()
+    } else {
+        format!("{} {}", column.head, column.unit)
+    }
+}
+
+/// The views in column order, each with how many columns it spans.
+fn views() -> Vec<(View, usize)> {
+    let mut out: Vec<(View, usize)> = Vec::new();
+    for column in &COLUMNS {
+        match out.last_mut() {
+            Some((view, span)) if *view == column.view => *span += 1,
+            _ => out.push((column.view, 1)),
+        }
+    }
+    out
+}
+
+/// The sentence under the table: which view each column is, and what
+/// "best" means for each.
+fn which_view() -> String {
+    let parts: Vec<String> = views()
+        .into_iter()
+        .map(|(view, _)| {
+            let heads: Vec<&str> = COLUMNS
+                .iter()
+                .filter(|c| c.view == view)
+                .map(|c| c.head)
+                .collect();
+            format!(
+                "{}: {}",
+                view.name(),
+                heads.join(", ").trim_end_matches('.')
+            )
+        })
+        .collect();
+    let higher: Vec<&str> = COLUMNS
+        .iter()
+        .filter(|c| c.better == Better::Higher)
+        .map(|c| c.head)
+        .collect();
+    format!(
+        "Whose view each column is: {}. The customer's view is the lecture's (同步阻塞 效率最低, \
+         异步非阻塞 效率更高: how long a customer's business takes, and how much of it is lost \
+         waiting); the tellers' view is how much of their day the way of waiting cost the bank \
+         (where it went is below). The best of each column is the lowest, but for {}: the highest.",
+        parts.join("; "),
+        higher.join(" and ")
+    )
 }
 
 #[cfg(test)]
@@ -213,10 +369,16 @@ mod tests {
         slow.metrics.makespan_ms = 2000.0;
         slow.metrics.efficiency = 0.5;
         slow.metrics.process.threads_peak = 9;
+        slow.metrics.mean_turnaround_ms = 1600.0;
+        slow.metrics.mean_lost_ms = 200.0;
+        slow.metrics.errand_while_waiting_ms = 0.0;
         let mut fast = fast;
         fast.metrics.makespan_ms = 1000.0;
         fast.metrics.efficiency = 0.9;
         fast.metrics.process.threads_peak = 3;
+        fast.metrics.mean_turnaround_ms = 1100.0;
+        fast.metrics.mean_lost_ms = 0.2;
+        fast.metrics.errand_while_waiting_ms = 201.0;
         let page = report(&[&slow, &fast], Some(&crate::html::tests::kept(&slow)), &[]);
         let table = page
             .split("<table class=\"metrics\">")
@@ -226,12 +388,32 @@ mod tests {
         let rows: Vec<&str> = table.split("<tr>").skip(2).collect();
         assert_eq!(rows.len(), 2);
         assert!(rows[0].starts_with("<td>1. sync-blocking 同步阻塞"));
+        // The customer's view first: the lowest turnaround and time lost,
+        // the most errand done while waiting.
+        let best = |text: &str| format!("<td class=\"best\" title=\"best\">{text}</td>");
+        let cells: Vec<&str> = rows[1].split("</td>").collect();
+        assert_eq!(cells[1], "<td class=\"best\" title=\"best\">1,100");
+        assert_eq!(cells[2], "<td class=\"best\" title=\"best\">0.2");
+        assert!(rows[1].contains(&best("201")));
+        assert!(!rows[0].contains(&best("1,600")) && !rows[0].contains(&best("200")));
         assert!(rows[1].contains("<td class=\"best\" title=\"best\">1,000</td>"));
         assert!(rows[1].contains("<td class=\"best\" title=\"best\">0.90</td>"));
         assert!(rows[1].contains("<td class=\"best\" title=\"best\">3</td>"));
         assert!(!rows[0].contains(">2,000</td>") || !rows[0].contains("best\">2,000"));
         // Equal figures (both runs have 0 polls... and the same scene) are both best.
         assert!(rows[0].matches("class=\"best\"").count() >= 1);
+        // Each view heads its columns, and a sentence says which is which.
+        assert!(page.contains(
+            "<tr class=\"views\"><th></th><th colspan=\"4\">the customer&#39;s view 顾客</th>\
+             <th colspan=\"3\">the tellers&#39; view 柜员</th>"
+        ));
+        assert!(page.contains(
+            "the customer&#39;s: turnaround, time lost, mean wait, errand while waiting; the \
+             tellers&#39;: makespan, tellers&#39; efficiency, mean reaction;"
+        ));
+        assert!(
+            page.contains("for errand while waiting and tellers&#39; efficiency: the highest.")
+        );
         // One run alone has no best.
         let alone = report(&[&fast], Some(&crate::html::tests::kept(&fast)), &[]);
         assert!(!alone.contains("class=\"best\""));

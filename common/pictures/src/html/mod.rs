@@ -30,14 +30,21 @@
 //!    share of that time, stacked (so a teller's calling time still shows
 //!    among its services). So 4 runs of 10,000 customers make a page of a few
 //!    hundred kilobytes;
-//! 5. `metrics`: the metrics table, one row per run, the best value of each
-//!    column marked;
-//! 6. `scale`, only when there are scale points: a chart in four panels
-//!    (efficiency, peak threads, peak RSS, CPU time) against the number of
-//!    customers on a log scale, one line per runner, refused and failed runs
-//!    marked and explained in numbered notes; then the table. The same chart
-//!    also stands alone as an SVG file ([`scale_chart_svg`], `compare
-//!    --chart`), for a page that can show an image but not a report.
+//! 5. `metrics_table`: the metrics table, one row per run, its columns
+//!    grouped by view (the customer's first, then the tellers', then the
+//!    machine's), the best value of each column marked by its own meaning,
+//!    and a sentence saying which view each column is;
+//! 6. `teller_loss`: where the tellers' time beyond the services asked
+//!    went (overrun, reaction, gap, idle, in ms, as shares and as a bar),
+//!    under the ideal schedule's, and the reactions during and after the
+//!    arrivals;
+//! 7. `scale`, only when there are scale points: a chart of panels against
+//!    the number of customers on a log scale (the customer's view, the
+//!    tellers' and where their time went, then the machine's), one line per
+//!    runner, refused and failed runs marked and explained in numbered
+//!    notes; then the tables. The same chart also stands alone as an SVG
+//!    file ([`scale_chart_svg`], `compare --chart`), for a page that can
+//!    show an image but not a report.
 //!
 //! This module puts them together ([`report`]) and holds what they share:
 //! the `PageRun` each of them draws, `esc`, and the numbers written for people.
@@ -83,7 +90,9 @@ mod row;
 mod crowd;
 // 5. The metrics table.
 mod metrics_table;
-// 6. The scale chart and table.
+// 6. Where the tellers' time went.
+mod teller_loss;
+// 7. The scale chart and tables.
 mod scale_chart;
 
 use head::head;
@@ -92,6 +101,7 @@ use legend::legend;
 use metrics_table::metrics_table;
 pub use scale_chart::scale_chart_svg;
 use scale_chart::scale_section;
+use teller_loss::teller_loss_table;
 use timelines::{Frame, timelines};
 
 /// The whole page for `traces` (one timeline each, on one time axis, under
@@ -117,6 +127,7 @@ pub fn report(traces: &[&Trace], ideal: Option<&Schedule>, scale: &[Point]) -> S
     player::player(&mut page, &frame, &runs);
     timelines(&mut page, &frame, &runs, ideal);
     metrics_table(&mut page, &runs);
+    teller_loss_table(&mut page, &runs, ideal);
     if !scale.is_empty() {
         scale_section(&mut page, scale);
     }
@@ -312,6 +323,17 @@ mod tests {
         for customers in [100, 1000, 10_000] {
             points.push(ran("async-nonblocking", customers, 0.98, 6));
             points.push(ran("python-asyncio", customers, 0.9, 2));
+        }
+        // Where the tellers' time went, measured once (the peer never is).
+        if let Ending::Ran { metrics, .. } = &mut points[0].result {
+            metrics.teller_loss = Some(timeline::trace::TellerLoss {
+                total_ms: 100.0,
+                overrun_ms: 50.0,
+                reaction_ms: 10.0,
+                gap_ms: 15.0,
+                idle_ms: 25.0,
+                ..Default::default()
+            });
         }
         points.push(ran("sync-blocking", 100, 0.95, 116));
         points.push(Point {

@@ -1,8 +1,11 @@
-//! The scale section (part 6 of the page, only when there are scale
-//! points): a chart in four panels (efficiency, peak threads, peak RSS, CPU
-//! time) against the number of customers on a log scale, one line per
-//! runner, refused and failed runs marked and explained in numbered notes;
-//! then the scale table.
+//! The scale section (part 7 of the page, only when there are scale
+//! points): a chart of eight panels against the number of customers on a
+//! log scale, two by two and view by view: the customer's (mean
+//! turnaround, mean time lost), the tellers' (their efficiency, and where
+//! their time went: a bar per runner, stacked by part), the machine's (peak
+//! threads, peak RSS, CPU time, context switches); one line per runner,
+//! refused and failed runs marked and explained in numbered notes; then the
+//! scale table and the scale's teller-loss table.
 //!
 //! The chart also stands alone, as an SVG file (`compare --chart`): the same
 //! drawing, with its style sheet inside it and its notes under the panels, so
@@ -10,53 +13,128 @@
 
 use std::fmt::Write as _;
 
+use super::teller_loss::{PARTS, loss_cells, loss_headings};
 use super::timelines::WIDTH;
 use super::{esc, fixed, group, mib, ms, ratio};
 use crate::scale::{Ending, Point};
 use crate::text::wrap;
 use timeline::plural;
 use timeline::style::Style;
-use timeline::trace::Metrics;
+use timeline::trace::{Metrics, TellerLoss};
 
 /// One panel of the scale chart.
 struct ChartPanel {
     /// Its title.
     title: &'static str,
-    /// A log scale (costs that grow by orders of magnitude) or a linear one.
-    log: bool,
-    /// The value plotted.
+    /// What it draws.
+    drawn: Drawn,
+}
+
+/// What a panel draws.
+enum Drawn {
+    /// A line per runner through one figure.
+    Line {
+        /// A log scale (figures that grow by orders of magnitude) or a linear one.
+        log: bool,
+        /// The figure plotted.
+        figure: Figure,
+    },
+    /// A bar per runner at each number of customers: the teller loss,
+    /// stacked by part, each as its share of the total.
+    TellerLoss,
+}
+
+/// A figure of a run, as a panel plots it.
+#[derive(Clone, Copy)]
+struct Figure {
+    /// Its value.
     value: fn(&Metrics) -> f64,
-    /// The value as text, for tooltips.
+    /// The value as text, for tooltips and ticks.
     show: fn(f64) -> String,
 }
 
-/// The four panels, left to right, top to bottom.
-const PANELS: [ChartPanel; 4] = [
+/// The panels, left to right, top to bottom: a row per view.
+const PANELS: [ChartPanel; 8] = [
     ChartPanel {
-        title: "efficiency (ideal ÷ makespan; 1 is the limit)",
-        log: false,
-        value: |m| m.efficiency,
-        show: ratio,
+        title: "turnaround, mean (ms): arrival to finished",
+        drawn: Drawn::Line {
+            log: true,
+            figure: Figure {
+                value: |m| m.mean_turnaround_ms,
+                show: ms,
+            },
+        },
+    },
+    ChartPanel {
+        title: "time lost, mean (ms): neither errand nor counter",
+        drawn: Drawn::Line {
+            log: true,
+            figure: Figure {
+                value: |m| m.mean_lost_ms,
+                show: ms,
+            },
+        },
+    },
+    ChartPanel {
+        title: "tellers' efficiency (ideal ÷ makespan; 1 is the limit)",
+        drawn: Drawn::Line {
+            log: false,
+            figure: Figure {
+                value: |m| m.efficiency,
+                show: ratio,
+            },
+        },
+    },
+    ChartPanel {
+        title: "where the tellers' time went",
+        drawn: Drawn::TellerLoss,
     },
     ChartPanel {
         title: "peak threads",
-        log: true,
-        value: |m| m.process.threads_peak as f64,
-        show: group,
+        drawn: Drawn::Line {
+            log: true,
+            figure: Figure {
+                value: |m| m.process.threads_peak as f64,
+                show: group,
+            },
+        },
     },
     ChartPanel {
         title: "peak RSS (MiB)",
-        log: true,
-        value: |m| m.process.max_rss_kib as f64 / 1024.0,
-        show: |v| fixed(v, 1),
+        drawn: Drawn::Line {
+            log: true,
+            figure: Figure {
+                value: |m| m.process.max_rss_kib as f64 / 1024.0,
+                show: |v| fixed(v, 1),
+            },
+        },
     },
     ChartPanel {
         title: "CPU time, user + sys (ms)",
-        log: true,
-        value: |m| m.process.cpu_ms(),
-        show: ms,
+        drawn: Drawn::Line {
+            log: true,
+            figure: Figure {
+                value: |m| m.process.cpu_ms(),
+                show: ms,
+            },
+        },
+    },
+    ChartPanel {
+        title: "context switches",
+        drawn: Drawn::Line {
+            log: true,
+            figure: Figure {
+                value: |m| {
+                    (m.process.ctx_switches_voluntary + m.process.ctx_switches_involuntary) as f64
+                },
+                show: group,
+            },
+        },
     },
 ];
+
+/// The rows of panels.
+const PANEL_ROWS: usize = PANELS.len().div_ceil(2);
 
 /// Width of a panel of the scale chart.
 const PANEL_W: f64 = 620.0;
@@ -64,8 +142,9 @@ const PANEL_W: f64 = 620.0;
 const PANEL_H: f64 = 270.0;
 /// Left margin of a panel's plot (y labels).
 const PANEL_LEFT: f64 = 64.0;
-/// Top margin of a panel's plot (its title).
-const PANEL_TOP: f64 = 28.0;
+/// Top margin of a panel's plot (its title, and the runners' markers over
+/// the teller loss's bars).
+const PANEL_TOP: f64 = 34.0;
 /// Bottom margin of a panel's plot (x labels).
 const PANEL_BOTTOM: f64 = 40.0;
 /// Height of the runners' key above the panels.
@@ -130,7 +209,7 @@ pub fn scale_chart_svg(points: &[Point]) -> String {
         .map(|(n, (_, text))| wrap(&format!("{}. {text}", n + 1), NOTE_COLUMNS, 0))
         .collect();
     let lines = notes.iter().map(Vec::len).sum::<usize>();
-    let mut height = KEY_H + 2.0 * PANEL_H;
+    let mut height = KEY_H + PANEL_ROWS as f64 * PANEL_H;
     if lines > 0 {
         height += NOTES_GAP + NOTE_LINE_H * lines as f64;
     }
@@ -140,15 +219,16 @@ pub fn scale_chart_svg(points: &[Point]) -> String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <svg xmlns=\"http://www.w3.org/2000/svg\" class=\"scale-chart\" \
          width=\"{WIDTH}\" height=\"{height:.0}\" viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"img\">\n\
-         <title>compare --scale: efficiency, peak threads, peak RSS and CPU time \
-         against the number of customers</title>\n\
+         <title>compare --scale: turnaround, time lost, tellers' efficiency, where the \
+         tellers' time went, peak threads, peak RSS, CPU time and context switches against \
+         the number of customers</title>\n\
          <style>\n{CHART_CSS}</style>\n\
          <rect width=\"{WIDTH}\" height=\"{height:.0}\" fill=\"#fff\"/>\n"
     );
     chart_drawing(&mut svg, &chart);
     if lines > 0 {
         put!(svg, "<g class=\"notes\">\n");
-        let mut y = KEY_H + 2.0 * PANEL_H + NOTES_GAP;
+        let mut y = KEY_H + PANEL_ROWS as f64 * PANEL_H + NOTES_GAP;
         for note in &notes {
             for (i, line) in note.iter().enumerate() {
                 // Lines after a note's first one start under its text, not its number.
@@ -354,7 +434,7 @@ impl Scale {
 
 /// The chart in the page, styled by the page's style sheet.
 fn scale_chart(page: &mut String, chart: &Chart) {
-    let height = KEY_H + 2.0 * PANEL_H;
+    let height = KEY_H + PANEL_ROWS as f64 * PANEL_H;
     put!(
         page,
         "<svg class=\"scale-chart\" viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"img\">\n"
@@ -416,23 +496,40 @@ impl Plot<'_> {
 }
 
 /// One panel, its top left corner at (`left`, `top`): its frame and axes,
-/// then for each runner its line and the marks of its runs that did not run.
+/// then for each runner its line (or its bars) and the marks of its runs
+/// that did not run.
 fn scale_panel(page: &mut String, chart: &Chart, panel: &ChartPanel, left: f64, top: f64) {
-    let values: Vec<f64> = chart
-        .points
-        .iter()
-        .filter_map(|p| match &p.result {
-            Ending::Ran { metrics, .. } => Some((panel.value)(metrics)),
-            _ => None,
-        })
-        .collect();
+    let (ys, show): (Scale, fn(f64) -> String) = match panel.drawn {
+        Drawn::Line {
+            log,
+            figure: Figure { value, show },
+        } => {
+            let values: Vec<f64> = chart
+                .points
+                .iter()
+                .filter_map(|p| match &p.result {
+                    Ending::Ran { metrics, .. } => Some(value(metrics)),
+                    _ => None,
+                })
+                .collect();
+            (Scale::fit(&values, log), show)
+        }
+        Drawn::TellerLoss => (
+            Scale {
+                low: 0.0,
+                high: 1.0,
+                log: false,
+            },
+            percent,
+        ),
+    };
     let plot = Plot {
         x0: left + PANEL_LEFT,
         x1: left + PANEL_W - 16.0,
         y0: top + PANEL_TOP,
         y1: top + PANEL_H - PANEL_BOTTOM,
         xs: &chart.customers,
-        ys: Scale::fit(&values, panel.log),
+        ys,
     };
     put!(
         page,
@@ -441,17 +538,146 @@ fn scale_panel(page: &mut String, chart: &Chart, panel: &ChartPanel, left: f64, 
         top + 18.0,
         esc(panel.title),
     );
-    panel_axes(page, chart, panel, &plot);
+    panel_axes(page, chart, show, &plot);
+    match panel.drawn {
+        Drawn::Line { figure, .. } => {
+            for (r, runner) in chart.runners.iter().enumerate() {
+                panel_series(page, chart, figure, &plot, r, runner);
+            }
+        }
+        Drawn::TellerLoss => {
+            loss_key(page, &plot, top + 18.0);
+            loss_bars(page, chart, &plot);
+        }
+    }
     for (r, runner) in chart.runners.iter().enumerate() {
-        panel_series(page, chart, panel, &plot, r, runner);
         panel_misses(page, chart, &plot, r, runner);
     }
     put!(page, "</g>\n");
 }
 
+/// A share as a whole percentage.
+fn percent(share: f64) -> String {
+    format!("{:.0}%", 100.0 * share)
+}
+
+/// The key of the parts of the teller loss, on the title's line, right of it.
+fn loss_key(page: &mut String, plot: &Plot, baseline: f64) {
+    // Each: a swatch, its name, a space; laid out to end at the plot's right.
+    let room = |head: &str| 10.0 + 4.0 + 7.5 * head.len() as f64 + 12.0;
+    let mut x = plot.x1 - PARTS.iter().map(|p| room(p.head)).sum::<f64>();
+    for part in &PARTS {
+        put!(
+            page,
+            "<rect x=\"{x:.0}\" y=\"{:.0}\" width=\"10\" height=\"10\" fill=\"{}\"/>\
+             <text x=\"{:.0}\" y=\"{baseline:.0}\">{}</text>\n",
+            baseline - 9.0,
+            (part.colour)(),
+            x + 14.0,
+            part.head
+        );
+        x += room(part.head);
+    }
+}
+
+/// At each number of customers, a bar per runner, side by side in the
+/// runners' order, stacked by part of the teller loss (each its share of
+/// the total), outlined in the runner's colour with its marker on top. A
+/// runner whose loss was not measured (the Python peer) has an empty
+/// outline. Bars narrow when the numbers of customers lie close together.
+fn loss_bars(page: &mut String, chart: &Chart, plot: &Plot) {
+    let mut xs: Vec<f64> = chart
+        .points
+        .iter()
+        .map(|p| plot.x(f64::from(p.customers)))
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    let room = xs
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(plot.x1 - plot.x0, f64::min);
+    let runners = chart.runners.len().max(1) as f64;
+    let bar = (0.8 * room / runners).clamp(2.0, 14.0);
+    let height = plot.y1 - plot.y0;
+    for p in chart.points {
+        let Ending::Ran { metrics, complete } = &p.result else {
+            continue;
+        };
+        let r = chart
+            .runners
+            .iter()
+            .position(|r| *r == p.runner)
+            .unwrap_or(0);
+        let colour = runner_colour(&chart.runners, &p.runner);
+        let left =
+            plot.x(f64::from(p.customers)) + (r as f64 - (runners - 1.0) / 2.0) * bar - bar / 2.0;
+        let about = format!(
+            "{} · {} {}{}",
+            p.runner,
+            group(f64::from(p.customers)),
+            plural::noun(p.customers, "customer"),
+            if *complete { "" } else { " (incomplete)" }
+        );
+        let frame = format!(
+            "<rect x=\"{left:.1}\" y=\"{:.1}\" width=\"{bar:.1}\" height=\"{height:.1}\" \
+             fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.2\"",
+            plot.y0
+        );
+        match &metrics.teller_loss {
+            Some(loss) => {
+                stacked_bar(page, loss, (left, bar, plot.y1, height), &about);
+                put!(page, "{frame}/>\n");
+            }
+            None => put!(
+                page,
+                "{frame} stroke-dasharray=\"3 3\"><title>{} · where the tellers' time went: \
+                 not measured</title></rect>\n",
+                esc(&about)
+            ),
+        }
+        put!(
+            page,
+            "<path d=\"{}\" fill=\"{colour}\"/>\n",
+            marker(r, left + bar / 2.0, plot.y0 - 6.0)
+        );
+    }
+}
+
+/// One bar, `(left, width, bottom, height)`: the parts of `loss` from the
+/// bottom up, each as tall as its share, with its figures on hover.
+fn stacked_bar(
+    page: &mut String,
+    loss: &TellerLoss,
+    (left, width, bottom, height): (f64, f64, f64, f64),
+    about: &str,
+) {
+    let mut y = bottom;
+    for part in &PARTS {
+        let value = (part.value)(loss);
+        let share = loss.share(value);
+        let h = height * share.clamp(0.0, 1.0);
+        if h <= 0.0 {
+            continue;
+        }
+        y -= h;
+        put!(
+            page,
+            "<rect x=\"{left:.1}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"{h:.1}\" \
+             fill=\"{}\"><title>{} · {}: {} ms, {} of {} ms</title></rect>\n",
+            (part.colour)(),
+            esc(about),
+            part.head,
+            ms(value),
+            percent(share),
+            ms(loss.total_ms)
+        );
+    }
+}
+
 /// A panel's frame, its value ticks, and its customers ticks: the numbers of
 /// customers that were run (or, when there are many, the powers of ten).
-fn panel_axes(page: &mut String, chart: &Chart, panel: &ChartPanel, plot: &Plot) {
+fn panel_axes(page: &mut String, chart: &Chart, show: fn(f64) -> String, plot: &Plot) {
     let Plot { x0, x1, y0, y1, .. } = *plot;
     put!(
         page,
@@ -467,7 +693,7 @@ fn panel_axes(page: &mut String, chart: &Chart, panel: &ChartPanel, plot: &Plot)
              <text x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\n",
             x0 - 6.0,
             y + 4.0,
-            (panel.show)(v)
+            show(v)
         );
     }
     let mut counts: Vec<f64> = chart
@@ -499,11 +725,11 @@ fn panel_axes(page: &mut String, chart: &Chart, panel: &ChartPanel, plot: &Plot)
 }
 
 /// A runner's line through the runs that ran, each a marker with a tooltip
-/// (hollow when the run was incomplete).
+/// (hollow when the run was incomplete), of `figure`.
 fn panel_series(
     page: &mut String,
     chart: &Chart,
-    panel: &ChartPanel,
+    Figure { value, show }: Figure,
     plot: &Plot,
     index: usize,
     runner: &str,
@@ -515,7 +741,7 @@ fn panel_series(
         .filter(|p| p.runner == runner)
         .filter_map(|p| match &p.result {
             Ending::Ran { complete, metrics } => {
-                let v = (panel.value)(metrics);
+                let v = value(metrics);
                 v.is_finite()
                     .then_some((f64::from(p.customers), v, *complete))
             }
@@ -544,7 +770,7 @@ fn panel_series(
             esc(runner),
             group(c),
             plural::noun(c, "customer"),
-            (panel.show)(v),
+            show(v),
             if complete { "" } else { " (incomplete)" }
         );
     }
@@ -596,7 +822,8 @@ fn powers_of_ten(xs: &Scale) -> Vec<f64> {
     out
 }
 
-/// The scale table: one row per run, by number of customers then runner.
+/// The scale table: one row per run, by number of customers then runner,
+/// the customer's view first; then the teller loss of each run that ran.
 fn scale_table(page: &mut String, chart: &Chart) {
     let mut rows: Vec<&Point> = chart.points.iter().collect();
     let place = |p: &Point| {
@@ -609,50 +836,46 @@ fn scale_table(page: &mut String, chart: &Chart) {
     rows.sort_by(|a, b| a.customers.cmp(&b.customers).then(place(a).cmp(&place(b))));
     put!(
         page,
-        "<table class=\"scale\">\n<thead><tr><th>customers</th><th class=\"runner\">runner</th><th>makespan ms</th>\
-         <th>efficiency</th><th>peak threads</th><th>peak RSS MiB</th><th>CPU ms (user + sys)</th>\
-         <th>result</th></tr></thead>\n<tbody>\n"
+        "<table class=\"scale\">\n<thead><tr><th>customers</th><th class=\"runner\">runner</th>\
+         <th>turnaround ms</th><th>time lost ms</th><th>makespan ms</th>\
+         <th>tellers' efficiency</th><th>peak threads</th><th>peak RSS MiB</th>\
+         <th>CPU ms (user + sys)</th><th>switches</th><th>result</th></tr></thead>\n<tbody>\n"
     );
     let mut last = None;
-    for p in rows {
-        // A rule above each new number of customers.
-        let next = if last.is_some_and(|n| n != p.customers) {
-            " class=\"next\""
-        } else {
-            ""
-        };
-        last = Some(p.customers);
-        put!(
-            page,
-            "<tr{next}><td>{}</td><td class=\"runner\">{}</td>",
-            group(f64::from(p.customers)),
-            esc(&p.runner)
-        );
+    for &p in &rows {
+        scale_row_start(page, p, &mut last);
         match &p.result {
             Ending::Ran { complete, metrics } => {
                 let m = metrics;
                 put!(
                     page,
-                    "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"why\">{}</td>",
+                    "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+                     <td>{}</td><td class=\"why\">{}</td>",
+                    ms(m.mean_turnaround_ms),
+                    ms(m.mean_lost_ms),
                     ms(m.makespan_ms),
                     ratio(m.efficiency),
                     group(m.process.threads_peak as f64),
                     mib(m.process.max_rss_kib),
                     ms(m.process.cpu_ms()),
+                    group(
+                        (m.process.ctx_switches_voluntary + m.process.ctx_switches_involuntary)
+                            as f64
+                    ),
                     if *complete { "ran" } else { "incomplete" }
                 );
             }
             Ending::Refused { reason } => {
                 put!(
                     page,
-                    "<td colspan=\"6\" class=\"why\">refused: {}</td>",
+                    "<td colspan=\"9\" class=\"why\">refused: {}</td>",
                     esc(reason)
                 );
             }
             Ending::Failed { error } => {
                 put!(
                     page,
-                    "<td colspan=\"6\" class=\"why\">failed: {}</td>",
+                    "<td colspan=\"9\" class=\"why\">failed: {}</td>",
                     esc(error)
                 );
             }
@@ -660,6 +883,43 @@ fn scale_table(page: &mut String, chart: &Chart) {
         put!(page, "</tr>\n");
     }
     put!(page, "</tbody>\n</table>\n");
+    put!(
+        page,
+        "<p class=\"note\">Where the tellers' time went, run by run (see the table above the \
+         scale section):</p>\n<table class=\"scale loss\">\n"
+    );
+    loss_headings(
+        page,
+        &["<th>customers</th>", "<th class=\"runner\">runner</th>"],
+    );
+    put!(page, "<tbody>\n");
+    let mut last = None;
+    for &p in &rows {
+        let Ending::Ran { metrics, .. } = &p.result else {
+            continue;
+        };
+        scale_row_start(page, p, &mut last);
+        loss_cells(page, metrics.teller_loss.as_ref(), None);
+        put!(page, "</tr>\n");
+    }
+    put!(page, "</tbody>\n</table>\n");
+}
+
+/// A row of a scale table up to its runner: a rule above each new number
+/// of customers (`last` is the previous row's).
+fn scale_row_start(page: &mut String, p: &Point, last: &mut Option<u32>) {
+    let next = if last.is_some_and(|n| n != p.customers) {
+        " class=\"next\""
+    } else {
+        ""
+    };
+    *last = Some(p.customers);
+    put!(
+        page,
+        "<tr{next}><td>{}</td><td class=\"runner\">{}</td>",
+        group(f64::from(p.customers)),
+        esc(&p.runner)
+    );
 }
 
 #[cfg(test)]
@@ -686,10 +946,11 @@ mod tests {
         let points = points();
         let page = report(&[&trace], Some(&crate::html::tests::kept(&trace)), &points);
         assert_eq!(page.matches("<svg class=\"scale-chart\"").count(), 1);
-        // A line per runner with two or more points that ran, in each of the 4 panels.
-        assert_eq!(page.matches("<polyline class=\"series\"").count(), 3 * 4);
-        assert_eq!(page.matches("class=\"refused\"").count(), 4);
-        assert_eq!(page.matches("class=\"failed\"").count(), 4);
+        // A line per runner with two or more points that ran, in each of the
+        // 7 panels of lines; the misses marked in all 8.
+        assert_eq!(page.matches("<polyline class=\"series\"").count(), 3 * 7);
+        assert_eq!(page.matches("class=\"refused\"").count(), 8);
+        assert_eq!(page.matches("class=\"failed\"").count(), 8);
         let notes = page
             .split("<ol class=\"notes\">")
             .nth(1)
@@ -706,7 +967,25 @@ mod tests {
             .split("<table class=\"scale\">")
             .nth(1)
             .expect("a scale table");
+        let (table, losses) = table
+            .split_once("<table class=\"scale loss\">")
+            .expect("two tables");
         assert_eq!(table.matches("<tr").count(), 1 + points.len());
+        let ran = points
+            .iter()
+            .filter(|p| matches!(p.result, Ending::Ran { .. }))
+            .count();
+        assert_eq!(
+            losses.matches("<tr").count(),
+            2 + ran,
+            "a row per run that ran"
+        );
+        assert_eq!(
+            losses.matches("not measured").count(),
+            ran - 1,
+            "all but the one point with a teller loss"
+        );
+        assert_eq!(losses.matches("<svg class=\"loss-bar\"").count(), 1);
         // Ordered by customers, then by runner in order of appearance.
         let at = |text: &str| table.find(text).unwrap_or(usize::MAX);
         assert!(
@@ -845,14 +1124,14 @@ mod tests {
         let points = points();
         let svg = scale_chart_svg(&points);
         let runners = ["async-nonblocking", "python-asyncio", "sync-blocking"];
-        assert_eq!(svg.matches("<polyline class=\"series\"").count(), 3 * 4);
+        assert_eq!(svg.matches("<polyline class=\"series\"").count(), 3 * 7);
         for runner in runners {
             let colour = runner_colour(&runners, runner);
             let series = format!("<polyline class=\"series\" stroke=\"{colour}\"");
             assert_eq!(
                 svg.matches(&series).count(),
-                4,
-                "{runner}: one line per panel"
+                7,
+                "{runner}: one line per panel of lines"
             );
             assert!(
                 svg.contains(&format!("\">{runner}</text>")),
@@ -864,7 +1143,7 @@ mod tests {
             .iter()
             .filter(|p| matches!(p.result, Ending::Ran { .. }))
             .count();
-        assert!(svg.matches("<title>").count() > ran * 4);
+        assert!(svg.matches("<title>").count() > ran * 7);
         let notes = svg
             .split("<g class=\"notes\">")
             .nth(1)
@@ -879,8 +1158,8 @@ mod tests {
         let all_ran = scale_chart_svg(&points[..6]);
         assert!(!all_ran.contains("class=\"notes\""));
         assert!(
-            all_ran.contains(" height=\"570\""),
-            "the key and two rows of panels"
+            all_ran.contains(" height=\"1110\""),
+            "the key and four rows of panels"
         );
     }
 
@@ -917,5 +1196,42 @@ mod tests {
             lines.join(" "),
             format!("1. sync-blocking at 30,000 customers — refused: {reason}")
         );
+    }
+
+    #[test]
+    fn the_teller_loss_is_a_bar_per_run_stacked_by_part_and_the_unmeasured_are_outlines() {
+        let points = points();
+        let svg = scale_chart_svg(&points);
+        let panel = svg
+            .split("where the tellers&#39; time went</text>")
+            .nth(1)
+            .and_then(|rest| rest.split("</g>").next())
+            .expect("the teller-loss panel");
+        // The one measured run: four parts, from the bottom up, as tall as
+        // their shares of the plot (50%, 10%, 15%, 25%).
+        let parts: Vec<f64> = panel
+            .split("<rect ")
+            .filter(|r| r.contains("<title>async-nonblocking · 100 customers · "))
+            .filter_map(|r| r.split("height=\"").nth(1)?.split('"').next()?.parse().ok())
+            .collect();
+        assert_eq!(parts.len(), 4, "{panel}");
+        let plot: f64 = parts.iter().sum();
+        for (height, share) in parts.iter().zip([0.5, 0.1, 0.15, 0.25]) {
+            assert!((height / plot - share).abs() < 0.01, "{parts:?}");
+        }
+        assert!(panel.contains("overrun: 50 ms, 50% of 100 ms"));
+        // The others ran without one: a dashed outline each.
+        let ran = points
+            .iter()
+            .filter(|p| matches!(p.result, Ending::Ran { .. }))
+            .count();
+        assert_eq!(panel.matches("stroke-dasharray").count(), ran - 1);
+        assert_eq!(panel.matches("not measured").count(), ran - 1);
+        // The parts' key, in the order they stack.
+        let key: Vec<usize> = ["overrun", "reaction", "gap", "idle"]
+            .iter()
+            .map(|part| panel.find(&format!(">{part}</text>")).unwrap_or(usize::MAX))
+            .collect();
+        assert!(key.windows(2).all(|w| w[0] < w[1]), "{key:?}");
     }
 }

@@ -215,15 +215,18 @@ fn run_timeline(page: &mut String, frame: &Frame, run: &PageRun, first: &Scenari
             esc(&scenario_line(&trace.scenario))
         );
     }
+    // The customer's view first, then the tellers', then the machine's.
     let figures = [
-        ("makespan", format!("{} ms", ms(m.makespan_ms))),
-        ("efficiency", ratio(m.efficiency)),
+        ("turnaround", format!("{} ms", ms(m.mean_turnaround_ms))),
+        ("time lost", format!("{} ms", ms(m.mean_lost_ms))),
         ("mean wait", format!("{} ms", ms(m.mean_wait_ms))),
-        ("mean reaction", format!("{} ms", ms(m.mean_reaction_ms))),
         (
             "errand while waiting",
             format!("{} ms", ms(m.errand_while_waiting_ms)),
         ),
+        ("makespan", format!("{} ms", ms(m.makespan_ms))),
+        ("tellers' efficiency", ratio(m.efficiency)),
+        ("mean reaction", format!("{} ms", ms(m.mean_reaction_ms))),
         ("polls", group(m.polls as f64)),
         ("peak threads", group(m.process.threads_peak as f64)),
     ];
