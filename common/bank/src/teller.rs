@@ -22,7 +22,7 @@
 //! span), except refusals, which go on the bank's lane like all others.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 use tracing::instrument::WithSubscriber;
@@ -33,7 +33,7 @@ use super::deadline;
 use super::handler;
 use super::lobby::{Call, Customer, Lobby, Next, SeatCall};
 use crate::policy::Turn;
-use crate::protocol::{Reply, Request, TellerNo};
+use crate::protocol::{Reply, Request, TellerNo, TicketNo};
 use timeline::record;
 
 /// One teller of the bank.
@@ -119,10 +119,13 @@ impl Teller {
                 return self.give_up(customer, trouble);
             }
             record::at_counter(ticket);
+            let here = Instant::now();
             if let Err(trouble) = attend(&mut customer, turn.serve_for).await {
                 return self.give_up(customer, trouble);
             }
-            self.end_turn(customer, turn.serve_for).await;
+            let woke = Instant::now();
+            let said = self.end_turn(customer, turn.serve_for).await;
+            note_timing(ticket, turn.serve_for, here, woke, said);
         }
         .instrument(visit)
         .await;
@@ -130,17 +133,23 @@ impl Teller {
 
     /// The turn is over: `DONE` and goodbye when nothing more is owed;
     /// otherwise `PAUSE`, and back to the queue (preemptive policies only).
-    async fn end_turn(&self, mut customer: Customer, served: Duration) {
+    /// Returns when the line was written.
+    async fn end_turn(&self, mut customer: Customer, served: Duration) -> Instant {
         let ticket = customer.ticket;
         customer.owed = customer.owed.saturating_sub(served);
         if customer.owed.is_zero() {
             record::served(ticket);
             // The service is done whether or not they are still there to hear it.
             let _ = customer.conn.say(&Reply::Done(ticket)).await;
-            return customer.conn.close();
+            let said = Instant::now();
+            customer.conn.close();
+            return said;
         }
-        if customer.conn.say(&Reply::Pause(ticket)).await.is_err() {
-            return record::abandon(Some(ticket));
+        let paused = customer.conn.say(&Reply::Pause(ticket)).await;
+        let said = Instant::now();
+        if paused.is_err() {
+            record::abandon(Some(ticket));
+            return said;
         }
         let seat = self.lobby.requeue(ticket, customer.owed);
         let waiting = handler::wait_for_call(customer, seat, self.lobby.clone());
@@ -149,6 +158,7 @@ impl Teller {
                 .instrument(self.front_door.clone())
                 .with_current_subscriber(),
         );
+        said
     }
 
     /// Gives up on a customer: refuses them if they said something wrong
@@ -163,6 +173,20 @@ impl Teller {
         }
         record::abandon(Some(ticket));
     }
+}
+
+/// The `tracing` target of [`note_timing`]'s events.
+pub(crate) const TIMING: &str = "bank::timing";
+
+/// Notes how precisely a turn at the counter was timed: `here` when `HERE`
+/// was read, `woke` when the teller ran again after its deadline, `said`
+/// when the `DONE` (or `PAUSE`) line was written, for a turn of `served`.
+/// A `TRACE` event of target [`TIMING`], in nanoseconds from `here`
+/// (`RUST_LOG=bank::timing=trace` shows them; `benches/service.rs` counts them).
+fn note_timing(ticket: TicketNo, served: Duration, here: Instant, woke: Instant, said: Instant) {
+    let ns = |at: Instant| u64::try_from((at - here).as_nanos()).unwrap_or(u64::MAX);
+    let served_ns = u64::try_from(served.as_nanos()).unwrap_or(u64::MAX);
+    tracing::trace!(target: TIMING, ticket, served_ns, woke_ns = ns(woke), said_ns = ns(said));
 }
 
 /// Waits for the called customer's `HERE` with their own ticket number.
