@@ -17,7 +17,11 @@
 //! - **the floor**: how late a bare `clock_nanosleep(TIMER_ABSTIME)` wakes on
 //!   an idle thread, before the run (the machine at rest) and beside it (the
 //!   same thread, while the bank serves): no program that sleeps can end a
-//!   service more precisely than this;
+//!   service more precisely than this; and, beside it, how late a task on
+//!   the bank's runtime wakes from a bare timerfd deadline;
+//! - **the loopback at rest**: a line written to a socket, to the kernel's
+//!   stamp in the peer's socket, to a thread blocked in `read()`, and to a
+//!   task on the bank's runtime (as `HERE` reaches a teller);
 //! - **the bank**, from its own clock (the `bank::timing` events of its
 //!   tellers): from reading `HERE` to writing `DONE`, less the service owed,
 //!   split into the wake-up after the deadline and the write of `DONE`. A
@@ -28,7 +32,12 @@
 //!   bank's wake-up to read `HERE`;
 //! - **the reactions** (the call reaching the customer's socket to their
 //!   `HERE`) while customers still arrive and after, and the efficiency;
-//! - the bank's CPU time, and the load average around the run.
+//! - the bank's CPU time, of it the time spent watching the clock at the
+//!   end of services ([`bank::deadline::WATCH`]), and the load average.
+//!
+//! `--turns FILE` writes every turn at the counter, one line each: when its
+//! line was written (µs from the start), ticket, and the nanoseconds of
+//! service owed, of `HERE` to waking, and of `HERE` to `DONE` written.
 
 use std::process::{Command, ExitCode};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,6 +79,8 @@ struct Plan {
     runtime: String,
     /// Where to keep the customers' trace, if anywhere.
     keep: Option<String>,
+    /// Where to write the bank's turns, one line each, if anywhere.
+    turns: Option<String>,
 }
 
 impl Plan {
@@ -84,6 +95,7 @@ impl Plan {
             errand_ms: 20.0,
             runtime: "multi".to_owned(),
             keep: None,
+            turns: None,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
@@ -106,6 +118,7 @@ impl Plan {
                 "--errand" => plan.errand_ms = number()?,
                 "--runtime" => plan.runtime = value.clone(),
                 "--keep-trace" => plan.keep = Some(value.clone()),
+                "--turns" => plan.turns = Some(value.clone()),
                 _ => return Err(format!("unknown flag {flag}")),
             }
         }
@@ -141,6 +154,7 @@ impl Plan {
     }
 }
 
+/// The measurement, or (in the child process) the customers.
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let plan = match Plan::from_args(&args) {
@@ -210,6 +224,10 @@ struct Turn {
     woke_ns: u64,
     /// From reading `HERE` to having written `DONE`, ns.
     said_ns: u64,
+    /// How long the teller watched the clock (spun) at the end, ns.
+    watched_ns: u64,
+    /// When the event came, as the stopwatch saw it.
+    at: Option<Instant>,
 }
 
 impl Visit for Turn {
@@ -219,6 +237,7 @@ impl Visit for Turn {
             "served_ns" => self.served_ns = value,
             "woke_ns" => self.woke_ns = value,
             "said_ns" => self.said_ns = value,
+            "watched_ns" => self.watched_ns = value,
             _ => {}
         }
     }
@@ -242,7 +261,10 @@ impl Subscriber for Stopwatch {
     fn record(&self, _: &Id, _: &Record<'_>) {}
     fn record_follows_from(&self, _: &Id, _: &Id) {}
     fn event(&self, event: &Event<'_>) {
-        let mut turn = Turn::default();
+        let mut turn = Turn {
+            at: Some(Instant::now()),
+            ..Turn::default()
+        };
         event.record(&mut turn);
         self.turns
             .lock()
@@ -276,6 +298,76 @@ fn floor(each: Duration, count: usize, stop: &AtomicBool) -> Vec<f64> {
         late.push(us(woke.saturating_sub(due)));
     }
     late
+}
+
+/// A line's trip over loopback, at rest, `count` times, in µs: written →
+/// in the reader's socket (the kernel's stamp), stamped → read by a thread
+/// blocked in `read()`, and written → read by a task on `runtime` (as the
+/// bank reads `HERE`).
+fn loopback(runtime: &tokio::runtime::Runtime, count: usize) -> std::io::Result<[Vec<f64>; 3]> {
+    use std::io::Write;
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsFd;
+    use std::time::SystemTime;
+    use tokio::io::AsyncBufReadExt;
+
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let pair = || -> std::io::Result<(TcpStream, TcpStream)> {
+        let writer = TcpStream::connect(listener.local_addr()?)?;
+        writer.set_nodelay(true)?;
+        Ok((writer, listener.accept()?.0))
+    };
+    let since = |t0: SystemTime, t: SystemTime| us(t.duration_since(t0).unwrap_or_default());
+    let (mut to_stamp, mut to_thread, mut to_task) = (Vec::new(), Vec::new(), Vec::new());
+
+    // A thread blocked in read(), with the kernel's stamps.
+    let (mut writer, reader) = pair()?;
+    scene::customer::stamp_arrivals(reader.as_fd())?;
+    let (heard, hear) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let mut lines = scene::customer::Lines::new();
+        for _ in 0..count {
+            let Ok((_, unread)) = lines.read_reply(reader.as_fd()) else {
+                break;
+            };
+            let _ = heard.send((SystemTime::now(), unread.unwrap_or_default()));
+        }
+    });
+    for _ in 0..count {
+        std::thread::sleep(Duration::from_millis(2));
+        let t0 = SystemTime::now();
+        writer.write_all(b"CALL 1 1\n")?;
+        let Ok((read, unread)) = hear.recv() else {
+            break;
+        };
+        to_stamp.push(since(t0, read) - us(unread));
+        to_thread.push(us(unread));
+    }
+    let _ = thread.join();
+
+    // A task on the bank's runtime, reading lines as the bank does.
+    let (mut writer, reader) = pair()?;
+    reader.set_nonblocking(true)?;
+    let (heard, hear) = std::sync::mpsc::channel();
+    let task = runtime.spawn(async move {
+        let Ok(reader) = tokio::net::TcpStream::from_std(reader) else {
+            return;
+        };
+        let mut lines = tokio::io::BufReader::new(reader).lines();
+        while let Ok(Some(_)) = lines.next_line().await {
+            let _ = heard.send(SystemTime::now());
+        }
+    });
+    for _ in 0..count {
+        std::thread::sleep(Duration::from_millis(2));
+        let t0 = SystemTime::now();
+        writer.write_all(b"HERE 1\n")?;
+        let Ok(read) = hear.recv() else { break };
+        to_task.push(since(t0, read));
+    }
+    drop(writer);
+    let _ = runtime.block_on(task);
+    Ok([to_stamp, to_thread, to_task])
 }
 
 /// A duration in µs.
@@ -355,13 +447,30 @@ fn measure(plan: &Plan) -> Result<bool, String> {
         .map_err(|e| format!("cannot install the stopwatch: {e}"))?;
     let scenario = plan.scenario();
     let runtime = match plan.runtime.as_str() {
-        "multi" => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+        "multi" => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
         "current" => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build(),
         other => return Err(format!("--runtime multi or current, not {other}")),
     }
     .map_err(|e| format!("no runtime: {e}"))?;
+    let [mut to_stamp, mut to_thread, mut to_task] =
+        loopback(&runtime, 300).map_err(|e| format!("loopback: {e}"))?;
+    println!("loopback at rest, one line one way:");
+    println!(
+        "  written -> in the peer's socket (kernel stamp): {}",
+        spread(&mut to_stamp, "µs")
+    );
+    println!(
+        "  stamped -> read by a thread blocked in read():  {}",
+        spread(&mut to_thread, "µs")
+    );
+    println!(
+        "  written -> read by a task on the bank's runtime: {}",
+        spread(&mut to_task, "µs")
+    );
     let listener = runtime
         .block_on(async {
             let socket = tokio::net::TcpSocket::new_v4()?;
@@ -372,6 +481,24 @@ fn measure(plan: &Plan) -> Result<bool, String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let config = Config::for_scenario(&scenario);
     let (close, closed) = tokio::sync::oneshot::channel::<()>();
+    // The floor inside the bank's runtime: a task that only sleeps on the
+    // same kind of timer as a teller's, beside the tellers.
+    let in_runtime = Arc::new(AtomicBool::new(false));
+    let runtime_floor = runtime.spawn({
+        let stop = in_runtime.clone();
+        async move {
+            let mut late = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let due = Instant::now() + Duration::from_millis(10);
+                bank::deadline::Deadline::at(due, Duration::ZERO)
+                    .passed()
+                    .await;
+                late.push(us(Instant::now() - due));
+            }
+            late
+        }
+    });
+    let runtime_handle = runtime.handle().clone();
     let bank = std::thread::spawn(move || {
         runtime.block_on(bank::serve(listener, config, async {
             let _ = closed.await;
@@ -402,7 +529,11 @@ fn measure(plan: &Plan) -> Result<bool, String> {
     let took = started.elapsed();
     let bank_cpu = cpu_ms() - cpu_before;
     stop.store(true, Ordering::Relaxed);
+    in_runtime.store(true, Ordering::Relaxed);
     let mut beside = beside.join().map_err(|_| "the floor thread panicked")?;
+    let mut runtime_floor = runtime_handle
+        .block_on(runtime_floor)
+        .map_err(|_| "the runtime's floor task failed")?;
     let _ = close.send(());
     match bank.join() {
         Ok(Ok(())) => {}
@@ -414,13 +545,30 @@ fn measure(plan: &Plan) -> Result<bool, String> {
         "floor beside the run, clock_nanosleep 10 ms, slack 1 ns: {}",
         spread(&mut beside, "µs")
     );
+    println!(
+        "a task on the bank's runtime, timerfd 10 ms:             {}",
+        spread(&mut runtime_floor, "µs")
+    );
 
     let turns = stopwatch
         .turns
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
-    let early: Vec<&Turn> = turns.iter().filter(|t| t.said_ns < t.served_ns).collect();
+    if let Some(path) = &plan.turns {
+        let lines: String = turns
+            .iter()
+            .map(|t| {
+                let at = t.at.map_or(0, |at| (at - started).as_micros());
+                format!(
+                    "{at} {} {} {} {}\n",
+                    t.ticket, t.served_ns, t.woke_ns, t.said_ns
+                )
+            })
+            .collect();
+        std::fs::write(path, lines).map_err(|e| format!("{path}: {e}"))?;
+    }
+    let early: Vec<&Turn> = turns.iter().filter(|t| t.woke_ns < t.served_ns).collect();
     let late = |f: fn(&Turn) -> u64| -> Vec<f64> {
         turns
             .iter()
@@ -433,17 +581,48 @@ fn measure(plan: &Plan) -> Result<bool, String> {
         .iter()
         .map(|t| (t.said_ns as f64 - t.woke_ns as f64) / 1e3)
         .collect();
-    println!("bank: HERE read -> DONE written, less the service: {}", spread(&mut done, "µs"));
-    println!("  of which the deadline's wake-up (late):          {}", spread(&mut woke, "µs"));
-    println!("  and the write of DONE:                           {}", spread(&mut write, "µs"));
+    println!(
+        "bank: HERE read -> DONE written, less the service: {}",
+        spread(&mut done, "µs")
+    );
+    println!(
+        "  of which the deadline's wake-up (late):          {}",
+        spread(&mut woke, "µs")
+    );
+    println!(
+        "  and the write of DONE:                           {}",
+        spread(&mut write, "µs")
+    );
+    let arrivals_end =
+        started + Duration::from_secs_f64(plan.gap_ms * f64::from(plan.customers) / 1e3);
+    let (mut in_burst, mut later): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
+    for t in &turns {
+        let late = (t.said_ns as f64 - t.served_ns as f64) / 1e3;
+        match t.at {
+            Some(at) if at <= arrivals_end => in_burst.push(late),
+            _ => later.push(late),
+        }
+    }
+    println!(
+        "  while customers arrive:                          {}",
+        spread(&mut in_burst, "µs")
+    );
+    println!(
+        "  after:                                           {}",
+        spread(&mut later, "µs")
+    );
     println!(
         "  services ended before their time: {} of {}",
         early.len(),
         turns.len()
     );
+    let watched_ms = turns.iter().map(|t| t.watched_ns as f64).sum::<f64>() / 1e6;
     println!(
-        "bank CPU (this process, {:.1} s of run): {bank_cpu:.0} ms",
+        "bank CPU (this process, {:.1} s of run): {bank_cpu:.0} ms, of which watching the clock \
+         (the last {:?} of each service) {watched_ms:.0} ms, {:.1} µs per service",
         took.as_secs_f64(),
+        bank::deadline::WATCH,
+        watched_ms * 1e3 / turns.len().max(1) as f64,
     );
 
     let trace = Trace::read(&trace_file)?;
@@ -467,7 +646,7 @@ fn measure(plan: &Plan) -> Result<bool, String> {
         };
         let customer = (done_at - here - plan_c.service_ms) * 1e3;
         seen.push(customer);
-        if let Some(turn) = c.ticket.and_then(|t| by_ticket.get(&u64::from(t))) {
+        if let Some(turn) = c.ticket.and_then(|t| by_ticket.get(&t)) {
             trips.push(customer - (turn.said_ns as f64 - turn.served_ns as f64) / 1e3);
         }
         let reaction = here - called;
