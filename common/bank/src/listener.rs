@@ -71,7 +71,7 @@ impl Doors {
     /// The doors of a bank set up as `config`, on `listener`, with room
     /// made in the descriptor table for everyone it may let in.
     pub(crate) fn new(listener: TcpListener, config: &Config) -> Doors {
-        let files = room::files_needed(config.max_customers, config.tellers);
+        let files = room::files_opened(config.max_customers, config.tellers);
         if let Err(err) = room::reserve_files(files) {
             // Only the crowd's first minutes are slower without it.
             tracing::debug!("cannot make room for {files} files up front: {err}");
