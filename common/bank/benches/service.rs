@@ -345,28 +345,35 @@ fn loopback(runtime: &tokio::runtime::Runtime, count: usize) -> std::io::Result<
     }
     let _ = thread.join();
 
-    // A task on the bank's runtime, reading lines as the bank does.
+    // A task on the bank's runtime, reading lines as the bank does; the
+    // runtime is driven here (a current-thread one runs only in block_on),
+    // and a thread writes, noting when each line was sent.
     let (mut writer, reader) = pair()?;
     reader.set_nonblocking(true)?;
-    let (heard, hear) = std::sync::mpsc::channel();
-    let task = runtime.spawn(async move {
-        let Ok(reader) = tokio::net::TcpStream::from_std(reader) else {
-            return;
-        };
-        let mut lines = tokio::io::BufReader::new(reader).lines();
-        while let Ok(Some(_)) = lines.next_line().await {
-            let _ = heard.send(SystemTime::now());
+    let (sent, sends) = std::sync::mpsc::channel();
+    let writing = std::thread::spawn(move || -> std::io::Result<()> {
+        for _ in 0..count {
+            std::thread::sleep(Duration::from_millis(2));
+            // Noted before the write, so it is there when the line is read.
+            let _ = sent.send(SystemTime::now());
+            writer.write_all(b"HERE 1\n")?;
         }
+        Ok(())
     });
-    for _ in 0..count {
-        std::thread::sleep(Duration::from_millis(2));
-        let t0 = SystemTime::now();
-        writer.write_all(b"HERE 1\n")?;
-        let Ok(read) = hear.recv() else { break };
-        to_task.push(since(t0, read));
-    }
-    drop(writer);
-    let _ = runtime.block_on(task);
+    runtime.block_on(async {
+        let reader = tokio::net::TcpStream::from_std(reader)?;
+        let mut lines = tokio::io::BufReader::new(reader).lines();
+        while lines.next_line().await?.is_some() {
+            let read = SystemTime::now();
+            if let Ok(t0) = sends.try_recv() {
+                to_task.push(since(t0, read));
+            }
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
+    writing
+        .join()
+        .map_err(|_| std::io::Error::other("the writer panicked"))??;
     Ok([to_stamp, to_thread, to_task])
 }
 
