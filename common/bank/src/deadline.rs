@@ -22,7 +22,7 @@
 //! is left, if anything: a busy wait, bounded by `WATCH`, that holds a CPU.
 //! Measured at 10,000 customers (`benches/service.rs`), it brings the median
 //! end of a 10 ms service from about 65 µs late to about 35 µs late, for
-//! about 6 µs of CPU per service (60 ms in a run of 13 s).
+//! 4 to 7 µs of CPU per service (40 to 70 ms in a run of 13 s).
 //!
 //! Whatever the way, a deadline never ends early: [`Deadline::passed`]
 //! returns only once `Instant::now()` has reached it.
@@ -159,8 +159,8 @@ fn watch_until(due: Instant) -> Duration {
 /// Chosen by measurement (`benches/service.rs`, 10,000 customers, medians
 /// of three runs each): 0 µs ends services 65 µs late at the median; 30 µs,
 /// 38 µs late for 0.7 µs of CPU per service; 50 µs, 33 µs late for 6 µs;
-/// 100 µs, 31 µs late for 18 µs. Past the machine's own wake-up latency, a
-/// longer watch only burns CPU.
+/// 100 µs, 31 µs late for 18 µs. Past the machine's own wake-up latency (its
+/// floor, about 33 µs then), a longer watch only burns CPU.
 pub const WATCH: Duration = Duration::from_micros(50);
 
 /// A timerfd armed for `due`, in the reactor; `None` when `due` has come.
