@@ -73,7 +73,7 @@ impl Doors {
     pub(crate) fn new(listener: TcpListener, config: &Config) -> Doors {
         let files = room::files_opened(config.max_customers, config.tellers);
         if let Err(err) = room::reserve_files(files) {
-            // Only the crowd's first minutes are slower without it.
+            // Without the room, only the crowd's arrival is slower.
             tracing::debug!("cannot make room for {files} files up front: {err}");
         }
         Doors {
