@@ -12,6 +12,16 @@
 //!    the next one at once;
 //! 3. the service itself, timed to a precise [`deadline`](super::deadline).
 //!
+//! A turn is the policy's: the whole service (FCFS, SJF), or at most a time
+//! slice (round robin, MLFQ). When the slice is over and service is still
+//! owed, the teller says `PAUSE` instead of `DONE`, and the customer goes
+//! back to the lobby to wait for their next `CALL`. The policy may also want
+//! the counter back sooner (MLFQ: a newcomer to a higher queue, a boost): it
+//! cancels the turn's *cut*, and the teller says `PAUSE` at once, having
+//! served what the clock says. A cut that comes before the customer's `HERE`
+//! takes effect when they arrive: the protocol has the customer answer
+//! every `CALL` before anything else is said to them.
+//!
 //! A customer who hangs up or speaks out of turn at the counter is given up
 //! at once, and the teller calls the next ticket.
 //!
@@ -22,7 +32,7 @@
 //! span), except refusals, which go on the bank's lane like all others.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
@@ -84,14 +94,17 @@ impl Teller {
     /// their connection, and the teller gives them up.)
     pub(crate) async fn work(self) {
         loop {
-            let Next { turn, seat } = tokio::select! {
+            let Next { turn, seat, cut } = tokio::select! {
                 () = self.closing.cancelled() => return,
                 next = self.lobby.next() => next,
             };
             match self.call_over(seat).await {
-                Some(customer) => self.serve(customer, turn).await,
+                Some(customer) => self.serve(customer, turn, &cut).await,
                 // They hung up just as the call went out.
-                None => record::abandon(Some(turn.ticket)),
+                None => {
+                    self.lobby.finish(turn.ticket);
+                    record::abandon(Some(turn.ticket));
+                }
             }
         }
     }
@@ -105,8 +118,9 @@ impl Teller {
     }
 
     /// One turn at the counter: `CALL`, wait for `HERE`, serve, then `DONE`
-    /// (or `PAUSE` when the policy's turn is shorter than what is owed).
-    async fn serve(&self, mut customer: Customer, turn: Turn) {
+    /// (or `PAUSE` when the turn ends with service still owed: its slice is
+    /// over, or `cut` was cancelled).
+    async fn serve(&self, mut customer: Customer, turn: Turn, cut: &CancellationToken) {
         let ticket = customer.ticket;
         // For log readers only (the timeline ignores this span).
         let visit = tracing::debug_span!("visit", ticket, name = %customer.name);
@@ -118,6 +132,7 @@ impl Teller {
                 .await
                 .is_err()
             {
+                self.lobby.finish(ticket);
                 return record::abandon(Some(ticket));
             }
             let waited = self.here_timeout;
@@ -129,30 +144,34 @@ impl Teller {
                 return self.give_up(customer, trouble);
             }
             record::at_counter(ticket);
-            if let Err(trouble) = attend(&mut customer, turn.serve_for).await {
-                return self.give_up(customer, trouble);
-            }
-            self.end_turn(customer, turn.serve_for).await;
+            let served = match attend(&mut customer, turn.serve_for, cut).await {
+                Ok(served) => served,
+                Err(trouble) => return self.give_up(customer, trouble),
+            };
+            self.end_turn(customer, served).await;
         }
         .instrument(visit)
         .await;
     }
 
-    /// The turn is over: `DONE` and goodbye when nothing more is owed;
-    /// otherwise `PAUSE`, and back to the queue (preemptive policies only).
+    /// The turn is over after `served`: `DONE` and goodbye when nothing more
+    /// is owed; otherwise `PAUSE`, and back to the queue (round robin, MLFQ).
     async fn end_turn(&self, mut customer: Customer, served: Duration) {
         let ticket = customer.ticket;
         customer.owed = customer.owed.saturating_sub(served);
         if customer.owed.is_zero() {
+            self.lobby.finish(ticket);
             record::served(ticket);
             // The service is done whether or not they are still there to hear it.
             let _ = customer.conn.say(&Reply::Done(ticket)).await;
             return customer.conn.close();
         }
+        record::paused(ticket);
         if customer.conn.say(&Reply::Pause(ticket)).await.is_err() {
+            self.lobby.finish(ticket);
             return record::abandon(Some(ticket));
         }
-        let seat = self.lobby.requeue(ticket, customer.owed);
+        let seat = self.lobby.requeue(ticket, customer.owed, served);
         let waiting = handler::wait_for_call(customer, seat, self.lobby.clone());
         tokio::spawn(
             waiting
@@ -167,6 +186,7 @@ impl Teller {
     /// teller does not wait for the `ERR` to be sent.
     fn give_up(&self, customer: Customer, trouble: Trouble) {
         let Customer { ticket, conn, .. } = customer;
+        self.lobby.finish(ticket);
         match trouble {
             Trouble::Refused(why) => self.front_door.in_scope(|| conn.refuse(&why)),
             Trouble::Gone => drop(conn),
@@ -192,12 +212,20 @@ async fn wait_for_here(customer: &mut Customer) -> Result<(), Trouble> {
 }
 
 /// The service: `serve_for` of the teller's time, to a precise deadline,
-/// while keeping an ear on the customer (who may hang up meanwhile).
-async fn attend(customer: &mut Customer, serve_for: Duration) -> Result<(), Trouble> {
+/// while keeping an ear on the customer (who may hang up meanwhile) and an
+/// eye on the turn's `cut`. Returns how long it served: all of `serve_for`,
+/// or, cut short, what the clock says.
+async fn attend(
+    customer: &mut Customer,
+    serve_for: Duration,
+    cut: &CancellationToken,
+) -> Result<Duration, Trouble> {
     let ticket = customer.ticket;
+    let started = Instant::now();
     tokio::select! {
         biased;
-        () = deadline::sleep(serve_for) => Ok(()),
+        () = deadline::sleep(serve_for) => Ok(serve_for),
+        () = cut.cancelled() => Ok(started.elapsed().min(serve_for)),
         heard = customer.conn.hear() => Err(match heard {
             Heard::Gone => Trouble::Gone,
             Heard::Refused(why) => Trouble::Refused(why),

@@ -659,6 +659,43 @@ fn summary(trace: &Trace, width: usize) -> String {
             format!("{} served, {} abandoned", m.served, m.abandoned),
         ),
         ("wait", format!("mean {}", ms(m.mean_wait_ms))),
+    ];
+    // Only a policy that takes turns makes these differ from a visit of one
+    // call: the response from the wait, and the turns from the customers.
+    let turns = trace.scenario.policy.takes_turns().then(|| {
+        let calls = trace.customers.iter().map(|c| c.calls.len()).sum::<usize>();
+        let pauses = trace
+            .customers
+            .iter()
+            .flat_map(|c| &c.calls)
+            .filter(|c| c.paused)
+            .count();
+        let calling: f64 = trace
+            .tellers
+            .iter()
+            .flat_map(|t| &t.calling)
+            .map(|[a, b]| b - a)
+            .sum();
+        [
+            (
+                "response",
+                format!(
+                    "mean {}: arrival to the first call",
+                    ms(m.mean_response_ms.unwrap_or(m.mean_wait_ms))
+                ),
+            ),
+            (
+                "turns",
+                format!(
+                    "{} at the counter, {} ended by PAUSE; tellers' time spent calling {}",
+                    calls,
+                    pauses,
+                    ms(calling)
+                ),
+            ),
+        ]
+    });
+    let rest = [
         (
             "reaction",
             format!(
@@ -711,6 +748,8 @@ fn summary(trace: &Trace, width: usize) -> String {
     ];
     lines
         .into_iter()
+        .chain(turns.into_iter().flatten())
+        .chain(rest)
         .map(|(key, value)| summary_line(key, &value, width))
         .collect()
 }
@@ -767,7 +806,7 @@ pub fn render(trace: &Trace, options: &Options) -> String {
         number(layout.axis.step_ms),
         plural::count(trace.customers.len(), "customer"),
         plural::count(trace.tellers.len(), "teller"),
-        trace.scenario.policy.name(),
+        trace.scenario.policy_words(),
     );
     if !trace.complete {
         facts.push_str(" (interrupted run: what was recorded)");

@@ -13,6 +13,7 @@
 //! Labels are aligned by display width (同步阻塞 takes eight columns); numbers
 //! are right-aligned under their heading, with units on a line of their own.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use timeline::Scenario;
@@ -153,57 +154,101 @@ const METRICS: [Column; 10] = [
     },
 ];
 
+/// The response column, shown when a policy served in turns.
+const RESPONSE: Column = Column {
+    name: "resp",
+    unit: "ms",
+};
+
 /// The metrics table: the ideal schedule's row (when given) above a row per
-/// run, `(label, metrics)`.
-pub fn metrics(ideal: Option<(&Scenario, &Schedule)>, runs: &[(String, &Metrics)]) -> Table {
+/// run, `(label, metrics)`. `in_turns`: whether the runs' policy served in
+/// turns (round robin, MLFQ); the table then has a response column too
+/// (the first call − arrival), and its note says that the wait counts each
+/// `PAUSE` to the next `CALL` as well.
+pub fn metrics(
+    ideal: Option<(&Scenario, &Schedule)>,
+    runs: &[(String, &Metrics)],
+    in_turns: bool,
+) -> Table {
     let mut rows = Vec::new();
     if let Some((scenario, schedule)) = ideal {
-        let waits = schedule.visits.iter().filter_map(|v| {
-            let c = scenario.customers.get(v.customer as usize)?;
-            Some(v.start_ms - c.arrive_ms)
-        });
-        let (sum, n) = waits.fold((0.0, 0u32), |(s, n), w| (s + w, n + 1));
-        let mean_wait = if n == 0 { 0.0 } else { sum / f64::from(n) };
-        let mut cells = vec![
-            number(schedule.makespan_ms),
-            "1.00".to_owned(),
-            number(mean_wait),
-            "0".to_owned(),
-        ];
-        cells.resize(METRICS.len(), String::new());
+        let (response, wait) = ideal_means(scenario, schedule);
+        let mut cells = vec![number(schedule.makespan_ms), "1.00".to_owned()];
+        if in_turns {
+            cells.push(number(response));
+        }
+        cells.extend([number(wait), "0".to_owned()]);
+        cells.resize(METRICS.len() + usize::from(in_turns), String::new());
         rows.push(("ideal 理想".to_owned(), cells));
     }
     for (label, m) in runs {
         let p = &m.process;
-        rows.push((
-            label.clone(),
-            vec![
-                number(m.makespan_ms),
-                format!("{:.2}", m.efficiency),
-                number(m.mean_wait_ms),
-                number(m.mean_reaction_ms),
-                number(m.errand_while_waiting_ms),
-                m.polls.to_string(),
-                p.threads_peak.to_string(),
-                cpu(p.cpu_ms()),
-                mib(p.max_rss_kib),
-                (p.ctx_switches_voluntary + p.ctx_switches_involuntary).to_string(),
-            ],
-        ));
+        let mut cells = vec![number(m.makespan_ms), format!("{:.2}", m.efficiency)];
+        if in_turns {
+            cells.push(number(m.mean_response_ms.unwrap_or(m.mean_wait_ms)));
+        }
+        cells.extend([
+            number(m.mean_wait_ms),
+            number(m.mean_reaction_ms),
+            number(m.errand_while_waiting_ms),
+            m.polls.to_string(),
+            p.threads_peak.to_string(),
+            cpu(p.cpu_ms()),
+            mib(p.max_rss_kib),
+            (p.ctx_switches_voluntary + p.ctx_switches_involuntary).to_string(),
+        ]);
+        rows.push((label.clone(), cells));
     }
+    let mut columns = METRICS.to_vec();
+    let wait = if in_turns {
+        columns.insert(2, RESPONSE);
+        "resp: response, the first call − arrived; wait: all the time in line, called − \
+         arrived and each PAUSE to the next CALL; react: reaction, at the counter − called, \
+         for every call. Means over the served."
+    } else {
+        "wait: called − arrived, and react: reaction, at the counter − called, means over \
+         the served."
+    };
     Table {
-        columns: METRICS.to_vec(),
+        columns,
         rows,
-        notes: vec![
-            "effic.: efficiency, ideal makespan / makespan (1.00 is the limit). wait: called − \
-             arrived, and react: reaction, at the counter − called, means over the served. \
+        notes: vec![format!(
+            "effic.: efficiency, ideal makespan / makespan (1.00 is the limit). {wait} \
              errand: errand done while waiting, per customer. polls: looks that found nothing. \
              threads (peak), CPU (user + sys), RSS (peak resident memory) and context switches \
              (voluntary + involuntary) are the customers' process's: a bank inside it is left \
              out, but for its memory."
-                .to_owned(),
-        ],
+        )],
     }
+}
+
+/// The ideal schedule's mean response (its first turn's start − arrival)
+/// and mean wait (the time, from arrival to its last turn's end, that a
+/// customer was not served) over its customers.
+fn ideal_means(scenario: &Scenario, schedule: &Schedule) -> (f64, f64) {
+    let mut turns: BTreeMap<u32, (f64, f64, f64)> = BTreeMap::new();
+    for v in &schedule.visits {
+        let (first, last, served) =
+            turns
+                .entry(v.customer)
+                .or_insert((f64::INFINITY, f64::NEG_INFINITY, 0.0));
+        *first = first.min(v.start_ms);
+        *last = last.max(v.end_ms);
+        *served += v.end_ms - v.start_ms;
+    }
+    let (mut response, mut wait, mut n) = (0.0, 0.0, 0u32);
+    for (customer, (first, last, served)) in turns {
+        let Some(c) = scenario.customers.get(customer as usize) else {
+            continue;
+        };
+        response += first - c.arrive_ms;
+        wait += last - c.arrive_ms - served;
+        n += 1;
+    }
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    (response / f64::from(n), wait / f64::from(n))
 }
 
 /// CPU milliseconds: whole ones from 100 on, else one decimal.

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::scenario_file::ScenarioError;
+use bank::cli::PolicyArgs;
 use bank::protocol::MAX_SERVICE_MS;
 use timeline::scenario::{Generate, Scenario, ServiceTime, defaults};
 
@@ -52,6 +53,10 @@ pub struct SharedArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "FILE",
           conflicts_with_all = ["customers", "service", "arrival_gap", "errand", "seed"])]
     pub scenario: Option<PathBuf>,
+
+    /// Who goes next, and for how long: the bank's policy.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 
     /// Run X times faster than the scenario's clock.
     #[arg(long, allow_negative_numbers = true, value_name = "X", default_value_t = 1.0, value_parser = positive(10_000.0))]
@@ -107,6 +112,10 @@ impl SharedArgs {
         if let Some(poll_every) = self.poll_every {
             scenario.poll_every_ms = poll_every;
         }
+        (scenario.policy, scenario.slices) = self
+            .policy
+            .over((scenario.policy, scenario.slices))
+            .map_err(ScenarioError::Policy)?;
         Ok(scenario.speed_up(self.speed))
     }
 }
@@ -207,6 +216,10 @@ mod tests {
             (&["--bank", "nowhere"], "--bank"),
             (&["--width", "5"], "--width"),
             (&["--scenario", "x.toml", "--customers", "3"], "--customers"),
+            (&["--policy", "lottery"], "--policy"),
+            (&["--quantum", "0"], "--quantum"),
+            (&["--queues", "99"], "--queues"),
+            (&["--boost", "never"], "--boost"),
         ];
         for (args, flag) in bad {
             let err = parse(args).expect_err(&format!("{args:?} should be refused"));
@@ -234,6 +247,34 @@ mod tests {
             err.contains("--bank") && err.contains("\"localhost\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_policy_and_its_slices_are_the_scenarios_and_sped_up_with_it() {
+        let s = parse(&[
+            "--policy",
+            "mlfq",
+            "--quantum",
+            "40",
+            "--boost",
+            "2000",
+            "--speed",
+            "4",
+        ])
+        .expect("valid flags")
+        .scenario()
+        .expect("a scenario");
+        assert_eq!(s.policy, timeline::scenario::PolicyKind::Mlfq);
+        let slices = s.slices.expect("mlfq has slices");
+        assert_eq!(
+            (slices.quantum_ms, slices.queues, slices.boost_ms),
+            (10.0, 3, Some(500.0))
+        );
+        let err = parse(&["--policy", "fcfs", "--quantum", "40"])
+            .expect("each flag is valid alone")
+            .scenario()
+            .expect_err("fcfs has no slices");
+        assert!(err.to_string().contains("--quantum"), "{err}");
     }
 
     #[test]

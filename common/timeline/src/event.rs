@@ -104,6 +104,18 @@ pub enum Kind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         unread_us: Option<u64>,
     },
+    /// A turn at the counter ended with the service not done (round robin,
+    /// MLFQ): `PAUSE` sent by the teller, or received by the customer, who
+    /// is back in line until the next `CALL`.
+    Paused {
+        /// The ticket paused.
+        ticket: TicketNo,
+        /// Customer lane only: how long the `PAUSE` line had sat unread in
+        /// the customer's socket when they took it, in microseconds, when
+        /// known (as `unread_us` on `called`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unread_us: Option<u64>,
+    },
     /// A ticket was given up: the customer left before `DONE`.
     Abandon {
         /// The ticket, when one had been issued.
@@ -125,7 +137,8 @@ impl Kind {
             Kind::Ticket { ticket }
             | Kind::Called { ticket, .. }
             | Kind::AtCounter { ticket }
-            | Kind::Served { ticket, .. } => Some(ticket),
+            | Kind::Served { ticket, .. }
+            | Kind::Paused { ticket, .. } => Some(ticket),
             Kind::Abandon { ticket } => ticket,
             _ => None,
         }
@@ -142,6 +155,7 @@ impl Kind {
             Kind::Called { .. } => "called",
             Kind::AtCounter { .. } => "at_counter",
             Kind::Served { .. } => "served",
+            Kind::Paused { .. } => "paused",
             Kind::Abandon { .. } => "abandon",
             Kind::Leave => "leave",
             Kind::Reject { .. } => "reject",
@@ -198,6 +212,21 @@ mod tests {
         };
         let old = r#"{"t_us":9,"lane":"customer-0","kind":"served","ticket":1,"thread":0}"#;
         unread_is_written_only_when_known(event, old, 40_000);
+    }
+
+    #[test]
+    fn the_time_pause_sat_unread_is_written_only_when_known() {
+        let event = |unread_us| Event {
+            t_us: 7,
+            lane: Lane::Customer(2),
+            kind: Kind::Paused {
+                ticket: 3,
+                unread_us,
+            },
+            thread: 1,
+        };
+        let bare = r#"{"t_us":7,"lane":"customer-2","kind":"paused","ticket":3,"thread":1}"#;
+        unread_is_written_only_when_known(event, bare, 120_000);
     }
 
     /// An event's `unread_us`: left out when unknown, so `old` (a trace

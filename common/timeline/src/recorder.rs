@@ -439,7 +439,7 @@ struct Fields {
     ticket: Option<u64>,
     /// An errand stretch's length.
     dur_us: u64,
-    /// How long a `CALL` or `DONE` sat unread in the customer's socket.
+    /// How long a `CALL`, `PAUSE` or `DONE` sat unread in the customer's socket.
     unread_us: Option<u64>,
     /// Whether a look at the socket found the call.
     found: bool,
@@ -471,6 +471,10 @@ impl Fields {
                 ticket: self.ticket?,
             },
             "served" => Kind::Served {
+                ticket: self.ticket?,
+                unread_us: self.unread_us,
+            },
+            "paused" => Kind::Paused {
                 ticket: self.ticket?,
                 unread_us: self.unread_us,
             },

@@ -19,7 +19,9 @@
 //! - reactions are fast: epoll wakes the thread the moment a call arrives;
 //! - but the trace's `thread` is the same for every customer, and
 //!   `threads_peak` stays flat however many customers come: one thread, one
-//!   epoll, every socket.
+//!   epoll, every socket;
+//! - with `--policy rr`, a `PAUSE` puts the customer back to `Waiting`: the
+//!   socket stays registered, and the same `poll()` brings the next call.
 //!
 //! Run it:
 //!
@@ -41,7 +43,7 @@ use std::time::{Duration, Instant};
 use bank::protocol::{Reply, TicketNo};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
-use scene::customer::{self, Lines, VisitError};
+use scene::customer::{self, Lines, TurnEnd, VisitError};
 use scene::demo::{self, Failure, Setup};
 use timeline::record;
 use timeline::scenario::Customer;
@@ -71,7 +73,8 @@ enum Stage {
     AwaitingTicket,
     /// Holding ticket `n`; the socket is registered, the call awaited.
     Waiting(TicketNo),
-    /// At the counter with ticket `n`, awaiting `DONE`.
+    /// At the counter with ticket `n`, awaiting `DONE` (or `PAUSE`: then
+    /// `Waiting` again).
     AtCounter(TicketNo),
     /// Out of the bank: the errand runs until this moment.
     Errand { until: Instant, started: Instant },
@@ -336,15 +339,22 @@ fn on_reply(v: &mut Visitor, reply: Reply, unread: Option<Duration>) -> Result<(
             record::at_counter(n);
             v.stage = Stage::AtCounter(n);
         }
-        Stage::AtCounter(n) => {
-            customer::expect_done(reply, n)?;
-            record::noticed_done(n, unread);
-            let now = Instant::now();
-            v.stage = Stage::Errand {
-                until: now,
-                started: now,
-            };
-        }
+        Stage::AtCounter(n) => match customer::expect_end(reply, n)? {
+            TurnEnd::Done => {
+                record::noticed_done(n, unread);
+                let now = Instant::now();
+                v.stage = Stage::Errand {
+                    until: now,
+                    started: now,
+                };
+            }
+            // The slice is over: back to waiting, the socket still registered.
+            TurnEnd::Paused => {
+                record::noticed_pause(n, unread);
+                record::wait(STYLE.wait_how());
+                v.stage = Stage::Waiting(n);
+            }
+        },
         Stage::Connecting | Stage::Errand { .. } => {}
     }
     Ok(())

@@ -19,7 +19,9 @@
 //!   `--errand 100`); when the call comes first, whatever is left of the
 //!   errand shows after `DONE`;
 //! - no `?`: nobody polls; reactions are a fraction of a millisecond;
-//! - `threads_peak` does not grow with `--customers`: tasks are not threads.
+//! - `threads_peak` does not grow with `--customers`: tasks are not threads;
+//! - with `--policy rr`, a `PAUSE` parks the task on the same await until
+//!   the next call, and the errand goes on meanwhile.
 //!
 //! Run it:
 //!
@@ -35,7 +37,7 @@ use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use bank::protocol::{Reply, TicketNo};
-use scene::customer::{self, Lines, VisitError};
+use scene::customer::{self, Lines, TurnEnd, VisitError};
 use scene::demo::{self, Failure, Setup};
 use timeline::record;
 use timeline::scenario::Customer;
@@ -135,19 +137,26 @@ async fn visit(
     *ticket = Some(n);
     record::ticket(n);
 
-    // The lesson: this await frees the thread; the reactor wakes us on CALL.
-    record::wait(STYLE.wait_how());
-    let (call, unread) = next_reply(&socket, &mut lines).await?;
-    let teller = customer::expect_call(call, n)?;
-    record::noticed_call(n, teller, unread);
+    loop {
+        // The lesson: this await frees the thread; the reactor wakes us on CALL.
+        record::wait(STYLE.wait_how());
+        let (call, unread) = next_reply(&socket, &mut lines).await?;
+        let teller = customer::expect_call(call, n)?;
+        record::noticed_call(n, teller, unread);
 
-    socket.write_all(customer::here_line(n).as_bytes()).await?;
-    record::at_counter(n);
+        socket.write_all(customer::here_line(n).as_bytes()).await?;
+        record::at_counter(n);
 
-    let (done, unread) = next_reply(&socket, &mut lines).await?;
-    customer::expect_done(done, n)?;
-    record::noticed_done(n, unread);
-    Ok(())
+        // DONE, or PAUSE (round robin, MLFQ): then await the next call.
+        let (end, unread) = next_reply(&socket, &mut lines).await?;
+        match customer::expect_end(end, n)? {
+            TurnEnd::Done => {
+                record::noticed_done(n, unread);
+                return Ok(());
+            }
+            TurnEnd::Paused => record::noticed_pause(n, unread),
+        }
+    }
 }
 
 /// Awaits the bank's next line; returns it with how long it sat unread in

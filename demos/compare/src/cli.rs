@@ -32,6 +32,7 @@ const AFTER_HELP: &str = "\
 Examples:
   cargo run -p compare                          the lecture's scene, four ways
   cargo run -p compare -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
+  cargo run -p compare -- --policy rr --quantum 100     the four styles under round robin
   cargo run -p compare -- --chrome all.json --html report.html --trace-dir runs/
   cargo run -p compare -- runs/*.json           compare trace files (any style, any machine)
   cargo run --release -p compare -- --scale 100,1000,10000 --tellers 8 --service 10 --arrival-gap 0.1
@@ -188,9 +189,13 @@ const SCALE_FLAGS: [&str; 5] = ["chart", "repeat", "python", "python_script", "p
 
 /// The scene flags: with trace files they would mean nothing, since every
 /// file holds its own scenario.
-const SCENE_FLAGS: [&str; 10] = [
+const SCENE_FLAGS: [&str; 14] = [
     "customers",
     "tellers",
+    "policy",
+    "quantum",
+    "queues",
+    "boost",
     "service",
     "arrival_gap",
     "errand",
@@ -388,6 +393,7 @@ mod tests {
             (&["--scale", "100", "--bank", "127.0.0.1:7878"], "--bank"),
             (&["--scale", "100", "--scenario", "s.toml"], "--scenario"),
             (&["a.json", "--customers", "5"], "--customers"),
+            (&["a.json", "--policy", "rr"], "--policy"),
             (&["a.json", "--scale", "10"], "--scale"),
             (&["--trace", "t.json"], "--trace-dir"),
             (&["--repeat", "3"], "--scale"),

@@ -52,7 +52,8 @@ const COLUMNS: [MetricColumn; 11] = [
     },
     MetricColumn {
         head: "mean wait ms",
-        explain: "called − arrived, mean over the served",
+        explain: "time in line: called − arrived (and under rr or mlfq each PAUSE to the next \
+                  CALL), mean over the served",
         better: Better::Lower,
         value: |m| m.mean_wait_ms,
         show: ms,
@@ -60,7 +61,8 @@ const COLUMNS: [MetricColumn; 11] = [
     },
     MetricColumn {
         head: "mean reaction ms",
-        explain: "at the counter − called: how long a call went unnoticed, mean over the served",
+        explain: "at the counter − called: how long a call went unnoticed, mean over every call \
+                  of the served",
         better: Better::Lower,
         value: |m| m.mean_reaction_ms,
         show: ms,
@@ -68,7 +70,7 @@ const COLUMNS: [MetricColumn; 11] = [
     },
     MetricColumn {
         head: "errand while waiting ms",
-        explain: "own work done between the ticket and the call, per served customer",
+        explain: "own work done in line, from the ticket to the call, per served customer",
         better: Better::Higher,
         value: |m| m.errand_while_waiting_ms,
         show: ms,
