@@ -49,3 +49,8 @@ fn one_thread_serves_every_customer_however_many_come() {
         assert_eq!(threads.len(), 1, "{n} customers, threads {threads:?}");
     }
 }
+
+#[test]
+fn every_policy_calls_in_its_order_and_a_pause_sends_the_customer_back_to_waiting() {
+    testkit::scene::check_policies(Style::AsyncBlocking, async_blocking::customers);
+}

@@ -60,3 +60,8 @@ fn tasks_are_not_threads() {
         );
     }
 }
+
+#[test]
+fn every_policy_calls_in_its_order_and_a_pause_sends_the_customer_back_to_waiting() {
+    testkit::scene::check_policies(Style::AsyncNonblocking, async_nonblocking::customers);
+}

@@ -68,3 +68,8 @@ fn every_customer_has_a_thread_of_their_own() {
         .collect();
     assert!(teller_threads.is_disjoint(&distinct.into_iter().copied().collect()));
 }
+
+#[test]
+fn every_policy_calls_in_its_order_and_a_pause_sends_the_customer_back_to_waiting() {
+    testkit::scene::check_policies(Style::SyncBlocking, sync_blocking::customers);
+}

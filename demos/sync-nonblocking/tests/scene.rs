@@ -161,3 +161,8 @@ fn against_a_bank_elsewhere_a_service_ends_when_done_arrived_not_when_noticed() 
         "busy {busy:?}"
     );
 }
+
+#[test]
+fn every_policy_calls_in_its_order_and_a_pause_sends_the_customer_back_to_waiting() {
+    testkit::scene::check_policies(Style::SyncNonblocking, sync_nonblocking::customers);
+}
