@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 
 use timeline::Scenario;
 use timeline::schedule::Schedule;
-use timeline::trace::Metrics;
+use timeline::trace::{Metrics, Trace};
 
 use crate::swimlane::{self, number};
 use crate::text::{self, width as columns};
@@ -249,6 +249,82 @@ fn ideal_means(scenario: &Scenario, schedule: &Schedule) -> (f64, f64) {
         return (0.0, 0.0);
     }
     (response / f64::from(n), wait / f64::from(n))
+}
+
+/// The columns of the customers' table.
+const EACH: [Column; 7] = [
+    Column {
+        name: "ticket",
+        unit: "",
+    },
+    Column {
+        name: "arrival",
+        unit: "ms",
+    },
+    Column {
+        name: "service",
+        unit: "ms",
+    },
+    Column {
+        name: "turns",
+        unit: "",
+    },
+    Column {
+        name: "response",
+        unit: "ms",
+    },
+    Column {
+        name: "wait",
+        unit: "ms",
+    },
+    Column {
+        name: "turnaround",
+        unit: "ms",
+    },
+];
+
+/// The customers' table: each customer of `trace`, with the three measures
+/// of scheduling under the run's policy (as `scheduling` prints them for
+/// jobs), then their means over the served.
+pub fn customers(trace: &Trace) -> Table {
+    let shown = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), number);
+    let mut rows: Vec<(String, Vec<String>)> = trace
+        .customers
+        .iter()
+        .map(|c| {
+            let asked = trace.scenario.customers.get(c.id as usize);
+            (
+                c.name.clone(),
+                vec![
+                    c.ticket.map_or_else(|| "-".to_owned(), |n| n.to_string()),
+                    shown(c.arrive_ms),
+                    shown(asked.map(|a| a.service_ms)),
+                    c.calls.len().to_string(),
+                    shown(c.response_ms),
+                    shown(c.wait_ms),
+                    shown(c.turnaround_ms),
+                ],
+            )
+        })
+        .collect();
+    let m = &trace.metrics;
+    let mut mean = vec![String::new(); 4];
+    mean.extend([
+        number(m.mean_response_ms.unwrap_or(m.mean_wait_ms)),
+        number(m.mean_wait_ms),
+        number(m.mean_turnaround_ms),
+    ]);
+    rows.push(("mean of the served".to_owned(), mean));
+    Table {
+        columns: EACH.to_vec(),
+        rows,
+        notes: vec![format!(
+            "under {}: response = the first call − arrival; wait = time in line, arrival to \
+             the first call and each PAUSE to the next; turnaround = arrival to finished, \
+             errand included; turns = calls to the counter.",
+            trace.scenario.policy_words()
+        )],
+    }
 }
 
 /// CPU milliseconds: whole ones from 100 on, else one decimal.

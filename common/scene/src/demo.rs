@@ -547,6 +547,10 @@ fn show(run: &Run, args: &SharedArgs) -> ExitCode {
     );
     // A closed stdout (a pager quit early) is not worth a panic.
     let _ = write!(screen, "{picture}");
+    if args.per_customer {
+        let table = pictures::table::customers(&run.trace).render(width);
+        let _ = write!(screen, "\n{table}");
+    }
 
     // Each file written gets a line of the summary: `trace  written to run.json`.
     let mut code = ExitCode::SUCCESS;

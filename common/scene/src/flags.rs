@@ -85,6 +85,11 @@ pub struct SharedArgs {
     /// Width of the swimlane in columns [default: the terminal's, or 100].
     #[arg(long, allow_negative_numbers = true, value_name = "COLS", value_parser = count(40..=1000))]
     pub width: Option<u32>,
+
+    /// After the picture, a table of each customer: arrival, service, turns
+    /// at the counter, and response, wait and turnaround under the policy.
+    #[arg(long)]
+    pub per_customer: bool,
 }
 
 impl SharedArgs {

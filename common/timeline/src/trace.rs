@@ -118,8 +118,9 @@ pub struct CustomerRecord {
     #[serde(default)]
     pub response_ms: Option<f64>,
     /// Wait: all the time in line, from arrival to the first call and from
-    /// each `PAUSE` to the next call (the scheduler's 就绪, ready but not
-    /// running). Without a `PAUSE`, the same as the response.
+    /// each `PAUSE` to the next call: wanting a counter, and not called to
+    /// one (the time a call then goes unnoticed is the reaction, counted
+    /// apart). Without a `PAUSE`, the same as the response.
     #[serde(default)]
     pub wait_ms: Option<f64>,
     /// Turnaround (周转时间): leave − arrival, the customer's whole business,

@@ -315,6 +315,12 @@ impl Cli {
                         .into(),
                 ));
             }
+            if self.shared.per_customer {
+                return Err(refuse(
+                    "--per-customer shows each run's customers, and a --scale table keeps none"
+                        .into(),
+                ));
+            }
             // Growing numbers, each once: the table reads top to bottom.
             let mut counts = counts.clone();
             counts.sort_unstable();
@@ -392,6 +398,7 @@ mod tests {
             (&["--scale", "100,lots"], "--scale"),
             (&["--scale", "100", "--bank", "127.0.0.1:7878"], "--bank"),
             (&["--scale", "100", "--scenario", "s.toml"], "--scenario"),
+            (&["--scale", "100", "--per-customer"], "--per-customer"),
             (&["a.json", "--customers", "5"], "--customers"),
             (&["a.json", "--policy", "rr"], "--policy"),
             (&["a.json", "--scale", "10"], "--scale"),

@@ -418,6 +418,12 @@ fn show(
     let ideal = schedule.as_ref().map(|(s, schedule)| (*s, schedule));
     let in_turns = runs.iter().any(|(t, _)| t.scenario.policy.takes_turns());
     out.push_str(&pictures::table::metrics(ideal, &rows, in_turns).render(width));
+    if cli.shared.per_customer {
+        for ((trace, _), label) in runs.iter().zip(labels) {
+            let table = pictures::table::customers(trace).render(width);
+            out.push_str(&format!("\n{label}\n{table}"));
+        }
+    }
     // A closed stdout (a pager quit early) is not worth a panic.
     let _ = write!(screen(cli), "{out}");
     write_files(cli, runs, labels, points)
