@@ -1043,6 +1043,35 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_policy_that_takes_turns_says_its_slices_response_and_turns() {
+        let mut trace = small_scene();
+        let plain_text = |trace: &Trace| {
+            let options = Options {
+                width: 100,
+                ..Options::default()
+            };
+            anstream::adapter::strip_str(&render(trace, &options)).to_string()
+        };
+        let fcfs = plain_text(&trace);
+        assert!(fcfs.contains("2 tellers, fcfs\n"), "{fcfs}");
+        assert!(
+            !fcfs.contains("response") && !fcfs.contains("turns"),
+            "{fcfs}"
+        );
+        trace.scenario.policy = timeline::scenario::PolicyKind::Rr;
+        trace.scenario.slices =
+            timeline::scenario::Slices::of(trace.scenario.policy, Some(250.0), None, None)
+                .unwrap_or_default();
+        let rr = plain_text(&trace);
+        assert!(rr.contains("2 tellers, rr, quantum 250 ms"), "{rr}");
+        assert!(rr.contains("response    mean"), "{rr}");
+        assert!(
+            rr.contains("turns       2 at the counter, 0 ended by PAUSE"),
+            "{rr}"
+        );
+    }
+
+    #[test]
     fn fits_the_width_and_aligns_wide_names() {
         let trace = small_scene();
         for width in [100, 60] {

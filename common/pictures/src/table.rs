@@ -344,6 +344,64 @@ pub fn mib(kib: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::swimlane::tests::small_scene;
+    use timeline::scenario::{PolicyKind, Slices};
+
+    #[test]
+    fn the_customers_table_has_a_row_each_and_the_means() {
+        let trace = small_scene();
+        let table = customers(&trace);
+        let names: Vec<&str> = table.rows.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["张三", "李四", "Alice", "mean of the served"]);
+        // Alice gave up before her call: no response, no wait.
+        assert_eq!(table.rows[2].1[4..6], ["-", "-"]);
+        assert_eq!(table.rows[0].1[3], "1", "one turn");
+        assert!(
+            table.notes[0].starts_with("under fcfs:"),
+            "{:?}",
+            table.notes
+        );
+    }
+
+    #[test]
+    fn under_a_policy_of_turns_the_metrics_table_has_the_response_too() {
+        let mut scenario = timeline::scenario::Generate::default().scenario();
+        let fcfs = crate::table::metrics(None, &[], false);
+        assert_eq!(fcfs.columns, METRICS.to_vec());
+        assert!(fcfs.notes[0].contains("wait: called − arrived, and react"));
+        scenario.policy = PolicyKind::Rr;
+        scenario.slices = Slices::of(PolicyKind::Rr, Some(100.0), None, None).unwrap_or_default();
+        // Two customers, 400 ms each, arriving 100 ms apart, one teller:
+        // the ideal alternates turns of 100 ms.
+        scenario.customers.truncate(2);
+        scenario.tellers = 1;
+        let schedule = Schedule {
+            makespan_ms: 800.0,
+            visits: [
+                (0, 0.0),
+                (0, 100.0),
+                (1, 200.0),
+                (0, 300.0),
+                (1, 400.0),
+                (0, 500.0),
+                (1, 600.0),
+                (1, 700.0),
+            ]
+            .into_iter()
+            .map(|(customer, start_ms)| timeline::schedule::Visit {
+                customer,
+                teller: 1,
+                start_ms,
+                end_ms: start_ms + 100.0,
+            })
+            .collect(),
+        };
+        let rr = metrics(Some((&scenario, &schedule)), &[], true);
+        assert_eq!(rr.columns[2], RESPONSE);
+        // Response: 0 and 100 ms; wait: 600 − 400 = 200 and 800 − 100 − 400 = 300.
+        assert_eq!(rr.rows[0].1[2..4], ["50", "250"]);
+        assert!(rr.notes[0].contains("each PAUSE to the next CALL"));
+    }
 
     #[test]
     fn columns_line_up_by_display_width() {
