@@ -27,8 +27,9 @@ pub struct SharedArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = count(1..=1000))]
     pub tellers: Option<u32>,
 
-    /// Service time at the counter: fixed (400) or a uniform range (200..600), in ms.
-    #[arg(long, allow_negative_numbers = true, value_name = "MS|A..B", default_value = "400", value_parser = parse_service)]
+    /// Service time at the counter, in ms: fixed (400), a uniform range
+    /// (200..600), or each customer's in turn (800,300,500).
+    #[arg(long, allow_negative_numbers = true, value_name = "MS|A..B|A,B,..", default_value = "400", value_parser = parse_service)]
     pub service: ServiceTime,
 
     /// Time between two arrivals, in ms (fractions allowed: 0.1).
@@ -102,7 +103,7 @@ impl SharedArgs {
             None => Generate {
                 customers: self.customers,
                 tellers,
-                service: self.service,
+                service: self.service.clone(),
                 arrival_gap_ms: self.arrival_gap,
                 errand_ms: self.errand,
                 poll_every_ms: poll_every,
@@ -161,9 +162,16 @@ fn positive(high: f64) -> impl Fn(&str) -> Result<f64, String> + Clone {
     }
 }
 
-/// `400` or `200..600`: milliseconds above 0, at most an hour.
+/// `400`, `200..600` or `800,300,500`: milliseconds above 0, at most an hour.
 fn parse_service(s: &str) -> Result<ServiceTime, String> {
     let one = positive_millis(MAX_SERVICE_MS);
+    if s.contains(',') {
+        return s
+            .split(',')
+            .map(&one)
+            .collect::<Result<Vec<f64>, String>>()
+            .map(ServiceTime::Each);
+    }
     match s.split_once("..") {
         None => one(s).map(ServiceTime::Fixed),
         Some((low, high)) => {
@@ -212,6 +220,8 @@ mod tests {
             (&["--service", "0"], "--service"),
             (&["--service", "9..3"], "--service"),
             (&["--service", "a..b"], "--service"),
+            (&["--service", "800,0,500"], "--service"),
+            (&["--service", "800,,500"], "--service"),
             (&["--arrival-gap", "-1"], "--arrival-gap"),
             (&["--arrival-gap", "inf"], "--arrival-gap"),
             (&["--errand", "NaN"], "--errand"),

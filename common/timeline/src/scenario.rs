@@ -164,13 +164,17 @@ pub mod defaults {
     pub const SEED: u64 = 1;
 }
 
-/// Service time: fixed, or drawn uniformly from a range.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Service time: fixed, drawn uniformly from a range, or given one by one.
+#[derive(Clone, Debug, PartialEq)]
 pub enum ServiceTime {
     /// Every customer needs this long.
     Fixed(f64),
     /// Each customer needs a time drawn uniformly from `low..=high`.
     Range(f64, f64),
+    /// Customer `i` needs the `i`-th of these (round again when there are
+    /// more customers): the jobs of a problem on paper, `8,3,5`, as
+    /// `800,300,500`.
+    Each(Vec<f64>),
 }
 
 /// The shape of a generated scenario.
@@ -215,10 +219,14 @@ impl Generate {
         let mut rng = fastrand::Rng::with_seed(self.seed);
         let customers = (0..self.customers)
             .map(|id| {
-                let service_ms = match self.service {
-                    ServiceTime::Fixed(ms) => ms,
+                let service_ms = match &self.service {
+                    ServiceTime::Fixed(ms) => *ms,
                     // Whole milliseconds keep generated scenarios easy to read.
                     ServiceTime::Range(low, high) => (low + rng.f64() * (high - low)).round(),
+                    ServiceTime::Each(list) => list
+                        .get(id as usize % list.len().max(1))
+                        .copied()
+                        .unwrap_or(defaults::SERVICE_MS),
                 };
                 let name = match NAMES.get(id as usize) {
                     Some(name) => (*name).to_owned(),
@@ -343,6 +351,18 @@ mod tests {
         assert_eq!(a.customers[3].arrive_ms, 300.0);
         let other = Generate { seed: 8, ..shape }.scenario();
         assert_ne!(a, other, "another seed, other service times");
+        let jobs = Generate {
+            customers: 4,
+            service: ServiceTime::Each(vec![800.0, 300.0, 500.0]),
+            ..Generate::default()
+        }
+        .scenario();
+        let services: Vec<f64> = jobs.customers.iter().map(|c| c.service_ms).collect();
+        assert_eq!(
+            services,
+            [800.0, 300.0, 500.0, 800.0],
+            "one by one, then round again"
+        );
     }
     #[test]
     fn speeding_up_divides_every_time() {
