@@ -30,31 +30,11 @@ use scheduling::measures::{self, Measures};
 use scheduling::mlfq::{self, MlfqJob, Rules};
 use scheduling::ticks::{Tick, Ticks};
 use timeline::Scenario;
-use timeline::name::Name;
-use timeline::scenario::Customer;
 
 /// The jobs `(arrival, length)` as customers of a bank of one teller
 /// following `policy`: milliseconds for ticks.
 fn one_teller(policy: PolicyKind, slices: Option<Slices>, jobs: &[(u32, u32)]) -> Scenario {
-    Scenario {
-        tellers: 1,
-        policy,
-        slices,
-        poll_every_ms: 150.0,
-        speed: 1.0,
-        seed: None,
-        customers: jobs
-            .iter()
-            .zip(0..)
-            .map(|(&(arrival, length), id)| Customer {
-                id,
-                name: Name::new(&format!("job{id}")).expect("a plain name"),
-                arrive_ms: f64::from(arrival),
-                service_ms: f64::from(length),
-                errand_ms: 0.0,
-            })
-            .collect(),
-    }
+    testkit::scene::jobs(policy, slices, 1, jobs)
 }
 
 /// Who holds the CPU (the counter) in each tick, by job, read off the

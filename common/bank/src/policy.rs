@@ -123,19 +123,14 @@ impl Policy for Fcfs {
     }
 
     fn remove(&mut self, ticket: TicketNo) -> bool {
-        remove_from(&mut self.queue, ticket)
+        match self.queue.iter().position(|w| w.ticket == ticket) {
+            Some(at) => self.queue.remove(at).is_some(),
+            None => false,
+        }
     }
 
     fn len(&self) -> usize {
         self.queue.len()
-    }
-}
-
-/// Takes `ticket` out of `queue`; `true` if it was there.
-fn remove_from(queue: &mut VecDeque<Waiting>, ticket: TicketNo) -> bool {
-    match queue.iter().position(|w| w.ticket == ticket) {
-        Some(at) => queue.remove(at).is_some(),
-        None => false,
     }
 }
 
@@ -178,13 +173,14 @@ impl Policy for Sjf {
     }
 }
 
-/// Round robin (时间片轮转): the head of the queue is served for one slice
-/// at most; if that does not finish it, `PAUSE`, and it goes to the tail
-/// (排到就绪队列的末尾).
+/// Round robin (时间片轮转): the line of FCFS, with turns of one slice at
+/// most; if that does not finish a ticket, `PAUSE`, and it goes to the tail
+/// (排到就绪队列的末尾). With a slice at least the longest service, it is
+/// FCFS (则轮转法变成了先来先服务法).
 #[derive(Debug)]
 pub struct RoundRobin {
     /// The waiting tickets, head first.
-    queue: VecDeque<Waiting>,
+    line: Fcfs,
     /// The time slice.
     quantum: Duration,
 }
@@ -193,7 +189,7 @@ impl RoundRobin {
     /// An empty queue whose turns last at most `quantum`.
     pub fn new(quantum: Duration) -> RoundRobin {
         RoundRobin {
-            queue: VecDeque::new(),
+            line: Fcfs::default(),
             quantum,
         }
     }
@@ -205,22 +201,23 @@ impl Policy for RoundRobin {
     }
 
     fn enqueue(&mut self, waiting: Waiting) {
-        self.queue.push_back(waiting);
+        self.line.enqueue(waiting);
     }
 
     fn next(&mut self) -> Option<Turn> {
-        self.queue.pop_front().map(|w| Turn {
-            ticket: w.ticket,
-            serve_for: w.remaining.min(self.quantum),
+        let turn = self.line.next()?;
+        Some(Turn {
+            serve_for: turn.serve_for.min(self.quantum),
+            ..turn
         })
     }
 
     fn remove(&mut self, ticket: TicketNo) -> bool {
-        remove_from(&mut self.queue, ticket)
+        self.line.remove(ticket)
     }
 
     fn len(&self) -> usize {
-        self.queue.len()
+        self.line.len()
     }
 }
 

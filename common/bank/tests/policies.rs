@@ -13,40 +13,6 @@ use std::time::Duration;
 use bank::ideal::{self, Schedule};
 use bank::policy::{self, PolicyKind, Slices, Waiting};
 use proptest::prelude::*;
-use timeline::Scenario;
-use timeline::name::Name;
-use timeline::scenario::Customer;
-
-/// A bank of `tellers` following `policy` with `slices`, and customers
-/// `(arrival, service)` in milliseconds, in order of arrival.
-fn scene(
-    policy: PolicyKind,
-    slices: Option<Slices>,
-    tellers: u32,
-    jobs: &[(u32, u32)],
-) -> Scenario {
-    let mut jobs = jobs.to_vec();
-    jobs.sort_by_key(|&(arrival, _)| arrival);
-    Scenario {
-        tellers,
-        policy,
-        slices,
-        poll_every_ms: 150.0,
-        speed: 1.0,
-        seed: None,
-        customers: jobs
-            .iter()
-            .zip(0..)
-            .map(|(&(arrival, service), id)| Customer {
-                id,
-                name: Name::new(&format!("c{id}")).expect("a plain name"),
-                arrive_ms: f64::from(arrival),
-                service_ms: f64::from(service),
-                errand_ms: 0.0,
-            })
-            .collect(),
-    }
-}
 
 /// Random customers: up to 12, arriving within 300 ms, each owed 1 to 200 ms.
 fn jobs() -> impl Strategy<Value = Vec<(u32, u32)>> {
@@ -102,7 +68,7 @@ proptest! {
         tellers in 1u32..4,
         jobs in jobs(),
     ) {
-        let scenario = scene(policy, slices, tellers, &jobs);
+        let scenario = testkit::scene::jobs(policy, slices, tellers, &jobs);
         let schedule = ideal::schedule(&scenario);
         let turns = turns_of(&schedule);
         prop_assert_eq!(turns.len(), scenario.customers.len(), "everyone served");
@@ -134,8 +100,8 @@ proptest! {
         let longest = jobs.iter().map(|&(_, service)| service).max().unwrap_or(1);
         let rr = Slices::of(PolicyKind::Rr, Some(f64::from(longest + longer)), None, None)
             .expect("rr takes a quantum");
-        let round_robin = ideal::schedule(&scene(PolicyKind::Rr, rr, tellers, &jobs));
-        let fcfs = ideal::schedule(&scene(PolicyKind::Fcfs, None, tellers, &jobs));
+        let round_robin = ideal::schedule(&testkit::scene::jobs(PolicyKind::Rr, rr, tellers, &jobs));
+        let fcfs = ideal::schedule(&testkit::scene::jobs(PolicyKind::Fcfs, None, tellers, &jobs));
         prop_assert_eq!(round_robin, fcfs);
     }
 
@@ -149,8 +115,8 @@ proptest! {
         let mlfq = Slices::of(PolicyKind::Mlfq, q, Some(1), None).expect("mlfq");
         let rr = Slices::of(PolicyKind::Rr, q, None, None).expect("rr");
         prop_assert_eq!(
-            ideal::schedule(&scene(PolicyKind::Mlfq, mlfq, tellers, &jobs)),
-            ideal::schedule(&scene(PolicyKind::Rr, rr, tellers, &jobs))
+            ideal::schedule(&testkit::scene::jobs(PolicyKind::Mlfq, mlfq, tellers, &jobs)),
+            ideal::schedule(&testkit::scene::jobs(PolicyKind::Rr, rr, tellers, &jobs))
         );
     }
 
@@ -159,7 +125,7 @@ proptest! {
         tellers in 1u32..4,
         jobs in jobs(),
     ) {
-        let scenario = scene(PolicyKind::Sjf, None, tellers, &jobs);
+        let scenario = testkit::scene::jobs(PolicyKind::Sjf, None, tellers, &jobs);
         let schedule = ideal::schedule(&scenario);
         let start: BTreeMap<u32, (f64, u32)> = schedule
             .visits

@@ -35,7 +35,7 @@ use timeline::scenario::{Customer, Misfit, PolicyKind, Scenario, Slices};
 #[serde(deny_unknown_fields)]
 struct File {
     /// Tellers, if the file says (the flag wins over it).
-    tellers: Option<Count>,
+    tellers: Option<Count<1000>>,
     /// sync-nonblocking's slice, if the file says (the flag wins over it).
     poll_every_ms: Option<PositiveMs>,
     /// How the bank picks the next ticket: FCFS unless the file says.
@@ -44,7 +44,7 @@ struct File {
     /// Round robin's slice, MLFQ's top queue's (the flag wins over it).
     quantum_ms: Option<PositiveMs>,
     /// MLFQ's queues (the flag wins over it).
-    queues: Option<Levels>,
+    queues: Option<Count<8>>,
     /// MLFQ's boost period (the flag wins over it).
     boost_ms: Option<PositiveMs>,
     /// The `[[customer]]` tables.
@@ -102,32 +102,17 @@ impl TryFrom<f64> for PositiveMs {
     }
 }
 
-/// A count from 1 to 1000.
+/// A count from 1 to `MOST`.
 #[derive(Clone, Copy, Deserialize)]
 #[serde(try_from = "i64")]
-struct Count(u32);
+struct Count<const MOST: u32>(u32);
 
-impl TryFrom<i64> for Count {
+impl<const MOST: u32> TryFrom<i64> for Count<MOST> {
     type Error = String;
-    fn try_from(n: i64) -> Result<Count, String> {
+    fn try_from(n: i64) -> Result<Count<MOST>, String> {
         match u32::try_from(n) {
-            Ok(n @ 1..=1000) => Ok(Count(n)),
-            _ => Err(format!("{n} must be from 1 to 1000")),
-        }
-    }
-}
-
-/// How many queues an MLFQ has: 1 to 8.
-#[derive(Clone, Copy, Deserialize)]
-#[serde(try_from = "i64")]
-struct Levels(u32);
-
-impl TryFrom<i64> for Levels {
-    type Error = String;
-    fn try_from(n: i64) -> Result<Levels, String> {
-        match u32::try_from(n) {
-            Ok(n @ 1..=8) => Ok(Levels(n)),
-            _ => Err(format!("{n} queues: from 1 to 8")),
+            Ok(n) if (1..=MOST).contains(&n) => Ok(Count(n)),
+            _ => Err(format!("{n} must be from 1 to {MOST}")),
         }
     }
 }

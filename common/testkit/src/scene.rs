@@ -192,9 +192,9 @@ pub fn check_policies(style: Style, customers: Customers) {
     use PolicyKind::*;
     // Two come while the first is at the counter for 150 ms: FCFS calls
     // them in the order they came, SJF the shorter first.
-    let three = [(0.0, 150.0), (5.0, 45.0), (10.0, 30.0)];
+    let three = [(0, 150), (5, 45), (10, 30)];
     for policy in [Fcfs, Sjf] {
-        let trace = run(style, customers, one_teller(policy, None, &three)).trace;
+        let trace = run(style, customers, jobs(policy, None, 1, &three)).trace;
         check_served_once_in_full(&trace);
         check_calls_in_the_policys_order(&trace);
         if policy == Sjf {
@@ -206,8 +206,8 @@ pub fn check_policies(style: Style, customers: Customers) {
     // first slice ends; the calls go round and round.
     let quantum = 50.0;
     let slices = Slices::of(Rr, Some(quantum), None, None).expect("rr takes a quantum");
-    let rr = [(0.0, 100.0), (2.0, 50.0), (4.0, 60.0)];
-    let trace = run(style, customers, one_teller(Rr, slices, &rr)).trace;
+    let rr = [(0, 100), (2, 50), (4, 60)];
+    let trace = run(style, customers, jobs(Rr, slices, 1, &rr)).trace;
     check_served_once_in_full(&trace);
     check_pauses_handled(&trace);
     check_calls_in_the_policys_order(&trace);
@@ -220,8 +220,8 @@ pub fn check_policies(style: Style, customers: Customers) {
     // and is paused for them.
     let quantum = 100.0;
     let slices = Slices::of(Mlfq, Some(quantum), Some(2), None).expect("mlfq");
-    let mlfq = [(0.0, 350.0), (150.0, 30.0)];
-    let trace = run(style, customers, one_teller(Mlfq, slices, &mlfq)).trace;
+    let mlfq = [(0, 350), (150, 30)];
+    let trace = run(style, customers, jobs(Mlfq, slices, 1, &mlfq)).trace;
     check_served_once_in_full(&trace);
     check_pauses_handled(&trace);
     check_turns_at_most(&trace, |first| if first { quantum } else { 2.0 * quantum });
@@ -280,19 +280,28 @@ fn check_shortest_first(trace: &Trace) {
     }
 }
 
-/// A scene of one teller under `policy`, customers `(arrival, service)` in
-/// milliseconds (as run: not sped up), no errand, looking every 20 ms.
-fn one_teller(policy: PolicyKind, slices: Option<Slices>, customers: &[(f64, f64)]) -> Scenario {
+/// A scene of `tellers` under `policy` (with `slices`), its customers
+/// `(arrival, service)` in whole milliseconds, as run (not sped up), taken in
+/// order of arrival; no errand, looking every 20 ms. The jobs of a problem
+/// on paper, as customers.
+pub fn jobs(
+    policy: PolicyKind,
+    slices: Option<Slices>,
+    tellers: u32,
+    customers: &[(u32, u32)],
+) -> Scenario {
+    let mut customers = customers.to_vec();
+    customers.sort_by_key(|&(arrival, _)| arrival);
     let mut scenario = Generate {
         customers: u32::try_from(customers.len()).unwrap_or(u32::MAX),
-        tellers: 1,
+        tellers,
         errand_ms: 0.0,
         poll_every_ms: 20.0,
         ..Generate::default()
     }
     .scenario();
-    for (c, &(arrive_ms, service_ms)) in scenario.customers.iter_mut().zip(customers) {
-        (c.arrive_ms, c.service_ms) = (arrive_ms, service_ms);
+    for (c, &(arrive_ms, service_ms)) in scenario.customers.iter_mut().zip(&customers) {
+        (c.arrive_ms, c.service_ms) = (f64::from(arrive_ms), f64::from(service_ms));
     }
     scenario.policy = policy;
     scenario.slices = slices;

@@ -200,33 +200,21 @@ mod tests {
     }
 
     #[test]
-    fn the_time_done_sat_unread_is_written_only_when_known() {
-        let event = |unread_us| Event {
-            t_us: 9,
-            lane: Lane::Customer(0),
-            kind: Kind::Served {
-                ticket: 1,
-                unread_us,
-            },
-            thread: 0,
-        };
-        let old = r#"{"t_us":9,"lane":"customer-0","kind":"served","ticket":1,"thread":0}"#;
-        unread_is_written_only_when_known(event, old, 40_000);
-    }
-
-    #[test]
-    fn the_time_pause_sat_unread_is_written_only_when_known() {
-        let event = |unread_us| Event {
-            t_us: 7,
-            lane: Lane::Customer(2),
-            kind: Kind::Paused {
-                ticket: 3,
-                unread_us,
-            },
-            thread: 1,
-        };
-        let bare = r#"{"t_us":7,"lane":"customer-2","kind":"paused","ticket":3,"thread":1}"#;
-        unread_is_written_only_when_known(event, bare, 120_000);
+    fn the_time_done_or_pause_sat_unread_is_written_only_when_known() {
+        let served = |ticket, unread_us| Kind::Served { ticket, unread_us };
+        let paused = |ticket, unread_us| Kind::Paused { ticket, unread_us };
+        for (kind, word) in [(served as fn(_, _) -> Kind, "served"), (paused, "paused")] {
+            let event = |unread_us| Event {
+                t_us: 9,
+                lane: Lane::Customer(0),
+                kind: kind(1, unread_us),
+                thread: 0,
+            };
+            let old = format!(
+                r#"{{"t_us":9,"lane":"customer-0","kind":"{word}","ticket":1,"thread":0}}"#
+            );
+            unread_is_written_only_when_known(event, &old, 40_000);
+        }
     }
 
     /// An event's `unread_us`: left out when unknown, so `old` (a trace

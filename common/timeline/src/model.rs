@@ -732,6 +732,15 @@ mod tests {
     use super::*;
     use crate::WaitHow;
 
+    /// The lecture's scene with `customers` customers.
+    fn scene(customers: u32) -> Scenario {
+        crate::scenario::Generate {
+            customers,
+            ..crate::scenario::Generate::default()
+        }
+        .scenario()
+    }
+
     fn at(t_ms: u64, lane: Lane, kind: Kind) -> Event {
         Event {
             t_us: t_ms * 1000,
@@ -743,11 +752,7 @@ mod tests {
 
     #[test]
     fn a_visit_takes_the_banks_times_and_the_customers_errands() {
-        let scenario = crate::scenario::Generate {
-            customers: 1,
-            ..crate::scenario::Generate::default()
-        }
-        .scenario();
+        let scenario = scene(1);
         let c = Lane::Customer(0);
         let t = Lane::Teller(1);
         let events = [
@@ -826,11 +831,7 @@ mod tests {
 
     #[test]
     fn without_the_banks_lanes_the_call_is_the_notice_less_the_time_unread() {
-        let scenario = crate::scenario::Generate {
-            customers: 3,
-            ..crate::scenario::Generate::default()
-        }
-        .scenario();
+        let scenario = scene(3);
         let noticed = |id: u32, t_ms: u64, ticket: TicketNo, unread_us: Option<u64>| {
             at(
                 t_ms,
@@ -878,11 +879,7 @@ mod tests {
 
     #[test]
     fn without_the_banks_lanes_the_service_ends_when_done_reached_the_socket() {
-        let scenario = crate::scenario::Generate {
-            customers: 3,
-            ..crate::scenario::Generate::default()
-        }
-        .scenario();
+        let scenario = scene(3);
         let mut events = Vec::new();
         for (id, ticket, done_unread_us) in [
             // Read DONE 40 ms after it had reached the socket.
@@ -972,11 +969,7 @@ mod tests {
 
     #[test]
     fn a_visit_in_slices_has_a_call_per_slice_and_waits_between_them() {
-        let scenario = crate::scenario::Generate {
-            customers: 1,
-            ..crate::scenario::Generate::default()
-        }
-        .scenario();
+        let scenario = scene(1);
         for bank in [true, false] {
             let events = two_slices(bank);
             let records = customers(&scenario, &events);

@@ -140,21 +140,19 @@ fn served_by_tellers(events: &[Event]) -> BTreeSet<u64> {
         .collect()
 }
 
-#[test]
-fn the_python_peer_serves_everyone_and_reports_consistent_figures() {
-    if !have_python() {
-        return;
-    }
-    let scenario = scene();
+/// Runs the peer on `scenario` (of 20 customers) against a bank of its own
+/// set up for it, which records; checks that the peer exits 0 and that
+/// everyone was served, by its count and by the bank's. Returns what the
+/// peer printed and what the bank recorded.
+fn everyone_served(scenario: &Scenario) -> (Metrics, Vec<Event>) {
     let recorder = Recorder::new();
     let origin = Instant::now();
-    let bank = recorded_bank_of(scenario.tellers, &recorder);
-    let json = serde_json::to_value(&scenario).expect("a scenario serialises");
+    let bank = recorded_bank(bank::Config::for_scenario(scenario), &recorder);
+    let json = serde_json::to_value(scenario).expect("a scenario serialises");
     let out = run_peer(bank.addr(), &json);
     bank.stop();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "exit 0; stderr: {stderr}");
-
     let m = metrics_of(&out);
     assert_eq!((m.served, m.abandoned), (20, 0));
     let events = recorder.take(origin);
@@ -163,6 +161,16 @@ fn the_python_peer_serves_everyone_and_reports_consistent_figures() {
         20,
         "the bank agrees: 20 tickets served"
     );
+    (m, events)
+}
+
+#[test]
+fn the_python_peer_serves_everyone_and_reports_consistent_figures() {
+    if !have_python() {
+        return;
+    }
+    let scenario = scene();
+    let (m, events) = everyone_served(&scenario);
 
     // Against the ideal schedule (instant reactions, exact service).
     let ideal = ideal::schedule(&scenario).makespan_ms;
@@ -217,20 +225,7 @@ fn under_round_robin_the_python_peer_waits_again_after_each_pause() {
         slices: Slices::of(PolicyKind::Rr, Some(12.5), None, None).expect("rr takes a quantum"),
         ..scene()
     };
-    let recorder = Recorder::new();
-    let origin = Instant::now();
-    let bank = recorded_bank(bank::Config::for_scenario(&scenario), &recorder);
-    let out = run_peer(
-        bank.addr(),
-        &serde_json::to_value(&scenario).expect("serialises"),
-    );
-    bank.stop();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "exit 0; stderr: {stderr}");
-    let m = metrics_of(&out);
-    assert_eq!((m.served, m.abandoned), (20, 0));
-    let events = recorder.take(origin);
-    assert_eq!(served_by_tellers(&events).len(), 20, "the bank agrees");
+    let (m, events) = everyone_served(&scenario);
     let pauses = events
         .iter()
         .filter(|e| matches!((e.lane, &e.kind), (Lane::Teller(_), Kind::Paused { .. })))
