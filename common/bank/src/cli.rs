@@ -265,10 +265,11 @@ pub fn welcome_line(addr: SocketAddr, config: &Config) -> String {
         ip => ip,
     };
     format!(
-        "bank open on {addr} with {tellers}, room for {max}; \
+        "bank open on {addr} with {tellers}, {policy}, room for {max}; \
          try: nc {ip} {port}  then type  TICKET 张三 3000  (within {idle} s) and, \
          when called,  HERE <n>  (within {here} s)",
         tellers = plural::count(config.tellers, "teller"),
+        policy = config.policy.with(config.slices.as_ref()),
         max = plural::count(config.max_customers, "customer"),
         port = addr.port(),
         idle = config.idle_timeout.as_secs_f64(),
@@ -469,7 +470,7 @@ mod tests {
         let line = welcome_line("0.0.0.0:7878".parse().expect("an address"), &config);
         assert!(line.contains("nc 127.0.0.1 7878"), "{line}");
         assert!(line.contains("TICKET 张三 3000"), "{line}");
-        assert!(line.contains("1 teller,"), "{line}");
+        assert!(line.contains("1 teller, fcfs,"), "{line}");
         assert!(line.contains("room for 500 customers"), "{line}");
         assert!(line.contains("(within 2.5 s)"), "{line}");
     }

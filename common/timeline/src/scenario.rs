@@ -134,6 +134,25 @@ impl Slices {
         }))
     }
 
+    /// The slices in a few words, as `policy` takes them: `quantum 100 ms`
+    /// (round robin), `3 queues of 100/200/400 ms, boost every 1000 ms`.
+    pub fn words(&self, policy: PolicyKind) -> String {
+        let ms = |ms: f64| format!("{}", (ms * 1000.0).round() / 1000.0);
+        if policy == PolicyKind::Rr {
+            return format!("quantum {} ms", ms(self.quantum_ms));
+        }
+        let slices: Vec<String> = (0..self.queues).map(|l| ms(self.slice_ms(l))).collect();
+        let mut words = format!(
+            "{} of {} ms",
+            crate::plural::count(self.queues, "queue"),
+            slices.join("/")
+        );
+        if let Some(boost) = self.boost_ms {
+            words.push_str(&format!(", boost every {} ms", ms(boost)));
+        }
+        words
+    }
+
     /// The slice of queue `level` (0 is the top): the quantum, doubled once
     /// per level down (第i+1个队列的时间片要比第i个队列的时间片长一倍).
     pub fn slice_ms(&self, level: u32) -> f64 {
@@ -271,6 +290,15 @@ impl PolicyKind {
         }
     }
 
+    /// The policy with its slices, in a few words: `fcfs`, `rr, quantum 100
+    /// ms`, `mlfq, 3 queues of 100/200/400 ms, boost every 1000 ms`.
+    pub fn with(self, slices: Option<&Slices>) -> String {
+        match slices {
+            Some(slices) => format!("{}, {}", self.name(), slices.words(self)),
+            None => self.name().to_owned(),
+        }
+    }
+
     /// Whether customers take turns of a time slice (round robin, MLFQ):
     /// a teller may then say `PAUSE` before the service is done, and a
     /// customer is called more than once.
@@ -301,29 +329,7 @@ impl Scenario {
     /// The policy as run, in a few words: `fcfs`, `rr, quantum 100 ms`,
     /// `mlfq, 3 queues of 100/200/400 ms, boost every 1000 ms`.
     pub fn policy_words(&self) -> String {
-        match self.slices_words() {
-            Some(slices) => format!("{}, {slices}", self.policy.name()),
-            None => self.policy.name().to_owned(),
-        }
-    }
-
-    /// The policy's slices in a few words (`quantum 100 ms`), if it has any.
-    pub fn slices_words(&self) -> Option<String> {
-        let s = self.slices?;
-        let ms = |ms: f64| format!("{}", (ms * 1000.0).round() / 1000.0);
-        if self.policy == PolicyKind::Rr {
-            return Some(format!("quantum {} ms", ms(s.quantum_ms)));
-        }
-        let slices: Vec<String> = (0..s.queues).map(|l| ms(s.slice_ms(l))).collect();
-        let mut words = format!(
-            "{} of {} ms",
-            crate::plural::count(s.queues, "queue"),
-            slices.join("/")
-        );
-        if let Some(boost) = s.boost_ms {
-            words.push_str(&format!(", boost every {} ms", ms(boost)));
-        }
-        Some(words)
+        self.policy.with(self.slices.as_ref())
     }
 }
 
