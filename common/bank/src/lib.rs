@@ -23,7 +23,9 @@
 //! - `lobby`: the queue, the ticket machine and the bell; the lobby manager
 //!   (大堂经理) who brings a called customer to the counter;
 //! - `teller`: the tellers (柜台), one task each: call, wait for `HERE`,
-//!   serve, say `DONE`;
+//!   serve, say `DONE` (or `PAUSE`, when the policy's turn is over first);
+//! - the boost (MLFQ's `--boost`): a task of its own that sends everyone
+//!   back to the top queue every so often;
 //! - [`deadline`]: the teller's stopwatch, a `timerfd` in tokio's reactor;
 //! - `connection`: lines in, lines out, refusals, a polite hang-up.
 //!

@@ -32,7 +32,7 @@ const AFTER_HELP: &str = "\
 Examples:
   cargo run -p compare                          the lecture's scene, four ways
   cargo run -p compare -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
-  cargo run -p compare -- --policy rr --quantum 100     the four styles under round robin
+  cargo run -p compare -- --policy rr --quantum 100  the four styles under round robin
   cargo run -p compare -- --chrome all.json --html report.html --trace-dir runs/
   cargo run -p compare -- runs/*.json           compare trace files (any style, any machine)
   cargo run --release -p compare -- --scale 100,1000,10000 --tellers 8 --service 10 --arrival-gap 0.1
@@ -236,6 +236,7 @@ pub fn command() -> clap::Command {
         "chart",
         "chrome",
         "width",
+        "per_customer",
     ] {
         command = command.mut_arg(id, |a| a.help_heading("Comparing"));
     }
