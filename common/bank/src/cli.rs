@@ -269,7 +269,7 @@ pub fn welcome_line(addr: SocketAddr, config: &Config) -> String {
          try: nc {ip} {port}  then type  TICKET 张三 3000  (within {idle} s) and, \
          when called,  HERE <n>  (within {here} s)",
         tellers = plural::count(config.tellers, "teller"),
-        policy = config.policy.with(config.slices.as_ref()),
+        policy = config.policy.words(config.slices.as_ref()),
         max = plural::count(config.max_customers, "customer"),
         port = addr.port(),
         idle = config.idle_timeout.as_secs_f64(),

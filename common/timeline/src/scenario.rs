@@ -292,7 +292,7 @@ impl PolicyKind {
 
     /// The policy with its slices, in a few words: `fcfs`, `rr, quantum 100
     /// ms`, `mlfq, 3 queues of 100/200/400 ms, boost every 1000 ms`.
-    pub fn with(self, slices: Option<&Slices>) -> String {
+    pub fn words(self, slices: Option<&Slices>) -> String {
         match slices {
             Some(slices) => format!("{}, {}", self.name(), slices.words(self)),
             None => self.name().to_owned(),
@@ -329,7 +329,7 @@ impl Scenario {
     /// The policy as run, in a few words: `fcfs`, `rr, quantum 100 ms`,
     /// `mlfq, 3 queues of 100/200/400 ms, boost every 1000 ms`.
     pub fn policy_words(&self) -> String {
-        self.policy.with(self.slices.as_ref())
+        self.policy.words(self.slices.as_ref())
     }
 }
 
