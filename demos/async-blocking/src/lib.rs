@@ -28,6 +28,7 @@
 //! ```text
 //! cargo run -p async-blocking
 //! cargo run -p async-blocking -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
+//! cargo run -p async-blocking -- --policy rr --quantum 100
 //! ```
 //!
 //! The loop follows mio's `examples/tcp_server.rs`: register, `poll()`, and

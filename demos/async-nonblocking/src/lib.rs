@@ -28,6 +28,7 @@
 //! ```text
 //! cargo run -p async-nonblocking
 //! cargo run -p async-nonblocking -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
+//! cargo run -p async-nonblocking -- --policy rr --quantum 100
 //! ```
 
 use std::collections::HashMap;
