@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """异步非阻塞 (async-nonblocking), the way a student would write it in Python.
 
-The lecture's customer who asks the lobby manager (大堂经理) to fetch them and
+The lecture's customer who asks the lobby manager (大堂经理) to tell them when and
 goes out to smoke: every customer is an asyncio task, all on one thread. A task
 awaiting the bank's CALL is parked; when the line arrives, epoll tells the event
 loop, which resumes exactly that task. Meanwhile the customer's errand (the
@@ -17,12 +17,14 @@ By hand (Python 3.11, standard library only; s.json is a serialised
     python3 peers/python/asyncio_customers.py --bank 127.0.0.1:7878 --scenario s.json
 
 It prints one JSON object, a `timeline::trace::Metrics`, times in ms from the
-opening of the doors. It sees the bank only from outside: wait = CALL read −
-walked in, reaction = HERE sent − CALL read; neither counts the time a line sat
-unread before the loop got to it (the tellers pay for that: it is in the
-makespan, the last DONE read). ideal_makespan_ms and efficiency (the tellers')
-are left 0 for `compare`; teller_loss is left out: it needs the bank's own
-times. Exit status: 0 when all were served, 1 if not, 2 for bad arguments.
+opening of the doors. It sees the bank only from outside: response = the
+first CALL read − walked in, wait = that and every PAUSE read to the next CALL
+read (round robin and MLFQ pause between turns), reaction = HERE sent − CALL
+read for every call; none counts the time a line sat unread before the loop got
+to it (the tellers pay for that: it is in the makespan, the last DONE read).
+ideal_makespan_ms and efficiency (the tellers') are left 0 for `compare`;
+teller_loss is left out: it needs the bank's own times. Exit status: 0 when all
+were served, 1 if not, 2 for bad arguments.
 """
 
 import argparse
@@ -33,7 +35,7 @@ import socket
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -42,8 +44,8 @@ class Visit:
 
     arrive: float = 0.0  # walked in
     ticket: float = 0.0  # got the slip (TICKET n) and went out on the errand
-    noticed: float = 0.0  # read CALL
-    here: float = 0.0  # sent HERE
+    calls: list = field(default_factory=list)  # each turn: (read CALL, sent HERE)
+    pauses: list = field(default_factory=list)  # each PAUSE read: back in line
     done: float = 0.0  # read DONE
     errand_end: float = 0.0
     leave: float = 0.0  # served and errand finished, or gone
@@ -110,14 +112,18 @@ async def customer(c, v: Visit, bank, clock, scene: Scene):
             [n] = expect(await reader.readline(), "TICKET")
             v.ticket = clock()
             errand = asyncio.create_task(run_errand(c["errand_ms"], v, clock, scene))
-            # The lesson: this await parks the task; epoll wakes it on CALL.
-            expect(await reader.readline(), "CALL", n)
-            v.noticed = clock()
-            writer.write(f"HERE {n}\n".encode())
-            await writer.drain()
-            v.here = clock()
-            expect(await reader.readline(), "DONE", n)
-            v.done = clock()
+            while True:
+                # The lesson: this await parks the task; epoll wakes it on CALL.
+                expect(await reader.readline(), "CALL", n)
+                noticed = clock()
+                writer.write(f"HERE {n}\n".encode())
+                await writer.drain()
+                v.calls.append((noticed, clock()))
+                # DONE, or PAUSE (round robin, MLFQ): then await the next CALL.
+                if expect_end(await reader.readline(), n) == "DONE":
+                    v.done = clock()
+                    break
+                v.pauses.append(clock())
         finally:
             writer.close()
         await errand
@@ -163,6 +169,23 @@ def expect(line: bytes, word: str, n: str | None = None) -> list[str]:
     return words[1:]
 
 
+def expect_end(line: bytes, n: str) -> str:
+    """How a turn at the counter ended: DONE or PAUSE for ticket n."""
+    try:
+        expect(line, "DONE", n)
+        return "DONE"
+    except Refused:
+        expect(line, "PAUSE", n)
+        return "PAUSE"
+
+
+def in_line(v: Visit) -> list:
+    """The stretches in line: from the ticket to the first CALL read, and
+    from each PAUSE read to the next CALL read."""
+    backs = [v.ticket, *v.pauses]
+    return [(back, noticed) for back, (noticed, _) in zip(backs, v.calls)]
+
+
 def peak_rss_kib(usage) -> int:
     """This process's own peak resident memory (VmHWM), as the Rust side
     measures it. getrusage's ru_maxrss is not this process's own: exec keeps
@@ -180,7 +203,7 @@ def peak_rss_kib(usage) -> int:
 
 def metrics(visits, before, after, threads_peak) -> dict:
     served = [v for v in visits if v.failure is None]
-    reactions = [v.here - v.noticed for v in served]
+    reactions = [here - noticed for v in served for noticed, here in v.calls]
 
     def mean_ms(values):
         values = list(values)
@@ -190,11 +213,14 @@ def metrics(visits, before, after, threads_peak) -> dict:
         "makespan_ms": 1000 * max((v.done for v in served), default=0.0),
         "ideal_makespan_ms": 0.0,
         "efficiency": 0.0,
-        "mean_wait_ms": mean_ms(v.noticed - v.arrive for v in served),
+        "mean_wait_ms": mean_ms(v.ticket - v.arrive + sum(b - a for a, b in in_line(v))
+                                for v in served),
+        "mean_response_ms": mean_ms(v.calls[0][0] - v.arrive for v in served),
         "mean_reaction_ms": mean_ms(reactions),
         "max_reaction_ms": 1000 * max(reactions, default=0.0),
-        # The errand runs from the ticket on; what of it came before the call.
-        "errand_while_waiting_ms": mean_ms(min(v.errand_end, v.noticed) - v.ticket
+        # The errand runs from the ticket on; what of it came while in line.
+        "errand_while_waiting_ms": mean_ms(sum(max(0.0, min(v.errand_end, b) - a)
+                                               for a, b in in_line(v))
                                            for v in served),
         "mean_turnaround_ms": mean_ms(v.leave - v.arrive for v in served),
         "mean_lost_ms": mean_ms(lost(v) for v in served),
@@ -212,16 +238,18 @@ def metrics(visits, before, after, threads_peak) -> dict:
 
 def lost(v: Visit) -> float:
     """The time from walking in to DONE spent neither on the errand (from the
-    ticket to its end) nor at the counter (from HERE to DONE); where the two
-    overlap (the errand runs on at the counter) it counts once."""
-
-    def within(start, end):
-        return max(0.0, min(end, v.done) - max(start, v.arrive))
-
-    errand = within(v.ticket, v.errand_end)
-    counter = within(v.here, v.done)
-    both = within(max(v.ticket, v.here), min(v.errand_end, v.done))
-    return (v.done - v.arrive) - (errand + counter - both)
+    ticket to its end) nor at the counter (each turn, from HERE to its PAUSE
+    or DONE); where they overlap (the errand runs on at the counter) it
+    counts once."""
+    ends = v.pauses + [v.done]
+    busy = [(v.ticket, v.errand_end)] + [(here, end) for (_, here), end in zip(v.calls, ends)]
+    covered, reach = 0.0, v.arrive
+    for start, end in sorted(busy):
+        start, end = max(start, reach), min(end, v.done)
+        if end > start:
+            covered += end - start
+            reach = end
+    return (v.done - v.arrive) - covered
 
 
 def host_port(text: str):

@@ -24,9 +24,11 @@ use std::time::Duration;
 
 use clap::Parser;
 use timeline::plural;
+use timeline::scenario::Misfit;
 use timeline::visible::quoted;
 
-use crate::policy::PolicyKind;
+use crate::policy::{PolicyKind, Slices};
+use crate::protocol::MAX_SERVICE_MS;
 use crate::signal::Signal;
 use crate::{Closed, Config, max_customers_within};
 
@@ -39,8 +41,7 @@ pub const DEFAULT_PORT: u16 = 7878;
 #[command(
     name = "bank",
     version,
-    after_help = "What the bank promises, and the test behind each promise: docs/bank-guarantees.md.\n\
-                  The scene it serves: docs/00-overview.md."
+    after_help = after_help()
 )]
 pub struct Args {
     /// Where to listen: HOST:PORT, or a bare PORT on the loopback address.
@@ -56,9 +57,9 @@ pub struct Args {
     )]
     pub tellers: u32,
 
-    /// How a free teller chooses the next ticket.
-    #[arg(long, value_enum, default_value = "fcfs")]
-    pub policy: PolicyKind,
+    /// Who goes next, and for how long.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 
     /// How many customers may be in the bank at once; the next one hears
     /// `ERR busy`. [default: as many as the open-file limit allows]
@@ -81,6 +82,83 @@ pub struct Args {
     #[arg(long, value_name = "SECS", default_value = "30", allow_negative_numbers = true,
           value_parser = seconds)]
     pub here_timeout: Duration,
+}
+
+/// The scheduling policy's flags: the same for the bank and for every demo
+/// (`scene::flags` flattens them in), where they count the scenario's
+/// milliseconds, before `--speed`.
+#[derive(clap::Args, Clone, Debug, Default, PartialEq)]
+pub struct PolicyArgs {
+    /// Who goes next (进程调度): fcfs first come first served, sjf shortest
+    /// job first, rr round robin, mlfq multilevel feedback queue [default:
+    /// fcfs, or the scenario file's]
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub policy: Option<PolicyKind>,
+
+    /// rr: the time slice; mlfq: the top queue's, each queue below twice
+    /// the one above; in ms [default: 100]
+    #[arg(long, value_name = "MS", allow_negative_numbers = true, value_parser = positive_ms)]
+    pub quantum: Option<f64>,
+
+    /// mlfq: how many queues, from 1 to 8 [default: 3]
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u32).range(1..=8))]
+    pub queues: Option<u32>,
+
+    /// mlfq: every MS, every customer goes back to the top queue [default: never]
+    #[arg(long, value_name = "MS", allow_negative_numbers = true, value_parser = positive_ms)]
+    pub boost: Option<f64>,
+}
+
+impl PolicyArgs {
+    /// The policy these flags ask for, and its slices, over `otherwise`
+    /// (a scenario file's, or FCFS): `--policy` replaces it whole, with
+    /// only the flags' parameters; without `--policy`, each of `--quantum`,
+    /// `--queues`, `--boost` replaces one of its parameters. A flag the
+    /// policy does not take is refused, by name.
+    pub fn over(
+        &self,
+        otherwise: (PolicyKind, Option<Slices>),
+    ) -> Result<(PolicyKind, Option<Slices>), String> {
+        let kind = self.policy.unwrap_or(otherwise.0);
+        let asked = Slices::of(kind, self.quantum, self.queues, self.boost).map_err(|misfit| {
+            let flag = match misfit {
+                Misfit::Quantum => "--quantum",
+                Misfit::Queues => "--queues",
+                Misfit::Boost => "--boost",
+            };
+            format!("{flag} does not fit --policy {kind}: {misfit}")
+        })?;
+        let slices = match (self.policy, otherwise.1) {
+            (None, Some(file)) => asked.map(|_| Slices {
+                quantum_ms: self.quantum.unwrap_or(file.quantum_ms),
+                queues: self.queues.unwrap_or(file.queues),
+                boost_ms: self.boost.or(file.boost_ms),
+            }),
+            _ => asked,
+        };
+        Ok((kind, slices))
+    }
+}
+
+/// Milliseconds above 0 and at most an hour: a time slice, or a boost's period.
+pub fn positive_ms(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(ms) if ms.is_finite() && ms > 0.0 && ms <= MAX_SERVICE_MS => Ok(ms),
+        _ => Err(format!(
+            "expected milliseconds above 0 and at most {MAX_SERVICE_MS}"
+        )),
+    }
+}
+
+/// What `--help` says after the flags: the protocol, and where to read more.
+fn after_help() -> String {
+    format!(
+        "{}\n\nWhat the bank promises, and the test behind each promise: \
+         docs/bank-guarantees.md.\nThe scene it serves: docs/00-overview.md; \
+         its policies: docs/06-scheduling.md.",
+        crate::protocol::IN_BRIEF
+    )
 }
 
 /// The longest timeout the flags take: a day.
@@ -125,9 +203,11 @@ impl Args {
             Some(asked) => asked,
             None => fits,
         };
+        let (policy, slices) = self.policy.over((PolicyKind::Fcfs, None))?;
         Ok(Config {
             tellers: self.tellers,
-            policy: self.policy,
+            policy,
+            slices,
             max_customers,
             idle_timeout: self.idle_timeout,
             here_timeout: self.here_timeout,
@@ -185,10 +265,11 @@ pub fn welcome_line(addr: SocketAddr, config: &Config) -> String {
         ip => ip,
     };
     format!(
-        "bank open on {addr} with {tellers}, room for {max}; \
+        "bank open on {addr} with {tellers}, {policy}, room for {max}; \
          try: nc {ip} {port}  then type  TICKET 张三 3000  (within {idle} s) and, \
          when called,  HERE <n>  (within {here} s)",
         tellers = plural::count(config.tellers, "teller"),
+        policy = config.policy.words(config.slices.as_ref()),
         max = plural::count(config.max_customers, "customer"),
         port = addr.port(),
         idle = config.idle_timeout.as_secs_f64(),
@@ -234,7 +315,8 @@ mod tests {
             SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_PORT))
         );
         assert_eq!(args.tellers, 2);
-        assert_eq!(args.policy, PolicyKind::Fcfs);
+        assert_eq!(args.policy, PolicyArgs::default());
+        assert_eq!(args.config(1024).map(|c| c.policy), Ok(PolicyKind::Fcfs));
         assert_eq!(args.max_customers, None);
         assert_eq!(args.idle_timeout, Duration::from_secs(60));
         assert_eq!(args.here_timeout, Duration::from_secs(30));
@@ -292,7 +374,7 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_naming_the_flag() {
-        let cases: [&[&str]; 15] = [
+        let cases: [&[&str]; 20] = [
             &["--tellers", "0"],
             &["--tellers", "1001"],
             &["--tellers", "two"],
@@ -300,6 +382,11 @@ mod tests {
             &["--listen", "70000"],
             &["--listen", "127.0.0.1"],
             &["--policy", "lottery"],
+            &["--quantum", "0"],
+            &["--quantum", "soon"],
+            &["--queues", "0"],
+            &["--queues", "9"],
+            &["--boost", "-5"],
             &["--max-customers", "0"],
             &["--max-customers", "-3"],
             &["--max-customers", "many"],
@@ -314,6 +401,53 @@ mod tests {
             assert_eq!(err.exit_code(), 2, "{args:?}");
             assert!(err.to_string().contains(args[0]), "{args:?}: {err}");
         }
+    }
+
+    #[test]
+    fn a_policy_takes_its_own_flags_and_refuses_the_others_by_name() {
+        let config = |args: &[&str]| parse(args).expect("valid flags").config(1024);
+        let rr = config(&["--policy", "rr", "--quantum", "25"]).expect("rr takes a quantum");
+        assert_eq!(rr.policy, PolicyKind::Rr);
+        assert_eq!(rr.slices.map(|s| (s.quantum_ms, s.queues)), Some((25.0, 1)));
+        let mlfq = config(&["--policy", "mlfq", "--queues", "2", "--boost", "1000"])
+            .expect("mlfq takes them all");
+        let slices = mlfq.slices.expect("mlfq has slices");
+        assert_eq!(
+            (slices.quantum_ms, slices.queues, slices.boost_ms),
+            (100.0, 2, Some(1000.0))
+        );
+        for (args, flag) in [
+            (&["--quantum", "50"][..], "--quantum"),
+            (&["--policy", "sjf", "--quantum", "50"], "--quantum"),
+            (&["--policy", "rr", "--queues", "2"], "--queues"),
+            (&["--policy", "rr", "--boost", "500"], "--boost"),
+        ] {
+            let err = config(args).expect_err(flag);
+            assert!(err.starts_with(flag), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn without_policy_the_flags_tune_the_files_policy() {
+        let file = Slices::of(PolicyKind::Mlfq, Some(40.0), Some(2), None).expect("fits");
+        let tune = |args: &[&str]| {
+            parse(args)
+                .expect("valid flags")
+                .policy
+                .over((PolicyKind::Mlfq, file))
+        };
+        let (kind, slices) = tune(&["--boost", "900"]).expect("mlfq boosts");
+        assert_eq!(kind, PolicyKind::Mlfq);
+        let slices = slices.expect("sliced");
+        assert_eq!(
+            (slices.quantum_ms, slices.queues, slices.boost_ms),
+            (40.0, 2, Some(900.0))
+        );
+        let (kind, slices) = tune(&["--policy", "rr"]).expect("replaced whole");
+        assert_eq!(
+            (kind, slices.map(|s| s.quantum_ms)),
+            (PolicyKind::Rr, Some(100.0))
+        );
     }
 
     #[test]
@@ -336,7 +470,7 @@ mod tests {
         let line = welcome_line("0.0.0.0:7878".parse().expect("an address"), &config);
         assert!(line.contains("nc 127.0.0.1 7878"), "{line}");
         assert!(line.contains("TICKET 张三 3000"), "{line}");
-        assert!(line.contains("1 teller,"), "{line}");
+        assert!(line.contains("1 teller, fcfs,"), "{line}");
         assert!(line.contains("room for 500 customers"), "{line}");
         assert!(line.contains("(within 2.5 s)"), "{line}");
     }

@@ -74,7 +74,7 @@ async fn hand_out_ticket(
         Heard::Gone => return None,
     };
     tracing::Span::current().record("name", tracing::field::display(&name));
-    let owed = service_duration(service_ms);
+    let owed = crate::protocol::millis(service_ms);
     let (ticket, seat) = lobby.take_ticket(owed);
     // Recorded as it is sent, so it comes before the customer's own record.
     record::ticket(ticket);
@@ -149,11 +149,4 @@ fn walk_out(lobby: &Lobby, ticket: TicketNo) {
     }
     // Otherwise a teller had called them already: that teller finds them gone
     // and records the abandon on its own lane.
-}
-
-/// The service asked for, in milliseconds, as a duration (to the nanosecond).
-fn service_duration(service_ms: f64) -> Duration {
-    // The protocol keeps service_ms in (0, one hour], so this neither
-    // truncates nor saturates.
-    Duration::from_nanos((service_ms * 1e6).round() as u64)
 }

@@ -12,6 +12,9 @@
 //!                          B: DONE 1         service finished; the bank hangs up
 //! ```
 //!
+//! Under round robin and MLFQ a turn is a time slice: `PAUSE 1` sends the
+//! customer back to the queue, and `CALL`, `HERE` come again, until `DONE`.
+//!
 //! Its parts, by role (the layout follows tokio's `mini-redis`):
 //!
 //! - `listener`: the doors: accepts connections, one task per customer;
@@ -20,14 +23,17 @@
 //! - `lobby`: the queue, the ticket machine and the bell; the lobby manager
 //!   (大堂经理) who brings a called customer to the counter;
 //! - `teller`: the tellers (柜台), one task each: call, wait for `HERE`,
-//!   serve, say `DONE`;
+//!   serve, say `DONE` (or `PAUSE`, when the policy's turn is over first);
+//! - the boost (MLFQ's `--boost`): a task of its own that sends everyone
+//!   back to the top queue every so often;
 //! - [`deadline`]: the teller's stopwatch, a `timerfd` in tokio's reactor;
 //! - `connection`: lines in, lines out, refusals, a polite hang-up.
 //!
 //! And around the server:
 //!
 //! - [`protocol`]: the text lines, parsed and printed;
-//! - [`policy`]: which ticket a free teller calls next;
+//! - [`policy`]: which ticket a free teller calls next, and for how long
+//!   (FCFS, SJF, round robin, MLFQ);
 //! - [`ideal`]: the ideal schedule, the same policy with instant customers;
 //! - [`room`]: how many customers fit in the process's open-file limit;
 //! - [`cli`], [`log`] and [`outbox`]: the `bank` binary's flags, its log
@@ -81,7 +87,7 @@ use tracing::instrument::WithSubscriber;
 pub use embedded::Embedded;
 pub use room::max_customers_within;
 
-use crate::policy::{Policy, PolicyKind};
+use crate::policy::{PolicyKind, Slices};
 use listener::Doors;
 use lobby::Lobby;
 use teller::Teller;
@@ -91,12 +97,15 @@ use timeline::scenario::ErrandWork;
 
 /// How a bank is set up. Build one with struct-update syntax,
 /// `Config { tellers: 3, ..Config::default() }`, so new settings keep old code working.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Config {
     /// How many tellers serve at once (at least 1).
     pub tellers: u32,
     /// How a free teller chooses the next ticket.
     pub policy: PolicyKind,
+    /// The time slices of round robin and MLFQ (their defaults when
+    /// `None`); MLFQ's boost, if any, counts from the bank's opening.
+    pub slices: Option<Slices>,
     /// How many connections may be open at once (at least 1), counted from
     /// accept to the end of the closing handshake. Every connection holds a
     /// socket, and a process may open only so many files: past the cap a
@@ -154,6 +163,7 @@ impl Config {
         Config {
             tellers: scenario.tellers,
             policy: scenario.policy,
+            slices: scenario.slices,
             max_customers: customers.max(1),
             idle_timeout: Config::DEFAULT_IDLE_TIMEOUT,
             here_timeout: Config::DEFAULT_HERE_TIMEOUT.max(slowest_look.saturating_mul(2)),
@@ -168,6 +178,7 @@ impl Default for Config {
         Config {
             tellers: 2,
             policy: PolicyKind::Fcfs,
+            slices: None,
             max_customers: Config::DEFAULT_MAX_CUSTOMERS,
             idle_timeout: Config::DEFAULT_IDLE_TIMEOUT,
             here_timeout: Config::DEFAULT_HERE_TIMEOUT,
@@ -187,6 +198,12 @@ impl Config {
         }
         if self.idle_timeout.is_zero() || self.here_timeout.is_zero() {
             return refuse("a bank's timeouts must be above zero");
+        }
+        if let Some(slices) = self.slices {
+            let positive = |ms: f64| ms.is_finite() && ms > 0.0;
+            if !positive(slices.quantum_ms) || !slices.boost_ms.is_none_or(positive) {
+                return refuse("a bank's time slices and boost must be above zero");
+            }
         }
         Ok(())
     }
@@ -217,21 +234,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<Closed> {
     config.check()?;
-    serve_with(listener, &config, policy::queue(config.policy), shutdown).await
-}
-
-/// [`serve`] with any policy, also one that is not (yet) a [`PolicyKind`]
-/// (`config.policy` is not used).
-async fn serve_with(
-    listener: TcpListener,
-    config: &Config,
-    policy: Box<dyn Policy>,
-    shutdown: impl Future<Output = ()>,
-) -> io::Result<Closed> {
     let front_door = record::bank();
-    let lobby = Arc::new(Lobby::new(policy));
+    let policy = policy::queue(config.policy, config.slices.as_ref());
+    let lobby = Arc::new(Lobby::new(policy, config.tellers));
     let closing = CancellationToken::new();
     let mut staff = JoinSet::new();
+    if let Some(every) = config.slices.and_then(|s| s.boost_ms).map(protocol::millis) {
+        staff.spawn(boosts(lobby.clone(), every, closing.clone()));
+    }
     for id in 1..=config.tellers {
         let teller = Teller::new(
             id,
@@ -247,8 +257,22 @@ async fn serve_with(
                 .with_current_subscriber(),
         );
     }
-    let doors = Doors::new(listener, config, closing);
+    let doors = Doors::new(listener, &config, closing);
     doors.open(lobby, front_door, staff, shutdown).await
+}
+
+/// MLFQ's boost: every `every` from now, everyone back to the top queue,
+/// until the bank closes.
+async fn boosts(lobby: Arc<Lobby>, every: std::time::Duration, closing: CancellationToken) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    // A boost missed (a busy machine) is not made up for: the next comes on time.
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            () = closing.cancelled() => return,
+            _ = ticks.tick() => lobby.boost(),
+        }
+    }
 }
 
 /// A current-thread runtime for the bank's unit tests.
@@ -262,69 +286,9 @@ pub(crate) fn test_runtime() -> tokio::runtime::Runtime {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::VecDeque;
-    use std::io::{BufRead, BufReader, Write};
-    use std::net::TcpStream;
     use std::time::Duration;
 
     use super::*;
-    use crate::policy::{Turn, Waiting};
-    use crate::protocol::TicketNo;
-
-    /// A round robin in miniature: turns of at most `slice`, then to the back
-    /// of the queue. Enough to show that the bank is ready for preemption.
-    struct Slices {
-        /// Waiting tickets, in order.
-        queue: VecDeque<Waiting>,
-        /// The longest turn.
-        slice: Duration,
-    }
-
-    impl Policy for Slices {
-        fn name(&self) -> &'static str {
-            "slices"
-        }
-        fn enqueue(&mut self, waiting: Waiting) {
-            self.queue.push_back(waiting);
-        }
-        fn next(&mut self) -> Option<Turn> {
-            self.queue.pop_front().map(|w| Turn {
-                ticket: w.ticket,
-                serve_for: w.remaining.min(self.slice),
-            })
-        }
-        fn remove(&mut self, ticket: TicketNo) -> bool {
-            let before = self.queue.len();
-            self.queue.retain(|w| w.ticket != ticket);
-            self.queue.len() < before
-        }
-        fn len(&self) -> usize {
-            self.queue.len()
-        }
-    }
-
-    /// A customer on a blocking socket, with a timeout so a bug cannot hang the test.
-    struct Client(BufReader<TcpStream>);
-
-    impl Client {
-        fn enter(addr: std::net::SocketAddr) -> Client {
-            let stream = TcpStream::connect(addr).expect("the bank listens");
-            stream
-                .set_read_timeout(Some(Duration::from_secs(10)))
-                .expect("a fresh socket takes a timeout");
-            Client(BufReader::new(stream))
-        }
-        fn say(&mut self, line: &str) {
-            writeln!(self.0.get_mut(), "{line}").expect("the bank takes our line");
-        }
-        fn hear(&mut self) -> String {
-            let mut line = String::new();
-            self.0
-                .read_line(&mut line)
-                .expect("the bank answers in time");
-            line.trim_end().to_owned()
-        }
-    }
 
     #[test]
     fn a_demo_bank_has_room_for_everyone_and_patience_for_the_slowest_look() {
@@ -388,53 +352,5 @@ mod tests {
             assert!(config.check().is_err(), "{config:?}");
         }
         assert!(Config::default().check().is_ok());
-    }
-
-    #[test]
-    fn a_preemptive_policy_pauses_and_calls_again() {
-        let runtime = test_runtime();
-        let listener = runtime
-            .block_on(TcpListener::bind("127.0.0.1:0"))
-            .expect("a free loopback port");
-        let addr = listener
-            .local_addr()
-            .expect("a bound listener has an address");
-        let (close, closed) = tokio::sync::oneshot::channel::<()>();
-        let policy = Box::new(Slices {
-            queue: VecDeque::new(),
-            slice: Duration::from_millis(20),
-        });
-        let bank = std::thread::spawn(move || {
-            let config = Config {
-                tellers: 1,
-                ..Config::default()
-            };
-            runtime.block_on(serve_with(listener, &config, policy, async {
-                let _ = closed.await;
-            }))
-        });
-
-        let mut long = Client::enter(addr);
-        long.say("TICKET long 50");
-        assert_eq!(long.hear(), "TICKET 1");
-        assert_eq!(long.hear(), "CALL 1 1");
-        let mut short = Client::enter(addr);
-        short.say("TICKET short 10");
-        assert_eq!(short.hear(), "TICKET 2");
-
-        long.say("HERE 1");
-        assert_eq!(long.hear(), "PAUSE 1", "20 of 50 ms served");
-        assert_eq!(short.hear(), "CALL 2 1", "the other ticket's turn");
-        short.say("HERE 2");
-        assert_eq!(short.hear(), "DONE 2");
-        for (turn, end) in [(2, "PAUSE 1"), (3, "DONE 1")] {
-            assert_eq!(long.hear(), "CALL 1 1", "turn {turn}");
-            long.say("HERE 1");
-            assert_eq!(long.hear(), end, "turn {turn}");
-        }
-
-        close.send(()).expect("the bank is still open");
-        let served = bank.join().expect("the bank thread does not panic");
-        assert!(served.is_ok(), "{served:?}");
     }
 }

@@ -4,8 +4,14 @@
 //! The lobby holds no sockets. A waiting customer keeps their own connection
 //! (their front-door task watches it, see [`handler`](super::handler)); the
 //! lobby keeps only their *seat*: the place where a teller's call will reach
-//! them. Which seat is called next is not the lobby's decision but the
-//! [`Policy`]'s: FCFS today, a preemptive policy tomorrow.
+//! them. Which seat is called next, and for how long, is not the lobby's
+//! decision but the [`Policy`]'s.
+//!
+//! A policy may also want a counter back before the turn is over (MLFQ: a
+//! newcomer to a higher queue, or a boost). The lobby gives every turn a
+//! *cut*, a token its teller watches while serving; after anything that
+//! changes the queue it asks the policy whom to pause, and cancels their
+//! cuts. The teller then says `PAUSE` at once.
 //!
 //! Everything here sits behind one short-lived lock, never held across an
 //! `.await`: taking a ticket, leaving the queue and calling the next ticket
@@ -17,6 +23,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{Notify, oneshot};
+use tokio_util::sync::CancellationToken;
 
 use super::connection::Connection;
 use crate::policy::{Policy, Turn, Waiting};
@@ -60,6 +67,11 @@ struct Queue {
     policy: Box<dyn Policy>,
     /// The seats of everyone in the queue, by ticket.
     seats: HashMap<TicketNo, SeatCall>,
+    /// The cut of every turn at a counter, by ticket: cancelled when the
+    /// policy wants that counter back.
+    cuts: HashMap<TicketNo, CancellationToken>,
+    /// How many counters the bank has: the policy's preemptions count them.
+    tellers: usize,
 }
 
 /// The next ticket for a free teller: whom to call, for how long, and where.
@@ -68,16 +80,22 @@ pub(crate) struct Next {
     pub(crate) turn: Turn,
     /// Where that ticket's customer waits for the call.
     pub(crate) seat: SeatCall,
+    /// Cancelled when the policy wants the counter back before the turn is
+    /// over: the teller then says `PAUSE` at once.
+    pub(crate) cut: CancellationToken,
 }
 
 impl Lobby {
-    /// An empty lobby whose queue follows `policy`.
-    pub(crate) fn new(policy: Box<dyn Policy>) -> Lobby {
+    /// An empty lobby of a bank with `tellers` counters, whose queue
+    /// follows `policy`.
+    pub(crate) fn new(policy: Box<dyn Policy>, tellers: u32) -> Lobby {
         Lobby {
             queue: Mutex::new(Queue {
                 last_ticket: 0,
                 policy,
                 seats: HashMap::new(),
+                cuts: HashMap::new(),
+                tellers: usize::try_from(tellers).unwrap_or(usize::MAX),
             }),
             bell: Notify::new(),
         }
@@ -90,17 +108,41 @@ impl Lobby {
             let mut queue = self.lock();
             queue.last_ticket += 1;
             let ticket = queue.last_ticket;
-            (ticket, queue.sit(ticket, owed))
+            let seat = queue.sit(ticket, owed);
+            queue.preempt();
+            (ticket, seat)
         };
         self.bell.notify_one();
         (ticket, seat)
     }
 
-    /// Queues `ticket` again, still owed `owed` (after a preempted turn).
-    pub(crate) fn requeue(&self, ticket: TicketNo, owed: Duration) -> Seat {
-        let seat = self.lock().sit_again(ticket, owed);
+    /// Queues `ticket` again after a turn that ended with `PAUSE`, `served`
+    /// of it, still owed `owed`.
+    pub(crate) fn requeue(&self, ticket: TicketNo, owed: Duration, served: Duration) -> Seat {
+        let seat = {
+            let mut queue = self.lock();
+            queue.cuts.remove(&ticket);
+            let seat = queue.sit_again(ticket, owed, served);
+            queue.preempt();
+            seat
+        };
         self.bell.notify_one();
         seat
+    }
+
+    /// `ticket` left its counter for good: `DONE`, or given up.
+    pub(crate) fn finish(&self, ticket: TicketNo) {
+        let mut queue = self.lock();
+        queue.cuts.remove(&ticket);
+        queue.policy.forget(ticket);
+    }
+
+    /// Every customer back to the top queue, at a counter or not (MLFQ's
+    /// boost): those at a counter are paused.
+    pub(crate) fn boost(&self) {
+        let mut queue = self.lock();
+        queue.policy.boost();
+        queue.preempt();
     }
 
     /// The customer with `ticket` walks out of the queue. `true` if they were
@@ -155,13 +197,23 @@ impl Queue {
         self.seat(ticket)
     }
 
-    /// Seats a ticket that has been served in part.
-    fn sit_again(&mut self, ticket: TicketNo, owed: Duration) -> Seat {
-        self.policy.requeue(Waiting {
+    /// Seats a ticket that has been served in part, `served` in its last turn.
+    fn sit_again(&mut self, ticket: TicketNo, owed: Duration, served: Duration) -> Seat {
+        let waiting = Waiting {
             ticket,
             remaining: owed,
-        });
+        };
+        self.policy.requeue(waiting, served);
         self.seat(ticket)
+    }
+
+    /// Cuts the turns the policy wants back now.
+    fn preempt(&self) {
+        for ticket in self.policy.to_pause(self.tellers) {
+            if let Some(cut) = self.cuts.get(&ticket) {
+                cut.cancel();
+            }
+        }
     }
 
     /// Makes the seat where `ticket` will be called.
@@ -177,9 +229,12 @@ impl Queue {
             // Every queued ticket has a seat (both change under this one
             // lock); skipping a seatless one keeps the bank going regardless.
             if let Some(seat) = self.seats.remove(&turn.ticket) {
-                return Some(Next { turn, seat });
+                let cut = CancellationToken::new();
+                self.cuts.insert(turn.ticket, cut.clone());
+                return Some(Next { turn, seat, cut });
             }
             tracing::error!(ticket = turn.ticket, "a queued ticket had no seat");
+            self.policy.forget(turn.ticket);
         }
         None
     }
@@ -193,7 +248,7 @@ mod tests {
 
     #[test]
     fn tickets_count_up_and_the_departed_are_skipped() {
-        let lobby = Lobby::new(crate::policy::queue(PolicyKind::Fcfs));
+        let lobby = Lobby::new(crate::policy::queue(PolicyKind::Fcfs, None), 2);
         let ms = Duration::from_millis;
         let (one, _seat1) = lobby.take_ticket(ms(10));
         let (two, _seat2) = lobby.take_ticket(ms(20));
@@ -212,7 +267,8 @@ mod tests {
 
     #[test]
     fn a_free_teller_wakes_when_a_ticket_is_taken() {
-        let lobby = std::sync::Arc::new(Lobby::new(crate::policy::queue(PolicyKind::Fcfs)));
+        let lobby =
+            std::sync::Arc::new(Lobby::new(crate::policy::queue(PolicyKind::Fcfs, None), 2));
         runtime().block_on(async {
             let teller = tokio::spawn({
                 let lobby = lobby.clone();

@@ -5,10 +5,18 @@
 //! B: TICKET <n>                     the slip: ticket number n (increasing)
 //! B: CALL <n> <teller>              your turn, at that teller
 //! C: HERE <n>                       the customer reached the counter
+//! B: PAUSE <n>                      the time slice is over (rr, mlfq): back in line, until the next CALL
 //! B: DONE <n>                       service finished; the bank closes the connection
 //! B: ERR <reason>                   a line it could not take; the connection is closed
-//! B: PAUSE <n>                      reserved for preemptive policies (round robin)
 //! ```
+//!
+//! Under FCFS and SJF a visit is these lines once each. Under round robin
+//! and MLFQ, a turn at the counter is a time slice: when it is over and
+//! service is still owed, the teller says `PAUSE <n>` instead of `DONE`. The
+//! customer then waits again, as they waited for their first call, says
+//! nothing until the next `CALL <n> <teller>` (perhaps at another teller),
+//! answers it with `HERE <n>`, and is served the rest, a slice at a time,
+//! until `DONE`. Every ticket still ends once: served, or abandoned.
 //!
 //! Every line is UTF-8, ends with `\n` (a `\r` before it is forgiven, for
 //! telnet), and is at most [`MAX_LINE`] bytes long. A byte-order mark
@@ -30,6 +38,17 @@ use std::fmt;
 /// The longest line either side may send, in bytes, without its `\n`: the
 /// longest free text a timeline keeps, since refusals' reasons are lines.
 pub use timeline::name::MAX_LINE;
+
+/// The protocol in brief, as the `bank` binary's `--help` shows it.
+pub const IN_BRIEF: &str = "\
+The protocol, a line each way, as nc sends them:
+  C: TICKET <name> <service_ms>   ask for service of that length
+  B: TICKET <n>                   the slip: ticket number n
+  B: CALL <n> <teller>            your turn, at that teller
+  C: HERE <n>                     at the counter: the service starts
+  B: PAUSE <n>                    rr, mlfq: the time slice is over; wait for the next CALL, answer HERE again
+  B: DONE <n>                     served; the bank hangs up
+  B: ERR <reason>                 a line it could not take; the bank hangs up";
 
 /// The UTF-8 byte-order mark. Before a connection's first line it is not
 /// part of the line: some editors and Windows tools start every text with it.
@@ -66,7 +85,9 @@ pub enum Reply {
     Call(TicketNo, TellerNo),
     /// `DONE <n>`: service finished.
     Done(TicketNo),
-    /// `PAUSE <n>`: the time slice is over; wait for the next `CALL`.
+    /// `PAUSE <n>`: the time slice is over and service is still owed (round
+    /// robin, MLFQ): back in line, to wait for the next `CALL` and answer
+    /// it with `HERE` again.
     Pause(TicketNo),
     /// `ERR <reason>`: the line was refused and the connection is closing.
     Err(String),
@@ -244,6 +265,14 @@ fn parse_service_ms(word: &str) -> Result<f64, ProtocolError> {
         )));
     }
     Ok(ms)
+}
+
+/// Milliseconds, as the protocol and the scenarios count them (fractions
+/// allowed), as a duration to the nanosecond; anything not above zero is
+/// zero. (`service_ms` is kept in (0, one hour], so it neither truncates
+/// nor saturates.)
+pub fn millis(ms: f64) -> std::time::Duration {
+    std::time::Duration::from_nanos((ms.max(0.0) * 1e6).round() as u64)
 }
 
 /// How many bytes of a client's word a reason quotes at most: enough to

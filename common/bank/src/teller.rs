@@ -1,4 +1,4 @@
-//! A teller (柜台): one task that calls the next ticket, waits for the
+//! A teller (柜员): one task that calls the next ticket, waits for the
 //! customer to reach the counter, serves them, and starts over.
 //!
 //! The teller's day has three waits, and only the last is its own work:
@@ -24,6 +24,16 @@
 //! customers (`benches/service.rs`), a teller that finished just after seven
 //! others was about 210 µs late before, about 110 µs after; the timer is
 //! closed last, after `DONE`, for the same reason.
+//!
+//! A turn is the policy's: the whole service (FCFS, SJF), or at most a time
+//! slice (round robin, MLFQ). When the slice is over and service is still
+//! owed, the teller says `PAUSE` instead of `DONE`, and the customer goes
+//! back to the lobby to wait for their next `CALL`. The policy may also want
+//! the counter back sooner (MLFQ: a newcomer to a higher queue, a boost): it
+//! cancels the turn's *cut*, and the teller says `PAUSE` at once, having
+//! served what the clock says. A cut that comes before the customer's `HERE`
+//! takes effect when they arrive: the protocol has the customer answer
+//! every `CALL` before anything else is said to them.
 //!
 //! A customer who hangs up or speaks out of turn at the counter is given up
 //! at once, and the teller calls the next ticket.
@@ -97,14 +107,17 @@ impl Teller {
     /// their connection, and the teller gives them up.)
     pub(crate) async fn work(self) {
         loop {
-            let Next { turn, seat } = tokio::select! {
+            let Next { turn, seat, cut } = tokio::select! {
                 () = self.closing.cancelled() => return,
                 next = self.lobby.next() => next,
             };
             match self.call_over(seat).await {
-                Some(customer) => self.serve(customer, turn).await,
+                Some(customer) => self.serve(customer, turn, &cut).await,
                 // They hung up just as the call went out.
-                None => record::abandon(Some(turn.ticket)),
+                None => {
+                    self.lobby.finish(turn.ticket);
+                    record::abandon(Some(turn.ticket));
+                }
             }
         }
     }
@@ -118,8 +131,9 @@ impl Teller {
     }
 
     /// One turn at the counter: `CALL`, wait for `HERE`, serve, then `DONE`
-    /// (or `PAUSE` when the policy's turn is shorter than what is owed).
-    async fn serve(&self, mut customer: Customer, turn: Turn) {
+    /// (or `PAUSE` when the turn ends with service still owed: its slice is
+    /// over, or `cut` was cancelled).
+    async fn serve(&self, mut customer: Customer, turn: Turn, cut: &CancellationToken) {
         let ticket = customer.ticket;
         // For log readers only (the timeline ignores this span).
         let visit = tracing::debug_span!("visit", ticket, name = %customer.name);
@@ -131,6 +145,7 @@ impl Teller {
                 .await
                 .is_err()
             {
+                self.lobby.finish(ticket);
                 return record::abandon(Some(ticket));
             }
             let waited = self.here_timeout;
@@ -145,15 +160,24 @@ impl Teller {
             // The service is timed from here, the moment HERE was read.
             let here = Instant::now();
             let deadline = Deadline::at(here + turn.serve_for, deadline::WATCH);
-            let watched = match attend(&mut customer, &deadline).await {
-                Ok(watched) => watched,
+            let attended = match attend(&mut customer, &deadline, cut).await {
+                Ok(attended) => attended,
                 Err(trouble) => return self.give_up(customer, trouble),
             };
             let woke = Instant::now();
-            // The lesson's rule: a service never ends before its time.
-            debug_assert!(woke >= deadline.due(), "service {ticket} ended early");
-            let said = self.end_turn(customer, turn.serve_for).await;
-            note_timing(ticket, turn.serve_for, here, woke, said, watched);
+            // The lesson's rule: a service never ends before its time, unless
+            // the policy cut the turn short (and then it says PAUSE).
+            debug_assert!(
+                attended.cut_short || woke >= deadline.due(),
+                "service {ticket} ended early"
+            );
+            let served = if attended.cut_short {
+                (woke - here).min(turn.serve_for)
+            } else {
+                turn.serve_for
+            };
+            let said = self.end_turn(customer, served).await;
+            note_timing(ticket, served, here, woke, said, attended.watched);
             // Only now is the timer closed: after the line, not before it.
             drop(deadline);
         }
@@ -161,13 +185,14 @@ impl Teller {
         .await;
     }
 
-    /// The turn is over: `DONE` and goodbye when nothing more is owed;
-    /// otherwise `PAUSE`, and back to the queue (preemptive policies only).
+    /// The turn is over after `served`: `DONE` and goodbye when nothing more
+    /// is owed; otherwise `PAUSE`, and back to the queue (round robin, MLFQ).
     /// Returns when the line was written.
     async fn end_turn(&self, mut customer: Customer, served: Duration) -> Instant {
         let ticket = customer.ticket;
         customer.owed = customer.owed.saturating_sub(served);
         if customer.owed.is_zero() {
+            self.lobby.finish(ticket);
             record::served(ticket);
             // The service is done whether or not they are still there to hear it.
             let _ = customer.conn.say(&Reply::Done(ticket)).await;
@@ -178,13 +203,15 @@ impl Teller {
             customer.conn.close();
             return said;
         }
+        record::paused(ticket);
         let paused = customer.conn.say(&Reply::Pause(ticket)).await;
         let said = Instant::now();
         if paused.is_err() {
+            self.lobby.finish(ticket);
             record::abandon(Some(ticket));
             return said;
         }
-        let seat = self.lobby.requeue(ticket, customer.owed);
+        let seat = self.lobby.requeue(ticket, customer.owed, served);
         let waiting = handler::wait_for_call(customer, seat, self.lobby.clone());
         tokio::spawn(
             waiting
@@ -200,6 +227,7 @@ impl Teller {
     /// teller does not wait for the `ERR` to be sent.
     fn give_up(&self, customer: Customer, trouble: Trouble) {
         let Customer { ticket, conn, .. } = customer;
+        self.lobby.finish(ticket);
         match trouble {
             Trouble::Refused(why) => self.front_door.in_scope(|| conn.refuse(&why)),
             Trouble::Gone => drop(conn),
@@ -252,13 +280,28 @@ async fn wait_for_here(customer: &mut Customer) -> Result<(), Trouble> {
     }
 }
 
+/// How a turn's service ended, when the customer stayed for it.
+struct Attended {
+    /// The policy cut the turn short (its `cut` was cancelled) before its
+    /// deadline: the teller served what the clock says, and says `PAUSE`.
+    cut_short: bool,
+    /// How long the teller watched the clock at the end of a full turn
+    /// (see [`deadline::WATCH`]); zero for a turn cut short.
+    watched: Duration,
+}
+
 /// The service: the teller's time until `deadline`, while keeping an ear on
-/// the customer (who may hang up meanwhile).
-async fn attend(customer: &mut Customer, deadline: &Deadline) -> Result<Duration, Trouble> {
+/// the customer (who may hang up meanwhile) and an eye on the turn's `cut`.
+async fn attend(
+    customer: &mut Customer,
+    deadline: &Deadline,
+    cut: &CancellationToken,
+) -> Result<Attended, Trouble> {
     let ticket = customer.ticket;
     tokio::select! {
         biased;
-        watched = deadline.passed() => Ok(watched),
+        watched = deadline.passed() => Ok(Attended { cut_short: false, watched }),
+        () = cut.cancelled() => Ok(Attended { cut_short: true, watched: Duration::ZERO }),
         heard = customer.conn.hear() => Err(match heard {
             Heard::Gone => Trouble::Gone,
             Heard::Refused(why) => Trouble::Refused(why),

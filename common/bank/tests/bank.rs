@@ -11,9 +11,10 @@ use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use bank::protocol::Reply;
+use bank::policy::{PolicyKind, Slices};
+use bank::protocol::{Reply, TicketNo};
 use bank::{Config, Embedded, serve};
-use testkit::client::{Client, PATIENCE, bank_of, recorded_bank_of, recorded_until};
+use testkit::client::{Client, PATIENCE, bank, bank_of, recorded_bank_of, recorded_until};
 use timeline::{Event, Kind, Lane, Recorder};
 
 /// Bytes that look random, the same on every run.
@@ -364,4 +365,150 @@ fn a_bank_without_tellers_is_refused() {
     let err = Embedded::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
         .expect_err("no tellers, no bank");
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
+
+/// A bank of `tellers` that follows `policy` with these slices.
+fn bank_with(tellers: u32, policy: PolicyKind, slices: Option<Slices>) -> Embedded {
+    bank(Config {
+        tellers,
+        policy,
+        slices,
+        ..Config::default()
+    })
+}
+
+/// Round robin's slices: `quantum_ms`, one queue.
+fn round_robin(quantum_ms: f64) -> Option<Slices> {
+    Slices::of(PolicyKind::Rr, Some(quantum_ms), None, None).expect("rr takes a quantum")
+}
+
+#[test]
+fn round_robin_pauses_at_the_end_of_each_slice_and_calls_the_next_in_line() {
+    let bank = bank_with(1, PolicyKind::Rr, round_robin(20.0));
+    let mut long = Client::enter(bank.addr());
+    let l = long.take_ticket("long", 50);
+    assert_eq!(long.called(), (l, 1));
+    let mut short = Client::enter(bank.addr());
+    let s = short.take_ticket("short", 10);
+
+    let here = Instant::now();
+    long.send(&format!("HERE {l}"));
+    assert_eq!(long.reply(), Reply::Pause(l), "20 of 50 ms served");
+    assert!(here.elapsed() >= Duration::from_millis(20), "a whole slice");
+    assert_eq!(short.called(), (s, 1), "the other ticket's turn");
+    assert!(
+        long.hears_nothing(),
+        "back in line: nothing until the next CALL"
+    );
+    short.be_served(s);
+    // 20 + 20 + 10: two more turns, the last one short.
+    assert_eq!(long.called(), (l, 1));
+    assert_eq!(long.be_served_in_turns(l), (2, vec![1]));
+}
+
+#[test]
+fn a_paused_customer_may_be_called_by_another_teller() {
+    let bank = bank_with(2, PolicyKind::Rr, round_robin(30.0));
+    let mut c: Vec<Client> = (0..3).map(|_| Client::enter(bank.addr())).collect();
+    let t: Vec<TicketNo> = c
+        .iter_mut()
+        .enumerate()
+        .map(|(i, c)| c.take_ticket(&format!("c{i}"), 100))
+        .collect();
+    // Everyone is served in full, turn by turn, wherever they are called.
+    let visits: Vec<_> = c
+        .into_iter()
+        .zip(t)
+        .map(|(mut c, t)| {
+            std::thread::spawn(move || {
+                let (_, first) = c.called();
+                let (turns, then) = c.be_served_in_turns(t);
+                (
+                    turns,
+                    std::iter::once(first).chain(then).collect::<Vec<_>>(),
+                )
+            })
+        })
+        .collect();
+    let mut tellers = std::collections::BTreeSet::new();
+    for visit in visits {
+        let (turns, by) = visit.join().expect("every customer is served");
+        assert_eq!(turns, 4, "100 ms in slices of 30: {by:?}");
+        tellers.extend(by);
+    }
+    assert_eq!(tellers.len(), 2, "both tellers took turns");
+}
+
+#[test]
+fn under_mlfq_a_newcomer_takes_the_counter_from_a_lower_queue() {
+    // Slices of 20 and 40 ms; the long customer is in the second queue when
+    // the newcomer comes.
+    let slices = Slices::of(PolicyKind::Mlfq, Some(20.0), Some(2), None).expect("mlfq");
+    let recorder = Recorder::new();
+    let origin = Instant::now();
+    let bank = testkit::client::recorded_bank(
+        Config {
+            tellers: 1,
+            policy: PolicyKind::Mlfq,
+            slices,
+            ..Config::default()
+        },
+        &recorder,
+    );
+    let mut long = Client::enter(bank.addr());
+    let l = long.take_ticket("long", 10_000);
+    assert_eq!(long.called(), (l, 1));
+    long.send(&format!("HERE {l}"));
+    assert_eq!(long.reply(), Reply::Pause(l), "its top slice is used up");
+    assert_eq!(long.called(), (l, 1), "alone: called again, one queue down");
+    long.send(&format!("HERE {l}"));
+    let mut newcomer = Client::enter(bank.addr());
+    let n = newcomer.take_ticket("new", 5);
+    let arrived = Instant::now();
+    assert_eq!(long.reply(), Reply::Pause(l), "its 40 ms slice cut short");
+    assert_eq!(newcomer.called(), (n, 1));
+    assert!(arrived.elapsed() < Duration::from_secs(2), "called at once");
+    newcomer.be_served(n);
+    assert_eq!(long.called(), (l, 1), "the rest of its slice");
+
+    let mut events = Vec::new();
+    recorded_until(&recorder, origin, &mut events, |events| {
+        events
+            .iter()
+            .filter(|e| matches!(e.kind, Kind::Called { ticket, .. } if ticket == l))
+            .count()
+            >= 3
+    });
+    bank.stop();
+    let teller = on_lane(&events, Lane::Teller(1));
+    let calls: Vec<TicketNo> = teller
+        .iter()
+        .filter_map(|k| match k {
+            Kind::Called { ticket, .. } => Some(*ticket),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(calls, [l, l, n, l], "every call recorded, in order");
+    let pauses = teller
+        .iter()
+        .filter(|k| matches!(k, Kind::Paused { .. }))
+        .count();
+    assert_eq!(pauses, 2, "each PAUSE recorded on the teller's lane");
+}
+
+#[test]
+fn a_boost_pauses_the_counter_and_everyone_starts_again_at_the_top() {
+    // Slices of 30 and 60 ms, a boost every 150 ms: a long customer alone
+    // is paused at the end of each slice, and at each boost.
+    let slices =
+        Slices::of(PolicyKind::Mlfq, Some(30.0), Some(2), Some(150.0)).expect("mlfq boosts");
+    let bank = bank_with(1, PolicyKind::Mlfq, slices);
+    let mut long = Client::enter(bank.addr());
+    let l = long.take_ticket("long", 400);
+    assert_eq!(long.called(), (l, 1));
+    let (turns, _) = long.be_served_in_turns(l);
+    // Without boosts: 30 + 60 × 6 + 10, 8 turns. The first boost (150 ms
+    // after the bank opened, while the 400 ms are being served) cuts a turn
+    // or shortens the next one to a top slice: more turns.
+    assert!(turns > 8, "{turns} turns");
 }

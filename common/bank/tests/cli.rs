@@ -67,6 +67,8 @@ fn bad_flags_exit_2_naming_the_flag() {
         ("--idle-timeout", "-1"),
         ("--here-timeout", "soon"),
         ("--here-timeout", "100000"),
+        ("--quantum", "0"),
+        ("--queues", "3"),
     ] {
         let out = cargo_bin_cmd!("bank")
             .args([flag, value])
@@ -282,6 +284,33 @@ fn a_visit_by_hand_and_the_limits_set_by_flags() {
             "{moment} in the log: {log:#?}"
         );
     }
+}
+
+#[test]
+fn a_round_robin_bank_by_hand_pauses_between_slices_and_logs_each_pause() {
+    let mut bank = BankProcess::start(
+        BANK,
+        &["--tellers", "1", "--policy", "rr", "--quantum", "30"],
+    );
+    assert!(
+        bank.welcome.contains("1 teller, rr, quantum 30 ms,"),
+        "{}",
+        bank.welcome
+    );
+    let mut ana = Nc::connect(bank.addr);
+    ana.type_bytes("TICKET 张三 70\n".as_bytes());
+    assert_eq!(ana.line(), "TICKET 1");
+    // 70 ms in slices of 30: PAUSE, PAUSE, DONE; each CALL answered by hand.
+    for end in ["PAUSE 1", "PAUSE 1", "DONE 1"] {
+        assert_eq!(ana.line(), "CALL 1 1");
+        ana.type_bytes(b"HERE 1\n");
+        assert_eq!(ana.line(), end);
+    }
+    assert_eq!(ana.rest(), "");
+    bank.wait_for_log(&["served", "ticket=1"]);
+    let log = bank.close_and_read_log();
+    let pauses = log.iter().filter(|l| l.contains("paused")).count();
+    assert_eq!(pauses, 2, "each PAUSE in the log: {log:#?}");
 }
 
 #[test]

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bank::Config;
+use bank::policy::{PolicyKind, Slices};
 use bank::protocol::{BOM, MAX_LINE, ProtocolError, Reply, Request, TicketNo};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
@@ -241,6 +242,10 @@ enum HangUp {
     MidHere,
     /// At the counter, gone before `DONE`.
     DuringService,
+    /// Paused after a turn (round robin), and gone while back in line.
+    AfterPause,
+    /// Paused after a turn, called again, and never comes.
+    AtTheNextCall,
 }
 
 /// What one customer of the hang-up test did: the ticket they got (if any)
@@ -252,8 +257,8 @@ struct Visit {
     stayed: bool,
 }
 
-/// One customer: stays to `DONE`, or hangs up at `leave`.
-fn visit(addr: SocketAddr, id: usize, leave: Option<HangUp>) -> Visit {
+/// One customer owed `service_ms`: stays to `DONE`, or hangs up at `leave`.
+fn visit(addr: SocketAddr, id: usize, leave: Option<HangUp>, service_ms: u32) -> Visit {
     let mut c = Client::enter(addr);
     let name = format!("c{id}");
     let gone = |ticket| Visit {
@@ -271,7 +276,7 @@ fn visit(addr: SocketAddr, id: usize, leave: Option<HangUp>) -> Visit {
     let service = if matches!(leave, Some(HangUp::DuringService)) {
         2_000
     } else {
-        5
+        service_ms
     };
     let t = c.take_ticket(&name, service);
     if matches!(leave, Some(HangUp::AfterSlip)) {
@@ -288,9 +293,21 @@ fn visit(addr: SocketAddr, id: usize, leave: Option<HangUp>) -> Visit {
             c.send(&format!("HERE {t}"));
             return gone(Some(t));
         }
+        Some(HangUp::AfterPause | HangUp::AtTheNextCall) => {
+            c.send(&format!("HERE {t}"));
+            assert_eq!(
+                c.reply(),
+                Reply::Pause(t),
+                "a turn shorter than the service"
+            );
+            if matches!(leave, Some(HangUp::AtTheNextCall)) {
+                assert_eq!(c.called().0, t);
+            }
+            return gone(Some(t));
+        }
         _ => {}
     }
-    c.be_served(t);
+    c.be_served_in_turns(t);
     Visit {
         ticket: Some(t),
         stayed: true,
@@ -299,18 +316,6 @@ fn visit(addr: SocketAddr, id: usize, leave: Option<HangUp>) -> Visit {
 
 #[test]
 fn when_one_in_ten_hangs_up_every_ticket_ends_once_and_the_queue_moves() {
-    let recorder = Recorder::new();
-    let origin = Instant::now();
-    let bank = recorded_bank(
-        Config {
-            tellers: 3,
-            ..Config::default()
-        },
-        &recorder,
-    );
-    let addr = bank.addr();
-
-    let mut rng = fastrand::Rng::with_seed(4);
     let points = [
         HangUp::BeforeTicket,
         HangUp::MidTicketLine,
@@ -319,12 +324,73 @@ fn when_one_in_ten_hangs_up_every_ticket_ends_once_and_the_queue_moves() {
         HangUp::MidHere,
         HangUp::DuringService,
     ];
+    let events = one_in_ten_hang_up(Config::default(), &points, 5);
+
+    // First come, first served, hang-ups or not: calls go out in ticket order.
+    let calls: Vec<TicketNo> = bank_side(&events)
+        .filter_map(|e| match e.kind {
+            Kind::Called { ticket, .. } => Some(ticket),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        calls.windows(2).all(|w| w[0] < w[1]),
+        "calls in ticket order: {calls:?}"
+    );
+}
+
+#[test]
+fn under_round_robin_too_every_ticket_ends_once_whoever_hangs_up_between_turns() {
+    // Slices of 10 ms: everyone who stays (25 ms of service) is paused
+    // twice; the leavers leave at every point, also after a PAUSE.
+    let config = Config {
+        policy: PolicyKind::Rr,
+        slices: Slices::of(PolicyKind::Rr, Some(10.0), None, None).expect("rr takes a quantum"),
+        ..Config::default()
+    };
+    let points = [
+        HangUp::AfterPause,
+        HangUp::AtTheNextCall,
+        HangUp::AfterSlip,
+        HangUp::AfterCall,
+        HangUp::MidHere,
+        HangUp::DuringService,
+    ];
+    let events = one_in_ten_hang_up(config, &points, 25);
+    let pauses = bank_side(&events)
+        .filter(|e| matches!(e.kind, Kind::Paused { .. }))
+        .count();
+    assert!(
+        pauses >= 180,
+        "ninety served in three turns each: {pauses} PAUSEs"
+    );
+}
+
+/// A hundred customers, one every 2 ms, each owed `service_ms`, at a bank
+/// of three tellers set up as `config`; ten of them hang up, at least one
+/// at each of `points` and the rest at random ones among them. Checks that
+/// every ticket the bank issued ends exactly once, and that exactly the
+/// ninety who stayed are served; returns what the bank recorded.
+fn one_in_ten_hang_up(config: Config, points: &[HangUp], service_ms: u32) -> Vec<Event> {
+    let recorder = Recorder::new();
+    let origin = Instant::now();
+    let bank = recorded_bank(
+        Config {
+            tellers: 3,
+            ..config
+        },
+        &recorder,
+    );
+    let addr = bank.addr();
+
+    let mut rng = fastrand::Rng::with_seed(4);
     let mut plans: Vec<Option<HangUp>> = vec![None; 100];
     // Ten leave, at least one at each point, the rest at random points.
     let mut leavers: Vec<usize> = (0..100).collect();
     rng.shuffle(&mut leavers);
     for (k, &who) in leavers.iter().take(10).enumerate() {
-        plans[who] = Some(points.get(k).copied().unwrap_or(points[rng.usize(..6)]));
+        let point = points.get(k).copied();
+        plans[who] = Some(point.unwrap_or(points[rng.usize(..points.len())]));
     }
     let visits: Vec<_> = plans
         .iter()
@@ -332,7 +398,7 @@ fn when_one_in_ten_hangs_up_every_ticket_ends_once_and_the_queue_moves() {
         .map(|(id, &leave)| {
             std::thread::spawn(move || {
                 std::thread::sleep(Duration::from_millis(id as u64 * 2));
-                visit(addr, id, leave)
+                visit(addr, id, leave, service_ms)
             })
         })
         .collect();
@@ -372,18 +438,7 @@ fn when_one_in_ten_hangs_up_every_ticket_ends_once_and_the_queue_moves() {
         .collect();
     assert_eq!(stayed.len(), 90, "ninety stayed and were served");
     assert_eq!(served, stayed, "served: exactly those who stayed");
-
-    // First come, first served, hang-ups or not: calls go out in ticket order.
-    let calls: Vec<TicketNo> = bank_side(&events)
-        .filter_map(|e| match e.kind {
-            Kind::Called { ticket, .. } => Some(ticket),
-            _ => None,
-        })
-        .collect();
-    assert!(
-        calls.windows(2).all(|w| w[0] < w[1]),
-        "calls in ticket order: {calls:?}"
-    );
+    events
 }
 
 #[test]

@@ -35,7 +35,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use timeline::model::{self, LaneView, Segment};
+use timeline::model::{self, LaneView, Owners, Segment};
 use timeline::output;
 use timeline::trace::{CustomerRecord, Outcome, Trace};
 use timeline::{Kind, Lane};
@@ -51,29 +51,6 @@ fn us(ms: f64) -> f64 {
 /// A metadata event (`"ph": "M"`): a process or thread name, or a sort index.
 fn metadata(what: &str, pid: usize, tid: usize, args: Value) -> Value {
     json!({ "name": what, "ph": "M", "pid": pid, "tid": tid, "args": args })
-}
-
-/// A time as whole nanoseconds: a key that the same recorded instant always
-/// gives, whichever record it was copied into.
-fn instant_key(ms: f64) -> i64 {
-    // `as` saturates; times are finite here.
-    (ms * 1_000_000.0).round() as i64
-}
-
-/// Which customer a teller's stretch concerns, looked up by (teller, whether
-/// it is the calling stretch, its start): a calling stretch starts at the
-/// customer's `called_ms`, a serving one at their `at_counter_ms`.
-fn by_teller_stretch(customers: &[CustomerRecord]) -> HashMap<(u32, bool, i64), &CustomerRecord> {
-    let mut map = HashMap::new();
-    for c in customers {
-        let Some(teller) = c.teller else { continue };
-        for (calling, t) in [(true, c.called_ms), (false, c.at_counter_ms)] {
-            if let Some(t) = t.filter(|t| t.is_finite()) {
-                map.entry((teller, calling, instant_key(t))).or_insert(c);
-            }
-        }
-    }
-    map
 }
 
 /// Whether a recorded moment becomes an instant of its own: walking in,
@@ -147,7 +124,7 @@ fn run<W: Write>(
     }
     let customers: HashMap<u32, &CustomerRecord> =
         trace.customers.iter().map(|c| (c.id, c)).collect();
-    let stretches = by_teller_stretch(&trace.customers);
+    let owners = Owners::of(&trace.customers);
 
     for (i, lane) in lanes.iter().enumerate() {
         // A slice's bank details: the ticket, the teller, the customer.
@@ -157,19 +134,14 @@ fn run<W: Write>(
                     args.insert("ticket".into(), json!(ticket));
                 }
                 let called = matches!(seg.state, State::Unnoticed | State::AtCounter);
-                let teller = customers.get(&id).and_then(|c| c.teller);
+                let teller = customers.get(&id).and_then(|c| c.teller_at(seg.start_ms));
                 if let (true, Some(teller)) = (called, teller) {
                     args.insert("teller".into(), json!(teller));
                 }
             }
             Lane::Teller(teller) => {
                 args.insert("teller".into(), json!(teller));
-                let key = (
-                    teller,
-                    seg.state == State::Calling,
-                    instant_key(seg.start_ms),
-                );
-                if let Some(c) = stretches.get(&key) {
+                if let Some(c) = owners.of_stretch(teller, seg) {
                     if let Some(ticket) = c.ticket {
                         args.insert("ticket".into(), json!(ticket));
                     }

@@ -691,6 +691,43 @@ fn summary(trace: &Trace, width: usize) -> String {
             ),
         ),
         ("wait", format!("mean {}", ms(m.mean_wait_ms))),
+    ];
+    // Only a policy that takes turns makes these differ from a visit of one
+    // call: the response from the wait, and the turns from the customers.
+    let turns = trace.scenario.policy.takes_turns().then(|| {
+        let calls = trace.customers.iter().map(|c| c.calls.len()).sum::<usize>();
+        let pauses = trace
+            .customers
+            .iter()
+            .flat_map(|c| &c.calls)
+            .filter(|c| c.paused)
+            .count();
+        let calling: f64 = trace
+            .tellers
+            .iter()
+            .flat_map(|t| &t.calling)
+            .map(|[a, b]| b - a)
+            .sum();
+        [
+            (
+                "response",
+                format!(
+                    "mean {}: arrival to the first call",
+                    ms(m.mean_response_ms.unwrap_or(m.mean_wait_ms))
+                ),
+            ),
+            (
+                "turns",
+                format!(
+                    "{} at the counter, {} ended by PAUSE; tellers' time spent calling {}",
+                    calls,
+                    pauses,
+                    ms(calling)
+                ),
+            ),
+        ]
+    });
+    let rest = [
         (
             "errand",
             format!(
@@ -762,6 +799,8 @@ fn summary(trace: &Trace, width: usize) -> String {
     });
     lines
         .into_iter()
+        .chain(turns.into_iter().flatten())
+        .chain(rest)
         .chain(sampler)
         .chain(computing(trace))
         .map(|(key, value)| summary_line(key, &value, width))
@@ -867,7 +906,7 @@ pub fn render(trace: &Trace, options: &Options) -> String {
         number(layout.axis.step_ms),
         plural::count(trace.customers.len(), "customer"),
         plural::count(trace.tellers.len(), "teller"),
-        trace.scenario.policy.name(),
+        trace.scenario.policy_words(),
     );
     if !trace.complete {
         facts.push_str(" (interrupted run: what was recorded)");
@@ -1147,6 +1186,35 @@ pub(crate) mod tests {
         assert!(text.contains(&said), "{said}\n{text}");
         trace.metrics.teller_loss = None;
         assert!(plain(&summary(&trace, 100)).contains("where their time went was not measured"));
+    }
+
+    #[test]
+    fn a_policy_that_takes_turns_says_its_slices_response_and_turns() {
+        let mut trace = small_scene();
+        let plain_text = |trace: &Trace| {
+            let options = Options {
+                width: 100,
+                ..Options::default()
+            };
+            anstream::adapter::strip_str(&render(trace, &options)).to_string()
+        };
+        let fcfs = plain_text(&trace);
+        assert!(fcfs.contains("2 tellers, fcfs\n"), "{fcfs}");
+        assert!(
+            !fcfs.contains("response") && !fcfs.contains("turns"),
+            "{fcfs}"
+        );
+        trace.scenario.policy = timeline::scenario::PolicyKind::Rr;
+        trace.scenario.slices =
+            timeline::scenario::Slices::of(trace.scenario.policy, Some(250.0), None, None)
+                .unwrap_or_default();
+        let rr = plain_text(&trace);
+        assert!(rr.contains("2 tellers, rr, quantum 250 ms"), "{rr}");
+        assert!(rr.contains("response    mean"), "{rr}");
+        assert!(
+            rr.contains("turns       2 at the counter, 0 ended by PAUSE"),
+            "{rr}"
+        );
     }
 
     #[test]

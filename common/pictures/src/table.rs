@@ -28,12 +28,13 @@
 //! Labels are aligned by display width (同步阻塞 takes eight columns); numbers
 //! are right-aligned under their heading, with units on a line of their own.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use timeline::Scenario;
 use timeline::metrics::teller_loss;
 use timeline::schedule::Schedule;
-use timeline::trace::{Metrics, Reactions, TellerLoss};
+use timeline::trace::{Metrics, Reactions, TellerLoss, Trace};
 
 use crate::swimlane::{self, number};
 use crate::text::{self, width as columns};
@@ -186,58 +187,178 @@ const METRICS: [Column; 10] = [
     },
 ];
 
-/// What the metrics table's columns mean, view by view.
-const METRICS_NOTE: &str = "The customer's view, means over the served: turnaround, arrival \
-     to finished, errand included; lost, time in the bank neither on the errand nor at the \
-     counter, from arrival to DONE; wait, called − arrived; errand, errand done while waiting. \
-     The tellers' view: tellers' effic., the tellers' efficiency, ideal makespan / makespan \
-     (1.00 is the limit). The machine's: polls, looks that found nothing; threads (peak), CPU \
-     (user + sys), RSS (peak resident memory) and context switches (voluntary + involuntary) \
-     of the customers' process: a bank inside it is left out, but for its memory.";
+/// The response column, shown when a policy served in turns.
+const RESPONSE: Column = Column {
+    name: "resp",
+    unit: "ms",
+};
 
 /// The metrics table: the ideal schedule's row (when given) above a row per
-/// run, `(label, metrics)`.
-pub fn metrics(ideal: Option<(&Scenario, &Schedule)>, runs: &[(String, &Metrics)]) -> Table {
+/// run, `(label, metrics)`. `in_turns`: whether the runs' policy served in
+/// turns (round robin, MLFQ); the table then has a response column too
+/// (the first call − arrival), and its note says that the wait counts each
+/// `PAUSE` to the next `CALL` as well.
+pub fn metrics(
+    ideal: Option<(&Scenario, &Schedule)>,
+    runs: &[(String, &Metrics)],
+    in_turns: bool,
+) -> Table {
     let mut rows = Vec::new();
     if let Some((scenario, schedule)) = ideal {
-        let waits = schedule.visits.iter().filter_map(|v| {
-            let c = scenario.customers.get(v.customer as usize)?;
-            Some(v.start_ms - c.arrive_ms)
-        });
-        let (sum, n) = waits.fold((0.0, 0u32), |(s, n), w| (s + w, n + 1));
-        let mean_wait = if n == 0 { 0.0 } else { sum / f64::from(n) };
-        let mut cells = vec![
-            String::new(),
-            String::new(),
-            number(mean_wait),
-            String::new(),
-            "1.00".to_owned(),
-        ];
-        cells.resize(METRICS.len(), String::new());
+        let (response, wait) = ideal_means(scenario, schedule);
+        let mut cells = vec![String::new(), String::new()];
+        if in_turns {
+            cells.push(number(response));
+        }
+        cells.extend([number(wait), String::new(), "1.00".to_owned()]);
+        cells.resize(METRICS.len() + usize::from(in_turns), String::new());
         rows.push((IDEAL.to_owned(), cells));
     }
     for (label, m) in runs {
         let p = &m.process;
-        rows.push((
-            label.clone(),
-            vec![
-                number(m.mean_turnaround_ms),
-                number(m.mean_lost_ms),
-                number(m.mean_wait_ms),
-                number(m.errand_while_waiting_ms),
-                format!("{:.2}", m.efficiency),
-                m.polls.to_string(),
-                p.threads_peak.to_string(),
-                cpu(p.cpu_ms()),
-                mib(p.max_rss_kib),
-                (p.ctx_switches_voluntary + p.ctx_switches_involuntary).to_string(),
-            ],
-        ));
+        let mut cells = vec![number(m.mean_turnaround_ms), number(m.mean_lost_ms)];
+        if in_turns {
+            cells.push(number(m.mean_response_ms.unwrap_or(m.mean_wait_ms)));
+        }
+        cells.extend([
+            number(m.mean_wait_ms),
+            number(m.errand_while_waiting_ms),
+            format!("{:.2}", m.efficiency),
+            m.polls.to_string(),
+            p.threads_peak.to_string(),
+            cpu(p.cpu_ms()),
+            mib(p.max_rss_kib),
+            (p.ctx_switches_voluntary + p.ctx_switches_involuntary).to_string(),
+        ]);
+        rows.push((label.clone(), cells));
     }
+    let mut columns = METRICS.to_vec();
+    let wait = if in_turns {
+        columns.insert(2, RESPONSE);
+        "resp, response, the first call − arrived; wait, all the time in line: called − \
+         arrived and each PAUSE to the next CALL;"
+    } else {
+        "wait, called − arrived;"
+    };
     Table {
-        columns: METRICS.to_vec(),
+        columns,
         rows,
-        notes: vec![METRICS_NOTE.to_owned()],
+        notes: vec![format!(
+            "The customer's view, means over the served: turnaround, arrival to finished, \
+             errand included; lost, time in the bank neither on the errand nor at the counter, \
+             from arrival to DONE; {wait} errand, errand done while waiting. The tellers' view: \
+             tellers' effic., the tellers' efficiency, ideal makespan / makespan (1.00 is the \
+             limit). The machine's: polls, looks that found nothing; threads (peak), CPU \
+             (user + sys), RSS (peak resident memory) and context switches (voluntary + \
+             involuntary) of the customers' process: a bank inside it is left out, but for its \
+             memory."
+        )],
+        ..Table::default()
+    }
+}
+
+/// The ideal schedule's mean response (its first turn's start − arrival)
+/// and mean wait (the time, from arrival to its last turn's end, that a
+/// customer was not served) over its customers.
+fn ideal_means(scenario: &Scenario, schedule: &Schedule) -> (f64, f64) {
+    let mut turns: BTreeMap<u32, (f64, f64, f64)> = BTreeMap::new();
+    for v in &schedule.visits {
+        let (first, last, served) =
+            turns
+                .entry(v.customer)
+                .or_insert((f64::INFINITY, f64::NEG_INFINITY, 0.0));
+        *first = first.min(v.start_ms);
+        *last = last.max(v.end_ms);
+        *served += v.end_ms - v.start_ms;
+    }
+    let (mut response, mut wait, mut n) = (0.0, 0.0, 0u32);
+    for (customer, (first, last, served)) in turns {
+        let Some(c) = scenario.customers.get(customer as usize) else {
+            continue;
+        };
+        response += first - c.arrive_ms;
+        wait += last - c.arrive_ms - served;
+        n += 1;
+    }
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    (response / f64::from(n), wait / f64::from(n))
+}
+
+/// The columns of the customers' table.
+const EACH: [Column; 7] = [
+    Column {
+        name: "ticket",
+        unit: "",
+    },
+    Column {
+        name: "arrival",
+        unit: "ms",
+    },
+    Column {
+        name: "service",
+        unit: "ms",
+    },
+    Column {
+        name: "turns",
+        unit: "",
+    },
+    Column {
+        name: "response",
+        unit: "ms",
+    },
+    Column {
+        name: "wait",
+        unit: "ms",
+    },
+    Column {
+        name: "turnaround",
+        unit: "ms",
+    },
+];
+
+/// The customers' table: each customer of `trace`, with the three measures
+/// of scheduling under the run's policy (as `scheduling` prints them for
+/// jobs), then their means over the served.
+pub fn customers(trace: &Trace) -> Table {
+    let shown = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), number);
+    let mut rows: Vec<(String, Vec<String>)> = trace
+        .customers
+        .iter()
+        .map(|c| {
+            let asked = trace.scenario.customers.get(c.id as usize);
+            (
+                c.name.clone(),
+                vec![
+                    c.ticket.map_or_else(|| "-".to_owned(), |n| n.to_string()),
+                    shown(c.arrive_ms),
+                    shown(asked.map(|a| a.service_ms)),
+                    c.calls.len().to_string(),
+                    shown(c.response_ms),
+                    shown(c.wait_ms),
+                    shown(c.turnaround_ms),
+                ],
+            )
+        })
+        .collect();
+    let m = &trace.metrics;
+    let mut mean = vec![String::new(); 4];
+    mean.extend([
+        number(m.mean_response_ms.unwrap_or(m.mean_wait_ms)),
+        number(m.mean_wait_ms),
+        number(m.mean_turnaround_ms),
+    ]);
+    rows.push(("mean of the served".to_owned(), mean));
+    Table {
+        columns: EACH.to_vec(),
+        rows,
+        notes: vec![format!(
+            "under {}: response = the first call − arrival; wait = time in line, arrival to \
+             the first call and each PAUSE to the next; turnaround = arrival to finished, \
+             errand included; turns = calls to the counter.",
+            trace.scenario.policy_words()
+        )],
         ..Table::default()
     }
 }
@@ -375,6 +496,64 @@ pub fn mib(kib: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::swimlane::tests::small_scene;
+    use timeline::scenario::{PolicyKind, Slices};
+
+    #[test]
+    fn the_customers_table_has_a_row_each_and_the_means() {
+        let trace = small_scene();
+        let table = customers(&trace);
+        let names: Vec<&str> = table.rows.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["张三", "李四", "Alice", "mean of the served"]);
+        // Alice gave up before her call: no response, no wait.
+        assert_eq!(table.rows[2].1[4..6], ["-", "-"]);
+        assert_eq!(table.rows[0].1[3], "1", "one turn");
+        assert!(
+            table.notes[0].starts_with("under fcfs:"),
+            "{:?}",
+            table.notes
+        );
+    }
+
+    #[test]
+    fn under_a_policy_of_turns_the_metrics_table_has_the_response_too() {
+        let mut scenario = timeline::scenario::Generate::default().scenario();
+        let fcfs = crate::table::metrics(None, &[], false);
+        assert_eq!(fcfs.columns, METRICS.to_vec());
+        assert!(fcfs.notes[0].contains("wait, called − arrived;"));
+        scenario.policy = PolicyKind::Rr;
+        scenario.slices = Slices::of(PolicyKind::Rr, Some(100.0), None, None).unwrap_or_default();
+        // Two customers, 400 ms each, arriving 100 ms apart, one teller:
+        // the ideal alternates turns of 100 ms.
+        scenario.customers.truncate(2);
+        scenario.tellers = 1;
+        let schedule = Schedule {
+            makespan_ms: 800.0,
+            visits: [
+                (0, 0.0),
+                (0, 100.0),
+                (1, 200.0),
+                (0, 300.0),
+                (1, 400.0),
+                (0, 500.0),
+                (1, 600.0),
+                (1, 700.0),
+            ]
+            .into_iter()
+            .map(|(customer, start_ms)| timeline::schedule::Visit {
+                customer,
+                teller: 1,
+                start_ms,
+                end_ms: start_ms + 100.0,
+            })
+            .collect(),
+        };
+        let rr = metrics(Some((&scenario, &schedule)), &[], true);
+        assert_eq!(rr.columns[2], RESPONSE);
+        // Response: 0 and 100 ms; wait: 600 − 400 = 200 and 800 − 100 − 400 = 300.
+        assert_eq!(rr.rows[0].1[2..4], ["50", "250"]);
+        assert!(rr.notes[0].contains("each PAUSE to the next CALL"));
+    }
 
     #[test]
     fn columns_line_up_by_display_width() {
@@ -444,7 +623,7 @@ mod tests {
             efficiency: 0.99,
             ..Metrics::default()
         };
-        let table = metrics(None, &[("sync-blocking 同步阻塞".to_owned(), &m)]);
+        let table = metrics(None, &[("sync-blocking 同步阻塞".to_owned(), &m)], false);
         let names: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
         assert_eq!(names[..2], ["turnaround", "lost"]);
         let efficiency = names.iter().position(|&n| n == "tellers'");

@@ -387,7 +387,9 @@ fn end_visits_at(cut_us: u64, events: &mut Vec<Event>) {
             (Lane::Teller(_), Kind::Called { ticket, .. }) => {
                 open.insert(e.lane, (Some(*ticket), e.thread));
             }
-            (_, Kind::Served { .. } | Kind::Abandon { .. } | Kind::Leave) => {
+            (_, Kind::Served { .. } | Kind::Abandon { .. } | Kind::Leave)
+            // A teller's turn ended with PAUSE: its customer is back in line.
+            | (Lane::Teller(_), Kind::Paused { .. }) => {
                 open.remove(&e.lane);
             }
             (_, kind) => {
@@ -620,6 +622,10 @@ fn show(run: &Run, args: &SharedArgs) -> ExitCode {
     );
     // A closed stdout (a pager quit early) is not worth a panic.
     let _ = write!(screen, "{picture}");
+    if args.per_customer {
+        let table = pictures::table::customers(&run.trace).render(width);
+        let _ = write!(screen, "\n{table}");
+    }
 
     // Each file written gets a line of the summary: `trace  written to run.json`.
     let mut code = ExitCode::SUCCESS;
@@ -669,4 +675,74 @@ fn show(run: &Run, args: &SharedArgs) -> ExitCode {
         code = ExitCode::from(cut.by.exit_code());
     }
     code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(t_us: u64, lane: Lane, kind: Kind) -> Event {
+        Event {
+            t_us,
+            lane,
+            kind,
+            thread: 0,
+        }
+    }
+
+    #[test]
+    fn a_run_cut_between_turns_abandons_the_customer_not_the_teller() {
+        let (c, t) = (Lane::Customer(0), Lane::Teller(1));
+        let called = |lane| {
+            at(
+                10,
+                lane,
+                Kind::Called {
+                    ticket: 1,
+                    teller: 1,
+                    unread_us: None,
+                },
+            )
+        };
+        let paused = |lane| {
+            at(
+                50,
+                lane,
+                Kind::Paused {
+                    ticket: 1,
+                    unread_us: None,
+                },
+            )
+        };
+        let mut events = vec![
+            at(0, c, Kind::Arrive),
+            at(1, c, Kind::Ticket { ticket: 1 }),
+            called(t),
+            called(c),
+            at(11, t, Kind::AtCounter { ticket: 1 }),
+            at(11, c, Kind::AtCounter { ticket: 1 }),
+            paused(t),
+            paused(c),
+            at(
+                99,
+                c,
+                Kind::Errand {
+                    dur_us: 5,
+                    cpu_us: None,
+                },
+            ),
+        ];
+        end_visits_at(80, &mut events);
+        let abandoned: Vec<Lane> = events
+            .iter()
+            .filter(|e| matches!(e.kind, Kind::Abandon { .. }))
+            .map(|e| e.lane)
+            .collect();
+        assert_eq!(
+            abandoned,
+            [c],
+            "back in line at the cut: only the customer's visit is open"
+        );
+        assert!(events.iter().all(|e| e.t_us <= 80), "nothing after the cut");
+    }
 }

@@ -12,6 +12,7 @@ use clap::Args;
 
 use crate::kernel::Sampling;
 use crate::scenario_file::ScenarioError;
+use bank::cli::PolicyArgs;
 use bank::protocol::MAX_SERVICE_MS;
 use timeline::scenario::{ErrandWork, Generate, Scenario, ServiceTime, defaults};
 
@@ -27,8 +28,9 @@ pub struct SharedArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = count(1..=1000))]
     pub tellers: Option<u32>,
 
-    /// Service time at the counter: fixed (400) or a uniform range (200..600), in ms.
-    #[arg(long, allow_negative_numbers = true, value_name = "MS|A..B", default_value = "400", value_parser = parse_service)]
+    /// Service time at the counter, in ms: fixed (400), a uniform range
+    /// (200..600), or each customer's in turn (800,300,500).
+    #[arg(long, allow_negative_numbers = true, value_name = "MS|A..B|A,B,..", default_value = "400", value_parser = parse_service)]
     pub service: ServiceTime,
 
     /// Time between two arrivals, in ms (fractions allowed: 0.1).
@@ -64,6 +66,10 @@ pub struct SharedArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "FILE",
           conflicts_with_all = ["customers", "service", "arrival_gap", "errand", "seed"])]
     pub scenario: Option<PathBuf>,
+
+    /// Who goes next, and for how long: the bank's policy.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 
     /// Run X times faster than the scenario's clock.
     #[arg(long, allow_negative_numbers = true, value_name = "X", default_value_t = 1.0, value_parser = positive(10_000.0))]
@@ -104,6 +110,11 @@ pub struct SharedArgs {
     /// enough to follow one customer); the usual picture follows.
     #[arg(long)]
     pub live: bool,
+
+    /// After the picture, a table of each customer: arrival, service, turns
+    /// at the counter, and response, wait and turnaround under the policy.
+    #[arg(long)]
+    pub per_customer: bool,
 }
 
 impl SharedArgs {
@@ -116,7 +127,7 @@ impl SharedArgs {
             None => Generate {
                 customers: self.customers,
                 tellers,
-                service: self.service,
+                service: self.service.clone(),
                 arrival_gap_ms: self.arrival_gap,
                 errand_ms: self.errand,
                 poll_every_ms: poll_every,
@@ -133,6 +144,10 @@ impl SharedArgs {
         }
         scenario.errand_work = self.errand_work;
         scenario.yield_every_ms = self.yield_every;
+        (scenario.policy, scenario.slices) = self
+            .policy
+            .over((scenario.policy, scenario.slices))
+            .map_err(ScenarioError::Policy)?;
         Ok(scenario.speed_up(self.speed))
     }
 }
@@ -173,9 +188,16 @@ fn positive(high: f64) -> impl Fn(&str) -> Result<f64, String> + Clone {
     }
 }
 
-/// `400` or `200..600`: milliseconds above 0, at most an hour.
+/// `400`, `200..600` or `800,300,500`: milliseconds above 0, at most an hour.
 fn parse_service(s: &str) -> Result<ServiceTime, String> {
     let one = positive_millis(MAX_SERVICE_MS);
+    if s.contains(',') {
+        return s
+            .split(',')
+            .map(&one)
+            .collect::<Result<Vec<f64>, String>>()
+            .map(ServiceTime::Each);
+    }
     match s.split_once("..") {
         None => one(s).map(ServiceTime::Fixed),
         Some((low, high)) => {
@@ -250,6 +272,8 @@ mod tests {
             (&["--service", "0"], "--service"),
             (&["--service", "9..3"], "--service"),
             (&["--service", "a..b"], "--service"),
+            (&["--service", "800,0,500"], "--service"),
+            (&["--service", "800,,500"], "--service"),
             (&["--arrival-gap", "-1"], "--arrival-gap"),
             (&["--arrival-gap", "inf"], "--arrival-gap"),
             (&["--errand", "NaN"], "--errand"),
@@ -264,6 +288,10 @@ mod tests {
             (&["--width", "5"], "--width"),
             (&["--kernel", "maybe"], "--kernel"),
             (&["--scenario", "x.toml", "--customers", "3"], "--customers"),
+            (&["--policy", "lottery"], "--policy"),
+            (&["--quantum", "0"], "--quantum"),
+            (&["--queues", "99"], "--queues"),
+            (&["--boost", "never"], "--boost"),
         ];
         for (args, flag) in bad {
             let err = parse(args).expect_err(&format!("{args:?} should be refused"));
@@ -291,6 +319,34 @@ mod tests {
             err.contains("--bank") && err.contains("\"localhost\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_policy_and_its_slices_are_the_scenarios_and_sped_up_with_it() {
+        let s = parse(&[
+            "--policy",
+            "mlfq",
+            "--quantum",
+            "40",
+            "--boost",
+            "2000",
+            "--speed",
+            "4",
+        ])
+        .expect("valid flags")
+        .scenario()
+        .expect("a scenario");
+        assert_eq!(s.policy, timeline::scenario::PolicyKind::Mlfq);
+        let slices = s.slices.expect("mlfq has slices");
+        assert_eq!(
+            (slices.quantum_ms, slices.queues, slices.boost_ms),
+            (10.0, 3, Some(500.0))
+        );
+        let err = parse(&["--policy", "fcfs", "--quantum", "40"])
+            .expect("each flag is valid alone")
+            .scenario()
+            .expect_err("fcfs has no slices");
+        assert!(err.to_string().contains("--quantum"), "{err}");
     }
 
     #[test]

@@ -8,6 +8,10 @@
 //! ```toml
 //! tellers = 2            # optional: --tellers overrides it
 //! poll_every_ms = 150    # optional: --poll-every overrides it
+//! policy = "rr"          # optional (fcfs unless said): --policy overrides it
+//! quantum_ms = 100       # rr and mlfq, optional: --quantum overrides it
+//! queues = 3             # mlfq, optional: --queues overrides it
+//! boost_ms = 2000        # mlfq, optional: --boost overrides it
 //!
 //! [[customer]]
 //! name = "张三"
@@ -24,19 +28,25 @@ use serde::Deserialize;
 
 use bank::protocol::MAX_SERVICE_MS;
 use timeline::name::Name;
-use timeline::scenario::{Customer, ErrandWork, PolicyKind, Scenario, defaults};
+use timeline::scenario::{Customer, ErrandWork, Misfit, PolicyKind, Scenario, Slices, defaults};
 
 /// A scenario file, as written.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     /// Tellers, if the file says (the flag wins over it).
-    tellers: Option<Count>,
+    tellers: Option<Count<1000>>,
     /// sync-nonblocking's slice, if the file says (the flag wins over it).
     poll_every_ms: Option<PositiveMs>,
     /// How the bank picks the next ticket: FCFS unless the file says.
     #[serde(default)]
     policy: PolicyKind,
+    /// Round robin's slice, MLFQ's top queue's (the flag wins over it).
+    quantum_ms: Option<PositiveMs>,
+    /// MLFQ's queues (the flag wins over it).
+    queues: Option<Count<8>>,
+    /// MLFQ's boost period (the flag wins over it).
+    boost_ms: Option<PositiveMs>,
     /// The `[[customer]]` tables.
     #[serde(rename = "customer", default)]
     customers: Vec<FileCustomer>,
@@ -92,17 +102,17 @@ impl TryFrom<f64> for PositiveMs {
     }
 }
 
-/// A count from 1 to 1000.
+/// A count from 1 to `MOST`.
 #[derive(Clone, Copy, Deserialize)]
 #[serde(try_from = "i64")]
-struct Count(u32);
+struct Count<const MOST: u32>(u32);
 
-impl TryFrom<i64> for Count {
+impl<const MOST: u32> TryFrom<i64> for Count<MOST> {
     type Error = String;
-    fn try_from(n: i64) -> Result<Count, String> {
+    fn try_from(n: i64) -> Result<Count<MOST>, String> {
         match u32::try_from(n) {
-            Ok(n @ 1..=1000) => Ok(Count(n)),
-            _ => Err(format!("{n} must be from 1 to 1000")),
+            Ok(n) if (1..=MOST).contains(&n) => Ok(Count(n)),
+            _ => Err(format!("{n} must be from 1 to {MOST}")),
         }
     }
 }
@@ -126,6 +136,9 @@ pub enum ScenarioError {
         /// What is wrong, and where.
         why: String,
     },
+    /// A policy flag that does not fit the policy; the message names it.
+    #[error("{0}")]
+    Policy(String),
 }
 
 /// Reads a scenario file. `tellers` and `poll_every_ms` fill in what the
@@ -163,9 +176,24 @@ pub fn from_toml(text: &str, tellers: u32, poll_every_ms: f64) -> Result<Scenari
     for (id, c) in customers.iter_mut().enumerate() {
         c.id = u32::try_from(id).map_err(|_| "too many customers".to_owned())?;
     }
+    let slices = Slices::of(
+        file.policy,
+        file.quantum_ms.map(|q| q.0),
+        file.queues.map(|q| q.0),
+        file.boost_ms.map(|b| b.0),
+    )
+    .map_err(|misfit| {
+        let key = match misfit {
+            Misfit::Quantum => "quantum_ms",
+            Misfit::Queues => "queues",
+            Misfit::Boost => "boost_ms",
+        };
+        format!("{key} does not fit policy = \"{}\": {misfit}", file.policy)
+    })?;
     Ok(Scenario {
         tellers: file.tellers.map_or(tellers, |t| t.0),
         policy: file.policy,
+        slices,
         poll_every_ms: file.poll_every_ms.map_or(poll_every_ms, |p| p.0),
         // How errands are done is the flags' to say (`--errand-work`).
         errand_work: ErrandWork::default(),
@@ -221,5 +249,24 @@ mod tests {
         assert!(err.contains("line 1, column 11"), "{err}");
         let err = from_toml("", 2, 150.0).expect_err("nobody");
         assert!(err.contains("at least one"), "{err}");
+    }
+
+    #[test]
+    fn a_file_may_name_its_policy_and_slices() {
+        let one = "[[customer]]\nname = \"a\"\narrive_ms = 0\nservice_ms = 1\n";
+        let rr = from_toml(
+            &format!("policy = \"rr\"\nquantum_ms = 25\n{one}"),
+            2,
+            150.0,
+        )
+        .expect("rr with its slice");
+        assert_eq!(rr.policy, PolicyKind::Rr);
+        assert_eq!(rr.slices.map(|s| (s.quantum_ms, s.queues)), Some((25.0, 1)));
+        let err = from_toml(&format!("policy = \"sjf\"\nqueues = 2\n{one}"), 2, 150.0)
+            .expect_err("sjf has one queue");
+        assert!(err.starts_with("queues does not fit"), "{err}");
+        let err = from_toml(&format!("policy = \"mlfq\"\nqueues = 20\n{one}"), 2, 150.0)
+            .expect_err("too many queues");
+        assert!(err.contains("line 2"), "{err}");
     }
 }

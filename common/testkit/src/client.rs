@@ -151,6 +151,29 @@ impl Client {
         self.hung_up();
     }
 
+    /// Says `HERE n` to every call until `DONE n` (under round robin or
+    /// MLFQ, a `PAUSE n` comes between turns, then the next `CALL`), then
+    /// waits for the bank's hang-up. Returns how many turns it took and
+    /// the tellers who called, after the first call (already heard).
+    pub fn be_served_in_turns(&mut self, ticket: TicketNo) -> (usize, Vec<u32>) {
+        let mut tellers = Vec::new();
+        loop {
+            self.send(&format!("HERE {ticket}"));
+            match self.reply() {
+                Reply::Done(n) if n == ticket => {
+                    self.hung_up();
+                    return (tellers.len() + 1, tellers);
+                }
+                Reply::Pause(n) if n == ticket => {
+                    let (n, teller) = self.called();
+                    assert_eq!(n, ticket, "called again with our ticket");
+                    tellers.push(teller);
+                }
+                other => panic!("wanted DONE or PAUSE {ticket}, got {other}"),
+            }
+        }
+    }
+
     /// The bank has closed the connection: nothing more comes.
     pub fn hung_up(&mut self) {
         let mut rest = Vec::new();

@@ -16,7 +16,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use timeline::metrics;
 use timeline::model;
 use timeline::scenario::{Generate, ServiceTime};
-use timeline::trace::{CustomerRecord, Outcome, Trace};
+use timeline::trace::{CallRecord, CustomerRecord, Outcome, Trace};
 use timeline::{Event, Kind, Lane, Style};
 
 /// Customers in the crowd.
@@ -78,6 +78,17 @@ fn crowd() -> Trace {
             errand_cpu_ms: None,
             errand_while_waiting_ms: 0.0,
             outcome: Outcome::Served,
+            calls: vec![CallRecord {
+                teller: i as u32 + 1,
+                called_ms: called,
+                noticed_ms: Some(called),
+                at_counter_ms: Some(here),
+                end_ms: Some(done),
+                paused: false,
+            }],
+            response_ms: Some(called - c.arrive_ms),
+            wait_ms: Some(called - c.arrive_ms),
+            turnaround_ms: Some(done.max(c.arrive_ms + 100.0) - c.arrive_ms),
         });
     }
     let tellers = model::tellers(&scenario, &customers, &events);

@@ -110,6 +110,18 @@ pub enum Kind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         unread_us: Option<u64>,
     },
+    /// A turn at the counter ended with the service not done (round robin,
+    /// MLFQ): `PAUSE` sent by the teller, or received by the customer, who
+    /// is back in line until the next `CALL`.
+    Paused {
+        /// The ticket paused.
+        ticket: TicketNo,
+        /// Customer lane only: how long the `PAUSE` line had sat unread in
+        /// the customer's socket when they took it, in microseconds, when
+        /// known (as `unread_us` on `called`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unread_us: Option<u64>,
+    },
     /// A ticket was given up: the customer left before `DONE`.
     Abandon {
         /// The ticket, when one had been issued.
@@ -140,7 +152,8 @@ impl Kind {
             Kind::Ticket { ticket }
             | Kind::Called { ticket, .. }
             | Kind::AtCounter { ticket }
-            | Kind::Served { ticket, .. } => Some(ticket),
+            | Kind::Served { ticket, .. }
+            | Kind::Paused { ticket, .. } => Some(ticket),
             Kind::Abandon { ticket } => ticket,
             _ => None,
         }
@@ -157,6 +170,7 @@ impl Kind {
             Kind::Called { .. } => "called",
             Kind::AtCounter { .. } => "at_counter",
             Kind::Served { .. } => "served",
+            Kind::Paused { .. } => "paused",
             Kind::Abandon { .. } => "abandon",
             Kind::Leave => "leave",
             Kind::Reject { .. } => "reject",
@@ -184,7 +198,7 @@ pub struct Event {
 mod tests {
     use super::*;
 
-    /// The optional fields of a moment (how long `CALL` and `DONE` sat
+    /// The optional fields of a moment (how long `CALL`, `PAUSE` and `DONE` sat
     /// unread, a computed stretch's CPU time) are left out when unknown: a
     /// trace written before them reads, and writes back just as it was.
     /// When known, they are read and written back.
@@ -197,6 +211,10 @@ mod tests {
             ),
             (
                 r#"{"t_us":9,"lane":"customer-0","kind":"served","ticket":1,"thread":0}"#,
+                "unread_us",
+            ),
+            (
+                r#"{"t_us":9,"lane":"customer-0","kind":"paused","ticket":1,"thread":0}"#,
                 "unread_us",
             ),
             (

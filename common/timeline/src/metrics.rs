@@ -8,13 +8,15 @@
 //! - lost = the time from arrival to `DONE` spent neither on the errand nor
 //!   at the counter (where the two overlap, as when async-nonblocking's
 //!   errand runs on at the counter, that time is counted once);
-//! - wait = called − arrive; errand while waiting = errand done between the
-//!   ticket and the call.
+//! - response = the first call − arrive; wait = all the time in line:
+//!   called − arrive, and each `PAUSE` to the next call (without a `PAUSE`,
+//!   the response); errand while waiting = errand done in line, from the
+//!   ticket on.
 //!
 //! The tellers' view:
 //!
 //! - makespan = the last `DONE`; the tellers' efficiency = ideal makespan / makespan;
-//! - reaction = at_counter − called;
+//! - reaction = at_counter − called, for every call;
 //! - the teller loss: where their time beyond the services asked went
 //!   ([`teller_loss`]).
 //!
@@ -43,7 +45,10 @@ pub fn compute(trace: &Trace, ideal_makespan_ms: f64, process: ProcessFigures) -
         .filter(|c| c.outcome == Outcome::Served)
         .collect();
     let makespan_ms = served.iter().filter_map(|c| c.done_ms).fold(0.0, f64::max);
-    let reactions: Vec<f64> = served.iter().filter_map(|c| c.reaction_ms()).collect();
+    let reactions: Vec<f64> = served
+        .iter()
+        .flat_map(|c| c.calls.iter().filter_map(|call| call.reaction_ms()))
+        .collect();
     Metrics {
         makespan_ms,
         ideal_makespan_ms,
@@ -52,15 +57,12 @@ pub fn compute(trace: &Trace, ideal_makespan_ms: f64, process: ProcessFigures) -
         } else {
             0.0
         },
-        mean_wait_ms: mean(served.iter().filter_map(|c| c.wait_ms())),
+        mean_wait_ms: mean(served.iter().filter_map(|c| c.wait_ms)),
+        mean_response_ms: Some(mean(served.iter().filter_map(|c| c.response_ms))),
         mean_reaction_ms: mean(reactions.iter().copied()),
         max_reaction_ms: reactions.iter().copied().fold(0.0, f64::max),
         errand_while_waiting_ms: mean(served.iter().map(|c| c.errand_while_waiting_ms)),
-        mean_turnaround_ms: mean(
-            served
-                .iter()
-                .filter_map(|c| Some(c.leave_ms? - c.arrive_ms?)),
-        ),
+        mean_turnaround_ms: mean(served.iter().filter_map(|c| c.turnaround_ms)),
         mean_lost_ms: mean_lost_ms(trace),
         teller_loss: Some(teller_loss::of_run(trace, makespan_ms)),
         polls: customers.iter().map(|c| c.polls).sum(),
@@ -172,24 +174,38 @@ fn lost_ms(c: &CustomerRecord, errands: &[(f64, f64)]) -> Option<f64> {
 }
 
 /// The stretches in which `c` waited to be called: from arrival to the
-/// call, or to leaving (or for ever) if none came. One stretch today; a
-/// visit served in slices would add one from each `PAUSE` to the next `CALL`.
+/// first call, and from each `PAUSE` to the next call; the last one, of a
+/// customer never called (again), to leaving (or for ever).
 fn waiting(c: &CustomerRecord) -> Vec<Span> {
     let Some(arrive) = c.arrive_ms else {
         return Vec::new();
     };
-    let until = c.called_ms.or(c.leave_ms).unwrap_or(f64::INFINITY);
-    vec![Span::of_ms(arrive, until)]
+    let mut out = Vec::new();
+    let mut back = Some(arrive);
+    for call in &c.calls {
+        if let Some(from) = back {
+            out.push(Span::of_ms(from, call.called_ms));
+        }
+        back = call.end_ms.filter(|_| call.paused);
+    }
+    if let Some(from) = back {
+        out.push(Span::of_ms(from, c.leave_ms.unwrap_or(f64::INFINITY)));
+    }
+    out
 }
 
-/// The stretches `c` spent at the counter: from `HERE` to `DONE` (or to
-/// leaving, for a visit cut short). One stretch today; a visit served in
-/// slices would have one per slice.
+/// The stretches `c` spent at the counter: each turn's `HERE` to its
+/// `PAUSE` or `DONE` (or to leaving, for a turn cut short).
 fn at_counter(c: &CustomerRecord) -> Vec<Span> {
-    match (c.at_counter_ms, c.done_ms.or(c.leave_ms)) {
-        (Some(here), Some(end)) => vec![Span::of_ms(here, end)],
-        _ => Vec::new(),
-    }
+    c.calls
+        .iter()
+        .filter_map(|call| {
+            Some(Span::of_ms(
+                call.at_counter_ms?,
+                call.end_ms.or(c.leave_ms)?,
+            ))
+        })
+        .collect()
 }
 
 fn count(n: usize) -> u32 {
@@ -204,6 +220,7 @@ fn mean(values: impl Iterator<Item = f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::CallRecord;
 
     use proptest::prelude::*;
 
@@ -211,7 +228,7 @@ mod tests {
     use crate::{Event, Kind, Lane, Style};
 
     fn visit(id: u32, arrive: f64, called: f64, here: f64, done: f64) -> CustomerRecord {
-        CustomerRecord {
+        let mut record = CustomerRecord {
             id,
             name: format!("c{id}"),
             ticket: Some(u64::from(id) + 1),
@@ -227,7 +244,13 @@ mod tests {
             errand_cpu_ms: None,
             errand_while_waiting_ms: 20.0,
             outcome: Outcome::Served,
-        }
+            calls: Vec::new(),
+            response_ms: None,
+            wait_ms: None,
+            turnaround_ms: None,
+        };
+        record.fill_in();
+        record
     }
 
     /// A trace of `customers` (each asking `service_ms`) at `tellers`
@@ -296,6 +319,7 @@ mod tests {
         assert_eq!(m.polls, 6, "the abandoned customer's looks count too");
         assert_eq!((m.served, m.abandoned), (2, 1));
         assert_eq!(m.mean_turnaround_ms, (412.0 + 716.0) / 2.0);
+        assert_eq!(m.mean_response_ms, Some(m.mean_wait_ms), "one call each");
         // Lost: 2 ms (arrival to HERE) for the first; for the second, 306 ms
         // from arrival to HERE, less the errand's 150.
         assert_eq!(m.mean_lost_ms, (2.0 + 156.0) / 2.0);
@@ -366,6 +390,7 @@ mod tests {
             free[i] = done;
             let mut c = visit(id, ms(arrive), ms(called), ms(here), ms(done));
             c.teller = Some(i as u32 + 1);
+            c.calls[0].teller = i as u32 + 1;
             customers.push(c);
         }
         trace_of(customers, 1.0, tellers, vec![])
@@ -434,5 +459,44 @@ mod tests {
         assert_eq!(c.cpus_at_once(), 1.6);
         assert_eq!((c.errand_cpu_ms, c.errand_wall_ms), (450.0, 550.0));
         assert_eq!(c.errands_waited_ms(), 100.0);
+    }
+
+    #[test]
+    fn a_visit_in_slices_waits_between_them_and_reacts_to_each_call() {
+        // Called at 10, served 10-110, PAUSE; called again at 300, at the
+        // counter at 340, DONE at 440.
+        let mut sliced = visit(0, 0.0, 10.0, 10.0, 440.0);
+        let call = |called_ms, at: f64, end, paused| CallRecord {
+            teller: 1,
+            called_ms,
+            noticed_ms: Some(at),
+            at_counter_ms: Some(at),
+            end_ms: Some(end),
+            paused,
+        };
+        sliced.calls = vec![
+            call(10.0, 10.0, 110.0, true),
+            call(300.0, 340.0, 440.0, false),
+        ];
+        sliced.wait_ms = Some(10.0 + 190.0);
+        let trace = trace_of(vec![sliced], 200.0, 1, vec![]);
+        let m = compute(&trace, 400.0, ProcessFigures::default());
+        assert_eq!(m.mean_response_ms, Some(10.0));
+        assert_eq!(m.mean_wait_ms, 200.0, "in line before each call");
+        assert_eq!(
+            m.mean_reaction_ms, 20.0,
+            "0 and 40 ms: every call costs one"
+        );
+        assert_eq!(m.max_reaction_ms, 40.0);
+        // At the counter 10-110 and 340-440, nothing else: in line or
+        // called the rest of the way to DONE.
+        assert_eq!(m.mean_lost_ms, 440.0 - 200.0);
+        // The teller's 440 ms less the 200 asked: waiting from the PAUSE
+        // to the next call is a gap (someone waited), its call a reaction.
+        let loss = m.teller_loss.expect("measured");
+        assert_eq!(loss.total_ms, 240.0);
+        assert_eq!(loss.reaction_ms, 40.0);
+        assert_eq!(loss.gap_ms, 10.0 + 190.0);
+        assert_eq!(loss.overrun_ms + loss.idle_ms, 0.0);
     }
 }

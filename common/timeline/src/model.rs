@@ -37,7 +37,7 @@ use super::{Event, Kind, Lane};
 use crate::scenario::Scenario;
 use crate::schedule::Schedule;
 use crate::state::{Mark, MarkKind, State};
-use crate::trace::{CustomerRecord, Outcome, TellerRecord, Trace};
+use crate::trace::{CallRecord, CustomerRecord, Outcome, TellerRecord, Trace};
 use crate::{TellerNo, TicketNo};
 
 /// A stretch of one state, in milliseconds from the run's start.
@@ -149,16 +149,10 @@ struct Seen {
     arrive: Option<f64>,
     /// The ticket taken, and when.
     ticket: Option<(TicketNo, f64)>,
-    /// When the customer read the call, and from which teller.
-    noticed: Option<(f64, TellerNo)>,
-    /// How long the `CALL` had sat unread in the socket when noticed (ms).
-    unread: Option<f64>,
-    /// `HERE` sent.
-    at_counter: Option<f64>,
-    /// `DONE` read.
-    served: Option<f64>,
-    /// How long the `DONE` had sat unread in the socket when read (ms).
-    done_unread: Option<f64>,
+    /// Each call as the customer saw it, in order.
+    calls: Vec<Noticed>,
+    /// `DONE` read, and how long it had sat unread in the socket (ms).
+    served: Option<(f64, Option<f64>)>,
     /// Gave the ticket up.
     abandoned: Option<f64>,
     /// Finished, errand included.
@@ -171,23 +165,39 @@ struct Seen {
     errand_cpu: Option<f64>,
 }
 
-/// What the tellers recorded about one ticket.
-#[derive(Default, Clone, Copy)]
-struct AtBank {
-    /// When a teller sent `CALL`, and which teller.
-    called: Option<(f64, TellerNo)>,
+/// One call as the customer saw it.
+#[derive(Clone, Copy)]
+struct Noticed {
+    /// When they read `CALL`, and from which teller.
+    noticed: f64,
+    /// The teller who called.
+    teller: TellerNo,
+    /// How long the `CALL` had sat unread in the socket when read (ms).
+    unread: Option<f64>,
+    /// `HERE` sent.
+    at_counter: Option<f64>,
+    /// `PAUSE` read, and how long it had sat unread (ms).
+    paused: Option<(f64, Option<f64>)>,
+}
+
+/// One call as the teller recorded it.
+#[derive(Clone, Copy)]
+struct Called {
+    /// When the teller sent `CALL`, and which teller.
+    called: f64,
+    /// The teller.
+    teller: TellerNo,
     /// When the teller got `HERE`.
     at_counter: Option<f64>,
-    /// When the teller sent `DONE`.
-    served: Option<f64>,
-    /// When the teller gave the ticket up.
-    abandoned: Option<f64>,
+    /// When the teller sent `PAUSE` or `DONE`, and whether it was `PAUSE`.
+    end: Option<(f64, bool)>,
 }
 
 /// Builds one record per scenario customer from the recorded moments.
 pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
     let mut seen: Vec<Seen> = scenario.customers.iter().map(|_| Seen::default()).collect();
-    let mut bank: HashMap<TicketNo, AtBank> = HashMap::new();
+    // What the tellers recorded, by ticket: every call, in order.
+    let mut bank: HashMap<TicketNo, Vec<Called>> = HashMap::new();
     for e in events {
         let t = ms(e.t_us);
         match e.lane {
@@ -200,15 +210,24 @@ pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
                     Kind::Ticket { ticket } => s.ticket = Some((ticket, t)),
                     Kind::Called {
                         teller, unread_us, ..
-                    } => {
-                        s.noticed = Some((t, teller));
-                        s.unread = unread_us.map(ms);
+                    } => s.calls.push(Noticed {
+                        noticed: t,
+                        teller,
+                        unread: unread_us.map(ms),
+                        at_counter: None,
+                        paused: None,
+                    }),
+                    Kind::AtCounter { .. } => {
+                        if let Some(call) = s.calls.last_mut() {
+                            call.at_counter = Some(t);
+                        }
                     }
-                    Kind::AtCounter { .. } => s.at_counter = Some(t),
-                    Kind::Served { unread_us, .. } => {
-                        s.served = Some(t);
-                        s.done_unread = unread_us.map(ms);
+                    Kind::Paused { unread_us, .. } => {
+                        if let Some(call) = s.calls.last_mut() {
+                            call.paused = Some((t, unread_us.map(ms)));
+                        }
                     }
+                    Kind::Served { unread_us, .. } => s.served = Some((t, unread_us.map(ms))),
                     Kind::Abandon { .. } => s.abandoned = Some(t),
                     Kind::Leave => s.leave = Some(t),
                     Kind::Poll { found: false } => s.polls += 1,
@@ -225,12 +244,25 @@ pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
                 let Some(ticket) = e.kind.ticket() else {
                     continue;
                 };
-                let b = bank.entry(ticket).or_default();
+                let calls = bank.entry(ticket).or_default();
                 match e.kind {
-                    Kind::Called { teller, .. } => b.called = Some((t, teller)),
-                    Kind::AtCounter { .. } => b.at_counter = Some(t),
-                    Kind::Served { .. } => b.served = Some(t),
-                    Kind::Abandon { .. } => b.abandoned = Some(t),
+                    Kind::Called { teller, .. } => calls.push(Called {
+                        called: t,
+                        teller,
+                        at_counter: None,
+                        end: None,
+                    }),
+                    Kind::AtCounter { .. } => {
+                        if let Some(call) = calls.last_mut() {
+                            call.at_counter = Some(t);
+                        }
+                    }
+                    Kind::Paused { .. } | Kind::Served { .. } => {
+                        let paused = matches!(e.kind, Kind::Paused { .. });
+                        if let Some(call) = calls.last_mut().filter(|c| c.end.is_none()) {
+                            call.end = Some((t, paused));
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -242,59 +274,125 @@ pub fn customers(scenario: &Scenario, events: &[Event]) -> Vec<CustomerRecord> {
         .iter()
         .zip(seen)
         .map(|(c, s)| {
-            let b = s
+            let at_bank = s
                 .ticket
-                .and_then(|(n, _)| bank.get(&n).copied())
+                .and_then(|(n, _)| bank.remove(&n))
                 .unwrap_or_default();
-            // The bank's own record of the call when it ran here; otherwise
-            // the customer's notice, less the time the line sat unread in
-            // their socket (it cannot have reached it before they arrived).
-            let called = b.called.or_else(|| {
-                s.noticed
-                    .map(|(noticed, teller)| (reached(noticed, s.unread, s.arrive), teller))
-            });
-            let at_counter = b.at_counter.or(s.at_counter);
-            // The same for `DONE`: when it reached the socket, not when the
-            // customer looked (it cannot have come before their `HERE`).
-            let done = b.served.or_else(|| {
-                s.served
-                    .map(|read| reached(read, s.done_unread, s.at_counter))
-            });
-            let served = s.served.is_some() && s.abandoned.is_none();
-            let waiting = match (s.ticket, called) {
-                (Some((_, from)), Some((to, _))) => Some((from, to)),
-                (Some((_, from)), None) => Some((from, s.leave.unwrap_or(f64::INFINITY))),
-                _ => None,
-            };
-            let errand_while_waiting = waiting.map_or(0.0, |(from, to)| {
-                s.errands
-                    .iter()
-                    .map(|&(a, b)| (b.min(to) - a.max(from)).max(0.0))
-                    .sum()
-            });
-            CustomerRecord {
-                id: c.id,
-                name: c.name.to_string(),
-                ticket: s.ticket.map(|(n, _)| n),
-                arrive_ms: s.arrive,
-                called_ms: called.map(|(t, _)| t),
-                noticed_ms: s.noticed.map(|(t, _)| t),
-                at_counter_ms: at_counter,
-                done_ms: if served { done } else { None },
-                leave_ms: s.leave,
-                teller: called.map(|(_, teller)| teller),
-                polls: s.polls,
-                errand_ms: s.errands.iter().map(|(a, b)| b - a).sum(),
-                errand_cpu_ms: s.errand_cpu,
-                errand_while_waiting_ms: errand_while_waiting,
-                outcome: if served {
-                    Outcome::Served
-                } else {
-                    Outcome::Abandoned
-                },
-            }
+            record_of(c, s, &at_bank)
         })
         .collect()
+}
+
+/// One customer's record: their calls, from the tellers' records of them
+/// when the bank ran here, else from what the customer saw; their measures.
+fn record_of(c: &crate::scenario::Customer, s: Seen, at_bank: &[Called]) -> CustomerRecord {
+    let served = s.served.is_some() && s.abandoned.is_none();
+    let mut calls: Vec<CallRecord> = Vec::new();
+    for i in 0..at_bank.len().max(s.calls.len()) {
+        let (bank, noticed) = (at_bank.get(i), s.calls.get(i));
+        // The customer's view of the turn's end: PAUSE read, or for the
+        // last call DONE read.
+        let read_end = noticed
+            .and_then(|n| n.paused)
+            .or(if i + 1 == s.calls.len() {
+                s.served
+            } else {
+                None
+            });
+        // The bank's own record when it ran here; otherwise the customer's
+        // notice, less the time the line sat unread in their socket (it
+        // cannot have reached it before they were back in line); the end
+        // likewise, when PAUSE or DONE reached the socket.
+        let back_in_line = calls.last().and_then(|p| p.end_ms).or(s.arrive);
+        let at_counter = bank
+            .and_then(|b| b.at_counter)
+            .or(noticed.and_then(|n| n.at_counter));
+        let Some((teller, called_ms)) = bank
+            .map(|b| (b.teller, b.called))
+            .or_else(|| noticed.map(|n| (n.teller, reached(n.noticed, n.unread, back_in_line))))
+        else {
+            continue;
+        };
+        let call = CallRecord {
+            teller,
+            called_ms,
+            noticed_ms: noticed.map(|n| n.noticed),
+            at_counter_ms: at_counter,
+            end_ms: bank
+                .and_then(|b| b.end)
+                .map(|(t, _)| t)
+                .or_else(|| read_end.map(|(read, unread)| reached(read, unread, at_counter))),
+            paused: match bank.and_then(|b| b.end) {
+                Some((_, paused)) => paused,
+                None => noticed.is_some_and(|n| n.paused.is_some()),
+            },
+        };
+        calls.push(call);
+    }
+    let first = calls.first();
+    let done = if served {
+        calls.last().and_then(|call| call.end_ms)
+    } else {
+        None
+    };
+    // The stretches in line: from the ticket (or arrival) to the first call,
+    // and from each PAUSE to the next call; the last one, of a customer
+    // never called again, to their leaving.
+    let mut in_line: Vec<(f64, f64)> = Vec::new();
+    let mut back = s.ticket.map(|(_, t)| t);
+    for call in &calls {
+        if let Some(from) = back {
+            in_line.push((from, call.called_ms));
+        }
+        back = call.end_ms.filter(|_| call.paused);
+    }
+    if let Some(from) = back.filter(|_| !served) {
+        in_line.push((from, s.leave.unwrap_or(f64::INFINITY)));
+    }
+    let errand_while_waiting = in_line
+        .iter()
+        .map(|&(from, to)| {
+            s.errands
+                .iter()
+                .map(|&(a, b)| (b.min(to) - a.max(from)).max(0.0))
+                .sum::<f64>()
+        })
+        .sum();
+    let since_arrival = |t: Option<f64>| Some(t? - s.arrive?);
+    // Time in line counts from arrival, as the response does.
+    let wait = first.and_then(|f| {
+        let before = since_arrival(Some(f.called_ms))?;
+        let again: f64 = calls
+            .windows(2)
+            .map(|w| w[1].called_ms - w[0].end_ms.unwrap_or(w[1].called_ms))
+            .sum();
+        Some(before + again)
+    });
+    CustomerRecord {
+        id: c.id,
+        name: c.name.to_string(),
+        ticket: s.ticket.map(|(n, _)| n),
+        arrive_ms: s.arrive,
+        called_ms: first.map(|f| f.called_ms),
+        noticed_ms: first.and_then(|f| f.noticed_ms),
+        at_counter_ms: first.and_then(|f| f.at_counter_ms),
+        done_ms: done,
+        leave_ms: s.leave,
+        teller: first.map(|f| f.teller),
+        polls: s.polls,
+        errand_ms: s.errands.iter().map(|(a, b)| b - a).sum(),
+        errand_cpu_ms: s.errand_cpu,
+        errand_while_waiting_ms: errand_while_waiting,
+        outcome: if served {
+            Outcome::Served
+        } else {
+            Outcome::Abandoned
+        },
+        response_ms: since_arrival(first.map(|f| f.called_ms)),
+        wait_ms: wait,
+        turnaround_ms: since_arrival(s.leave),
+        calls,
+    }
 }
 
 /// Builds one record per teller: from the tellers' own lanes when the bank
@@ -326,7 +424,7 @@ pub fn tellers(
                     record(&mut records, id).calling.push([*called, t]);
                 }
             }
-            Kind::Served { .. } => {
+            Kind::Served { .. } | Kind::Paused { .. } => {
                 if let Some((_, Some(here))) = open.remove(&id) {
                     record(&mut records, id).busy.push([here, t]);
                 }
@@ -345,15 +443,14 @@ pub fn tellers(
     }
     if records.is_empty() {
         // The bank ran elsewhere: rebuild the tellers' days from the customers.
-        for c in customers {
-            let (Some(teller), Some(called), Some(here)) = (c.teller, c.called_ms, c.at_counter_ms)
-            else {
+        for call in customers.iter().flat_map(|c| &c.calls) {
+            let Some(here) = call.at_counter_ms else {
                 continue;
             };
-            let r = record(&mut records, teller);
-            r.calling.push([called, here]);
-            if let Some(done) = c.done_ms {
-                r.busy.push([here, done]);
+            let r = record(&mut records, call.teller);
+            r.calling.push([call.called_ms, here]);
+            if let Some(end) = call.end_ms {
+                r.busy.push([here, end]);
             }
         }
     }
@@ -474,11 +571,16 @@ pub fn lanes(trace: &Trace) -> Vec<LaneView> {
             marks: Vec::new(),
             ticket: None,
             outcome: None,
+            // Every turn served: one per call, so a ticket served in slices
+            // is written at each of them.
             tags: trace
                 .customers
                 .iter()
-                .filter(|c| c.teller == Some(t.id))
-                .filter_map(|c| Some((c.at_counter_ms?, c.done_ms?, c.ticket?.to_string())))
+                .flat_map(|c| c.calls.iter().map(move |call| (c, call)))
+                .filter(|(_, call)| call.teller == t.id)
+                .filter_map(|(c, call)| {
+                    Some((call.at_counter_ms?, call.end_ms?, c.ticket?.to_string()))
+                })
                 .collect(),
             notes: Vec::new(),
         }
@@ -542,6 +644,50 @@ fn task_lanes(trace: &Trace) -> Vec<LaneView> {
         .collect()
 }
 
+/// Whose call each of the tellers' stretches was: a teller's calling
+/// stretch starts at one of a customer's `called_ms`, its serving stretch
+/// at the `at_counter_ms` of the same call. Pictures look a stretch up to
+/// name the customer in it.
+pub struct Owners<'a> {
+    /// By (teller, whether the stretch is calling, its start as whole nanoseconds).
+    by_start: HashMap<(TellerNo, bool, i64), &'a CustomerRecord>,
+}
+
+impl<'a> Owners<'a> {
+    /// The owners of every call of `customers`.
+    pub fn of(customers: &'a [CustomerRecord]) -> Owners<'a> {
+        let mut by_start = HashMap::new();
+        for c in customers {
+            for call in &c.calls {
+                for (calling, t) in [(true, Some(call.called_ms)), (false, call.at_counter_ms)] {
+                    if let Some(t) = t.filter(|t| t.is_finite()) {
+                        by_start
+                            .entry((call.teller, calling, instant_key(t)))
+                            .or_insert(c);
+                    }
+                }
+            }
+        }
+        Owners { by_start }
+    }
+
+    /// The customer of teller `teller`'s stretch `segment` (calling or
+    /// serving), if it was one of theirs.
+    pub fn of_stretch(&self, teller: TellerNo, segment: &Segment) -> Option<&'a CustomerRecord> {
+        let calling = segment.state == State::Calling;
+        self.by_start
+            .get(&(teller, calling, instant_key(segment.start_ms)))
+            .copied()
+    }
+}
+
+/// A time as whole nanoseconds: the same recorded instant always gives the
+/// same key, in whichever record it was copied.
+fn instant_key(ms: f64) -> i64 {
+    // `as` saturates; times are finite here.
+    (ms * 1_000_000.0).round() as i64
+}
+
 /// A schedule's tellers as lanes (the ideal one's, say): each serving
 /// exactly when the schedule says, with the ticket number at the start of each service.
 pub fn schedule_lanes(scenario: &Scenario, schedule: &Schedule) -> Vec<LaneView> {
@@ -586,8 +732,8 @@ pub fn schedule_lanes(scenario: &Scenario, schedule: &Schedule) -> Vec<LaneView>
 
 /// A customer's states: waiting from arrival to the call (in line while
 /// some of their `errand_ms` is left, idle once it is all done), unnoticed
-/// until the counter, served until `DONE`; errands painted over the waits
-/// and after `DONE`.
+/// until the counter, served until `PAUSE` (then waiting again, until the
+/// next call) or `DONE`; errands painted over the waits and after `DONE`.
 fn customer_segments(
     c: &CustomerRecord,
     errands: &[(f64, f64)],
@@ -597,41 +743,52 @@ fn customer_segments(
     let Some(arrive) = c.arrive_ms else {
         return Vec::new();
     };
-    let last = [
-        c.leave_ms,
-        c.done_ms,
-        abandoned,
-        c.at_counter_ms,
-        c.called_ms,
-    ]
-    .into_iter()
-    .flatten()
-    .chain(errands.iter().map(|e| e.1))
-    .fold(arrive, f64::max);
+    let last = [c.leave_ms, c.done_ms, abandoned]
+        .into_iter()
+        .flatten()
+        .chain(c.calls.iter().flat_map(|call| {
+            [Some(call.called_ms), call.at_counter_ms, call.end_ms]
+                .into_iter()
+                .flatten()
+        }))
+        .chain(errands.iter().map(|e| e.1))
+        .fold(arrive, f64::max);
     let stop = |t: Option<f64>| t.unwrap_or(abandoned.unwrap_or(last));
-    let called = stop(c.called_ms);
-    let mut base = vec![Segment {
-        start_ms: arrive,
-        end_ms: called,
-        state: State::InLine,
-    }];
-    if let Some(called) = c.called_ms {
-        let here = stop(c.at_counter_ms);
-        base.push(Segment {
-            start_ms: called,
-            end_ms: here,
-            state: State::Unnoticed,
-        });
-        if let Some(here) = c.at_counter_ms {
+    let mut base = Vec::new();
+    // In line from arrival, and again from each PAUSE, until the next call.
+    let mut in_line_from = Some(arrive);
+    for call in &c.calls {
+        if let Some(from) = in_line_from.take() {
             base.push(Segment {
-                start_ms: here,
-                end_ms: stop(c.done_ms),
-                state: State::AtCounter,
+                start_ms: from,
+                end_ms: call.called_ms,
+                state: State::InLine,
             });
         }
+        base.push(Segment {
+            start_ms: call.called_ms,
+            end_ms: stop(call.at_counter_ms),
+            state: State::Unnoticed,
+        });
+        if let Some(here) = call.at_counter_ms {
+            base.push(Segment {
+                start_ms: here,
+                end_ms: stop(call.end_ms),
+                state: State::AtCounter,
+            });
+            in_line_from = call.end_ms.filter(|_| call.paused);
+        }
+    }
+    // Never called (again): in line until they gave up.
+    if let Some(from) = in_line_from {
+        base.push(Segment {
+            start_ms: from,
+            end_ms: stop(None),
+            state: State::InLine,
+        });
     }
     let bank_end = base.last().map_or(arrive, |s| s.end_ms);
-    // Paint the errands: over the blocked stretch, and after the bank.
+    // Paint the errands: over the stretches in line, and after the bank.
     let mut out = Vec::new();
     for seg in base {
         if seg.state == State::InLine {
@@ -724,6 +881,15 @@ mod tests {
     use super::*;
     use crate::WaitHow;
 
+    /// The lecture's scene with `customers` customers.
+    fn scene(customers: u32) -> Scenario {
+        crate::scenario::Generate {
+            customers,
+            ..crate::scenario::Generate::default()
+        }
+        .scenario()
+    }
+
     fn at(t_ms: u64, lane: Lane, kind: Kind) -> Event {
         Event {
             t_us: t_ms * 1000,
@@ -733,18 +899,9 @@ mod tests {
         }
     }
 
-    /// The lecture's scene with its first customer only.
-    fn one_customer() -> Scenario {
-        crate::scenario::Generate {
-            customers: 1,
-            ..crate::scenario::Generate::default()
-        }
-        .scenario()
-    }
-
     #[test]
     fn a_visit_takes_the_banks_times_and_the_customers_errands() {
-        let scenario = one_customer();
+        let scenario = scene(1);
         let c = Lane::Customer(0);
         let t = Lane::Teller(1);
         let events = [
@@ -845,7 +1002,7 @@ mod tests {
 
     #[test]
     fn a_computed_errand_counts_its_cpu_time_beside_its_wall_time() {
-        let scenario = one_customer();
+        let scenario = scene(1);
         let c = Lane::Customer(0);
         let stretch = |end_ms, dur_us, cpu_us| {
             at(
@@ -870,11 +1027,7 @@ mod tests {
 
     #[test]
     fn without_the_banks_lanes_the_call_is_the_notice_less_the_time_unread() {
-        let scenario = crate::scenario::Generate {
-            customers: 3,
-            ..crate::scenario::Generate::default()
-        }
-        .scenario();
+        let scenario = scene(3);
         let noticed = |id: u32, t_ms: u64, ticket: TicketNo, unread_us: Option<u64>| {
             at(
                 t_ms,
@@ -922,11 +1075,7 @@ mod tests {
 
     #[test]
     fn without_the_banks_lanes_the_service_ends_when_done_reached_the_socket() {
-        let scenario = crate::scenario::Generate {
-            customers: 3,
-            ..crate::scenario::Generate::default()
-        }
-        .scenario();
+        let scenario = scene(3);
         let mut events = Vec::new();
         for (id, ticket, done_unread_us) in [
             // Read DONE 40 ms after it had reached the socket.
@@ -969,9 +1118,116 @@ mod tests {
         );
     }
 
+    /// One customer served in two slices of 100 ms by teller 1, then 2:
+    /// called at 10 and 300, `PAUSE` at 111, `DONE` at 441; as the tellers
+    /// recorded it (when `bank`) and as the customer saw it, each line
+    /// read 5 ms after it came.
+    fn two_slices(bank: bool) -> Vec<Event> {
+        let (c, t1, t2) = (Lane::Customer(0), Lane::Teller(1), Lane::Teller(2));
+        let called = |teller, unread_us| Kind::Called {
+            ticket: 1,
+            teller,
+            unread_us,
+        };
+        let at_counter = Kind::AtCounter { ticket: 1 };
+        let paused = |unread_us| Kind::Paused {
+            ticket: 1,
+            unread_us,
+        };
+        let served = |unread_us| Kind::Served {
+            ticket: 1,
+            unread_us,
+        };
+        let mut events = vec![
+            at(0, c, Kind::Arrive),
+            at(1, c, Kind::Ticket { ticket: 1 }),
+            at(15, c, called(1, Some(5_000))),
+            at(15, c, at_counter.clone()),
+            at(116, c, paused(Some(5_000))),
+            at(305, c, called(2, Some(5_000))),
+            at(341, c, at_counter.clone()),
+            at(446, c, served(Some(5_000))),
+            at(450, c, Kind::Leave),
+        ];
+        if bank {
+            events.extend([
+                at(10, t1, called(1, None)),
+                at(11, t1, at_counter.clone()),
+                at(111, t1, paused(None)),
+                at(300, t2, called(2, None)),
+                at(341, t2, at_counter),
+                at(441, t2, served(None)),
+            ]);
+        }
+        events.sort_by_key(|e| e.t_us);
+        events
+    }
+
+    #[test]
+    fn a_visit_in_slices_has_a_call_per_slice_and_waits_between_them() {
+        let scenario = scene(1);
+        for bank in [true, false] {
+            let events = two_slices(bank);
+            let records = customers(&scenario, &events);
+            let r = &records[0];
+            let calls: Vec<_> = r
+                .calls
+                .iter()
+                .map(|c| (c.teller, c.called_ms, c.end_ms, c.paused))
+                .collect();
+            assert_eq!(
+                calls,
+                [(1, 10.0, Some(111.0), true), (2, 300.0, Some(441.0), false)],
+                "bank in this process: {bank}"
+            );
+            assert_eq!(r.outcome, Outcome::Served);
+            assert_eq!(
+                (r.called_ms, r.teller, r.done_ms),
+                (Some(10.0), Some(1), Some(441.0))
+            );
+            assert_eq!(r.response_ms, Some(10.0));
+            assert_eq!(r.wait_ms, Some(10.0 + 189.0), "in line before each call");
+            assert_eq!(r.turnaround_ms, Some(450.0));
+            assert_eq!(r.teller_at(200.0), None, "in line between the slices");
+            assert_eq!(r.teller_at(400.0), Some(2));
+
+            let tellers = tellers(&scenario, &records, &events);
+            assert_eq!(
+                tellers[0].busy.len() + tellers[1].busy.len(),
+                2,
+                "a stretch per slice"
+            );
+            let trace = Trace {
+                schema: crate::trace::SCHEMA.to_owned(),
+                complete: true,
+                style: crate::Style::SyncBlocking,
+                scenario: scenario.clone(),
+                metrics: crate::trace::Metrics::default(),
+                customers: records,
+                tellers,
+                events,
+                lanes: Vec::new(),
+            };
+            let lanes = lanes(&trace);
+            let states: Vec<State> = lanes[0].segments.iter().map(|s| s.state).collect();
+            use State::*;
+            assert_eq!(
+                states,
+                [InLine, Unnoticed, AtCounter, InLine, Unnoticed, AtCounter],
+                "bank in this process: {bank}"
+            );
+            let tags: Vec<&str> = lanes[1..]
+                .iter()
+                .flat_map(|l| &l.tags)
+                .map(|t| t.2.as_str())
+                .collect();
+            assert_eq!(tags, ["1", "1"], "the ticket at each slice");
+        }
+    }
+
     #[test]
     fn a_wait_is_in_line_while_errand_is_left_and_idle_once_it_is_done() {
-        let c = CustomerRecord {
+        let mut c = CustomerRecord {
             id: 0,
             name: "张三".into(),
             ticket: Some(1),
@@ -987,7 +1243,13 @@ mod tests {
             errand_cpu_ms: None,
             errand_while_waiting_ms: 100.0,
             outcome: Outcome::Served,
+            calls: Vec::new(),
+            response_ms: None,
+            wait_ms: None,
+            turnaround_ms: None,
         };
+        // The one call, from the visit's own times.
+        c.fill_in();
         let states = |errands: &[(f64, f64)], planned: f64| {
             customer_segments(&c, errands, planned, None)
                 .iter()

@@ -118,6 +118,21 @@ pub fn noticed_done(ticket: TicketNo, unread: Option<Duration>) {
     event!(name: "served", target: TARGET, Level::DEBUG, ticket, unread_us);
 }
 
+/// A turn at the counter ended before the service was done, on a teller's
+/// lane: `PAUSE` sent for `ticket` (round robin, MLFQ).
+pub fn paused(ticket: TicketNo) {
+    event!(name: "paused", target: TARGET, Level::DEBUG, ticket);
+}
+
+/// The turn ended, on a customer's lane: the customer has just read `PAUSE`
+/// for `ticket`, and is back in line. `unread` is how long the line had sat
+/// unread in their socket, when the kernel said; recorded as `unread_us`, as
+/// for [`noticed_call`]. Same event as [`paused`].
+pub fn noticed_pause(ticket: TicketNo, unread: Option<Duration>) {
+    let unread_us = unread.map(micros);
+    event!(name: "paused", target: TARGET, Level::DEBUG, ticket, unread_us);
+}
+
 /// A duration as the whole microseconds the timeline counts in. (A `None`
 /// field records nothing, so an unknown `unread_us` is left out of an event.)
 pub fn micros(d: Duration) -> u64 {

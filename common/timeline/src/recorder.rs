@@ -521,7 +521,7 @@ struct Fields {
     dur_us: u64,
     /// A computed errand stretch's CPU time.
     cpu_us: Option<u64>,
-    /// How long a `CALL` or `DONE` sat unread in the customer's socket.
+    /// How long a `CALL`, `PAUSE` or `DONE` sat unread in the customer's socket.
     unread_us: Option<u64>,
     /// Whether a look at the socket found the call.
     found: bool,
@@ -554,6 +554,10 @@ impl Fields {
                 ticket: self.ticket?,
             },
             "served" => Kind::Served {
+                ticket: self.ticket?,
+                unread_us: self.unread_us,
+            },
+            "paused" => Kind::Paused {
                 ticket: self.ticket?,
                 unread_us: self.unread_us,
             },

@@ -83,15 +83,27 @@ pub enum Outcome {
 
 /// One customer's visit. Times are milliseconds from the run's start.
 ///
-/// `called_ms`, `at_counter_ms` and `done_ms` are the bank's view (when the
-/// teller sent `CALL`, got `HERE`, sent `DONE`) when the bank ran in this
-/// process, and the customer's view otherwise; `noticed_ms` is always the
-/// customer's: when they learned of the call. With the bank elsewhere,
-/// `called_ms` is `noticed_ms` less the time the `CALL` line sat unread in the
-/// customer's socket (the `unread_us` of their `called` event, from the
-/// kernel's arrival stamp), or `noticed_ms` itself when that is unknown; and
-/// `done_ms` is likewise when `DONE` reached the socket (the `unread_us` of
-/// their `served` event), not when the customer got round to reading it.
+/// A visit is one call to the counter under FCFS and SJF, and one call per
+/// time slice under round robin and MLFQ, each but the last ended by a
+/// `PAUSE`: [`calls`](CustomerRecord::calls) holds them all. The fields
+/// `called_ms`, `noticed_ms`, `at_counter_ms` and `teller` are those of the
+/// first call, and `done_ms` the end of the last, the `DONE`.
+///
+/// `called_ms`, `at_counter_ms` and `done_ms` (and a call's `end_ms`) are the
+/// bank's view (when the teller sent `CALL`, got `HERE`, sent `PAUSE` or
+/// `DONE`) when the bank ran in this process, and the customer's view
+/// otherwise; `noticed_ms` is always the customer's: when they learned of
+/// the call. With the bank elsewhere, `called_ms` is `noticed_ms` less the
+/// time the `CALL` line sat unread in the customer's socket (the `unread_us`
+/// of their `called` event, from the kernel's arrival stamp), or
+/// `noticed_ms` itself when that is unknown; and `done_ms` is likewise when
+/// `DONE` reached the socket (the `unread_us` of their `served` event), not
+/// when the customer got round to reading it.
+///
+/// The three measures of scheduling (`docs/06-scheduling.md`), for this
+/// customer: `response_ms`, `wait_ms`, `turnaround_ms`. They are `None` in a
+/// trace written before they were recorded, until [`Trace::read`] fills
+/// them in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CustomerRecord {
     /// Index in the scenario.
@@ -102,17 +114,17 @@ pub struct CustomerRecord {
     pub ticket: Option<TicketNo>,
     /// Walked in.
     pub arrive_ms: Option<f64>,
-    /// The teller called the ticket.
+    /// The teller called the ticket (the first time).
     pub called_ms: Option<f64>,
-    /// The customer learned of the call.
+    /// The customer learned of the (first) call.
     pub noticed_ms: Option<f64>,
-    /// The customer reached the counter (`HERE`).
+    /// The customer reached the counter (`HERE`, the first time).
     pub at_counter_ms: Option<f64>,
     /// The service finished (`DONE`).
     pub done_ms: Option<f64>,
     /// The customer was finished: served or gone, and errand done.
     pub leave_ms: Option<f64>,
-    /// The teller who called them.
+    /// The teller who called them (the first time).
     pub teller: Option<TellerNo>,
     /// Looks at the socket that found nothing (sync-nonblocking).
     pub polls: u64,
@@ -123,21 +135,96 @@ pub struct CustomerRecord {
     /// rest it waited for one. Left out for an errand that slept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errand_cpu_ms: Option<f64>,
-    /// Errand done between taking the ticket and being called.
+    /// Errand done while in line: between taking the ticket and the first
+    /// call, and between each `PAUSE` and the next call.
     pub errand_while_waiting_ms: f64,
     /// Served or abandoned.
     pub outcome: Outcome,
+    /// Every call to a counter, in order: one, or one per time slice.
+    #[serde(default)]
+    pub calls: Vec<CallRecord>,
+    /// Response (响应时间): the first call − arrival. How long until the bank
+    /// first turned to them.
+    #[serde(default)]
+    pub response_ms: Option<f64>,
+    /// Wait: all the time in line, from arrival to the first call and from
+    /// each `PAUSE` to the next call: wanting a counter, and not called to
+    /// one (the time a call then goes unnoticed is the reaction, counted
+    /// apart). Without a `PAUSE`, the same as the response.
+    #[serde(default)]
+    pub wait_ms: Option<f64>,
+    /// Turnaround (周转时间): leave − arrival, the customer's whole business,
+    /// errand included.
+    #[serde(default)]
+    pub turnaround_ms: Option<f64>,
+}
+
+/// One call of a customer to a counter: from the teller's `CALL` to the
+/// `PAUSE` or `DONE` that ended the turn. Times as in [`CustomerRecord`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallRecord {
+    /// The teller who called.
+    pub teller: TellerNo,
+    /// The teller sent `CALL`.
+    pub called_ms: f64,
+    /// The customer learned of the call, if they did.
+    pub noticed_ms: Option<f64>,
+    /// The customer reached the counter (`HERE`), if they did.
+    pub at_counter_ms: Option<f64>,
+    /// The turn ended (`PAUSE` or `DONE`); `None` when it never did (the
+    /// customer was given up, or the run was cut short).
+    pub end_ms: Option<f64>,
+    /// Whether it ended with `PAUSE`: the service not done, back in line.
+    pub paused: bool,
+}
+
+impl CallRecord {
+    /// Time from the call to the counter: at_counter − called.
+    pub fn reaction_ms(&self) -> Option<f64> {
+        Some(self.at_counter_ms? - self.called_ms)
+    }
+
+    /// Time served in this turn: end − at_counter.
+    pub fn served_ms(&self) -> Option<f64> {
+        Some(self.end_ms? - self.at_counter_ms?)
+    }
 }
 
 impl CustomerRecord {
-    /// Time in the queue: called − arrive.
-    pub fn wait_ms(&self) -> Option<f64> {
-        Some(self.called_ms? - self.arrive_ms?)
-    }
-
-    /// Time from the call to the counter: at_counter − called.
+    /// Time from the first call to the counter: at_counter − called.
     pub fn reaction_ms(&self) -> Option<f64> {
         Some(self.at_counter_ms? - self.called_ms?)
+    }
+
+    /// The teller that had this customer's ticket at `t_ms`: called by it
+    /// and not yet paused or done; `None` while in line.
+    pub fn teller_at(&self, t_ms: f64) -> Option<TellerNo> {
+        self.calls
+            .iter()
+            .find(|c| c.called_ms <= t_ms && c.end_ms.is_none_or(|end| t_ms < end))
+            .map(|c| c.teller)
+    }
+
+    /// A record from a trace written before calls and measures were
+    /// recorded: its one call, and its measures, from its other fields.
+    pub(crate) fn fill_in(&mut self) {
+        if self.calls.is_empty() {
+            if let (Some(teller), Some(called_ms)) = (self.teller, self.called_ms) {
+                self.calls.push(CallRecord {
+                    teller,
+                    called_ms,
+                    noticed_ms: self.noticed_ms,
+                    at_counter_ms: self.at_counter_ms,
+                    end_ms: self.done_ms,
+                    paused: false,
+                });
+            }
+        }
+        let since_arrival = |t: Option<f64>| Some(t? - self.arrive_ms?);
+        self.response_ms = self.response_ms.or(since_arrival(self.called_ms));
+        // One call, so the time in line is the response.
+        self.wait_ms = self.wait_ms.or(self.response_ms);
+        self.turnaround_ms = self.turnaround_ms.or(since_arrival(self.leave_ms));
     }
 }
 
@@ -166,11 +253,17 @@ pub struct Metrics {
     /// physical limit). The tellers' view: how much of their day the way of
     /// waiting cost them, not how the customers fared.
     pub efficiency: f64,
-    /// Mean of called − arrive over the served.
+    /// Mean time in line over the served: called − arrive, and under round
+    /// robin and MLFQ each `PAUSE` to the next call too.
     pub mean_wait_ms: f64,
-    /// Mean of at_counter − called over the served.
+    /// Mean of the first call − arrive over the served: the response.
+    /// Absent from traces written before it was (it was `mean_wait_ms`
+    /// then: every visit was one call).
+    #[serde(default)]
+    pub mean_response_ms: Option<f64>,
+    /// Mean of at_counter − called over the calls of the served.
     pub mean_reaction_ms: f64,
-    /// Largest at_counter − called.
+    /// Largest at_counter − called of any call.
     pub max_reaction_ms: f64,
     /// Mean errand done between ticket and call, per served customer.
     pub errand_while_waiting_ms: f64,
@@ -376,6 +469,12 @@ impl Trace {
                 path.display()
             )
         })?;
+        // A trace written before visits had several calls.
+        for c in &mut trace.customers {
+            c.fill_in();
+        }
+        let m = &mut trace.metrics;
+        m.mean_response_ms = m.mean_response_ms.or(Some(m.mean_wait_ms));
         // A file from an older build lacks the newer figures: computed here.
         crate::metrics::fill_in(&mut trace);
         Ok(trace)
@@ -433,7 +532,10 @@ mod tests {
             complete: false,
             style: Style::SyncBlocking,
             scenario: crate::scenario::Generate::default().scenario(),
-            metrics: Metrics::default(),
+            metrics: Metrics {
+                mean_response_ms: Some(0.0),
+                ..Metrics::default()
+            },
             customers: vec![CustomerRecord {
                 id: 0,
                 name: name.to_owned(),
@@ -450,6 +552,10 @@ mod tests {
                 errand_cpu_ms: None,
                 errand_while_waiting_ms: 0.0,
                 outcome: Outcome::Abandoned,
+                calls: Vec::new(),
+                response_ms: None,
+                wait_ms: None,
+                turnaround_ms: None,
             }],
             tellers: Vec::new(),
             events: vec![Event {
@@ -567,6 +673,47 @@ mod tests {
         let loss = read.metrics.teller_loss.expect("computed on reading");
         assert_eq!(loss.reaction_ms, 10.0);
         assert_eq!(loss.total_ms, 2.0 * 440.0 - 400.0);
+    }
+
+    #[test]
+    fn a_trace_written_before_calls_reads_with_its_one_call_and_its_measures() {
+        let mut trace = trace_with("张三", "busy");
+        let c = &mut trace.customers[0];
+        (c.arrive_ms, c.called_ms, c.at_counter_ms) = (Some(10.0), Some(30.0), Some(31.0));
+        (c.done_ms, c.leave_ms, c.teller) = (Some(431.0), Some(500.0), Some(2));
+        c.outcome = Outcome::Served;
+        trace.metrics.mean_wait_ms = 20.0;
+        // Written as a trace of before: no calls, no measures.
+        let mut json = serde_json::to_value(&trace).unwrap_or_default();
+        for key in ["calls", "response_ms", "wait_ms", "turnaround_ms"] {
+            json["customers"][0].as_object_mut().map(|c| c.remove(key));
+        }
+        json["metrics"]
+            .as_object_mut()
+            .map(|m| m.remove("mean_response_ms"));
+        let dir = tempfile::tempdir().expect("a scratch directory");
+        let path = dir.path().join("old.json");
+        std::fs::write(&path, json.to_string()).expect("written");
+        let old = Trace::read(&path).expect("an old trace reads");
+        let c = &old.customers[0];
+        assert_eq!(
+            c.calls,
+            [CallRecord {
+                teller: 2,
+                called_ms: 30.0,
+                noticed_ms: None,
+                at_counter_ms: Some(31.0),
+                end_ms: Some(431.0),
+                paused: false,
+            }]
+        );
+        assert_eq!((c.response_ms, c.wait_ms), (Some(20.0), Some(20.0)));
+        assert_eq!(c.turnaround_ms, Some(490.0));
+        assert_eq!(
+            old.metrics.mean_response_ms,
+            Some(20.0),
+            "it was the mean wait"
+        );
     }
 
     #[test]

@@ -19,7 +19,9 @@
 //! - reactions are fast: epoll wakes the thread the moment a call arrives;
 //! - but the trace's `thread` is the same for every customer, and
 //!   `threads_peak` stays flat however many customers come: one thread, one
-//!   epoll, every socket.
+//!   epoll, every socket;
+//! - with `--policy rr`, a `PAUSE` puts the customer back to `Waiting`: the
+//!   socket stays registered, and the same `poll()` brings the next call.
 //!
 //! With `--errand-work cpu` the errands, after the bank, are real computing,
 //! and the one thread does them all itself: each turn of its loop computes
@@ -37,6 +39,7 @@
 //! cargo run -p async-blocking
 //! cargo run -p async-blocking -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
 //! cargo run -p async-blocking -- --errand-work cpu
+//! cargo run -p async-blocking -- --policy rr --quantum 100
 //! ```
 //!
 //! The loop follows mio's `examples/tcp_server.rs`: register, `poll()`, and
@@ -54,7 +57,7 @@ use std::time::{Duration, Instant};
 use bank::protocol::{Reply, TicketNo};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
-use scene::customer::{self, Errand, Lines, VisitError};
+use scene::customer::{self, Errand, Lines, TurnEnd, VisitError};
 use scene::demo::{Failure, Setup};
 use scene::kernel::threads;
 use timeline::record;
@@ -96,7 +99,8 @@ enum Stage {
     AwaitingTicket,
     /// Holding ticket `n`; the socket is registered, the call awaited.
     Waiting(TicketNo),
-    /// At the counter with ticket `n`, awaiting `DONE`.
+    /// At the counter with ticket `n`, awaiting `DONE` (or `PAUSE`: then
+    /// `Waiting` again).
     AtCounter(TicketNo),
     /// Out of the bank since `started`, on the errand: a timer the loop
     /// waits for (slept), or turns of this thread's computing (computed).
@@ -411,13 +415,20 @@ fn on_reply(v: &mut Visitor, reply: Reply, unread: Option<Duration>) -> Result<(
             record::at_counter(n);
             v.stage = Stage::AtCounter(n);
         }
-        Stage::AtCounter(n) => {
-            customer::expect_done(reply, n)?;
-            record::noticed_done(n, unread);
-            v.stage = Stage::Errand {
-                started: Instant::now(),
-            };
-        }
+        Stage::AtCounter(n) => match customer::expect_end(reply, n)? {
+            TurnEnd::Done => {
+                record::noticed_done(n, unread);
+                v.stage = Stage::Errand {
+                    started: Instant::now(),
+                };
+            }
+            // The slice is over: back to waiting, the socket still registered.
+            TurnEnd::Paused => {
+                record::noticed_pause(n, unread);
+                record::wait(STYLE.wait_how());
+                v.stage = Stage::Waiting(n);
+            }
+        },
         Stage::Connecting | Stage::Errand { .. } => {}
     }
     Ok(())

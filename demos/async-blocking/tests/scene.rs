@@ -131,3 +131,8 @@ fn never_yielding_computes_each_errand_whole_one_after_another() {
         trace.metrics.max_reaction_ms
     );
 }
+
+#[test]
+fn every_policy_calls_in_its_order_and_a_pause_sends_the_customer_back_to_waiting() {
+    testkit::scene::check_policies(Style::AsyncBlocking, async_blocking::customers);
+}

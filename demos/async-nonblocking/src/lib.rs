@@ -18,7 +18,9 @@
 //!   outlasts the errand (try `--errand 100`); when the call comes first,
 //!   whatever is left of the errand shows after `DONE`;
 //! - no `?`: nobody polls; reactions are a fraction of a millisecond;
-//! - `threads_peak` does not grow with `--customers`: tasks are not threads.
+//! - `threads_peak` does not grow with `--customers`: tasks are not threads;
+//! - with `--policy rr`, a `PAUSE` parks the task on the same await until
+//!   the next call, and the errand goes on meanwhile.
 //!
 //! With `--errand-work cpu` the errand is real computing inside the task,
 //! and computing holds the worker thread: the task hands it back to the
@@ -34,6 +36,7 @@
 //! cargo run -p async-nonblocking
 //! cargo run -p async-nonblocking -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
 //! cargo run -p async-nonblocking -- --errand-work cpu --yield-every 0
+//! cargo run -p async-nonblocking -- --policy rr --quantum 100
 //! ```
 
 use std::collections::HashMap;
@@ -43,7 +46,7 @@ use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use bank::protocol::{Reply, TicketNo};
-use scene::customer::{self, Errand, Lines, VisitError};
+use scene::customer::{self, Errand, Lines, TurnEnd, VisitError};
 use scene::demo::{Failure, Setup};
 use scene::kernel::polls::Polls;
 use timeline::record;
@@ -154,10 +157,9 @@ async fn visit(
     *ticket = Some(n);
     record::ticket(n);
 
-    // The lesson: "fetch me when my number is up", and out to smoke. The
+    // The lesson: "tell me when my number is up", and out to smoke. The
     // task awaits the call and runs the errand at once: `join!` polls both
     // in this one task, and the reactor wakes it on CALL.
-    record::wait(STYLE.wait_how());
     let (served, ()) = tokio::join!(
         be_called_and_served(&mut socket, &mut lines, n),
         run_errand(errand, yield_every)
@@ -165,23 +167,33 @@ async fn visit(
     served
 }
 
-/// Awaits the call, comes to the counter, awaits `DONE`.
+/// Awaits the call, comes to the counter, awaits `DONE`; after a `PAUSE`
+/// (round robin, MLFQ), awaits the next call.
 async fn be_called_and_served(
     socket: &mut TcpStream,
     lines: &mut Lines,
     n: TicketNo,
 ) -> Result<(), VisitError> {
-    let (call, unread) = next_reply(socket, lines).await?;
-    let teller = customer::expect_call(call, n)?;
-    record::noticed_call(n, teller, unread);
+    loop {
+        // This await frees the thread; the reactor wakes the task on CALL.
+        record::wait(STYLE.wait_how());
+        let (call, unread) = next_reply(socket, lines).await?;
+        let teller = customer::expect_call(call, n)?;
+        record::noticed_call(n, teller, unread);
 
-    socket.write_all(customer::here_line(n).as_bytes()).await?;
-    record::at_counter(n);
+        socket.write_all(customer::here_line(n).as_bytes()).await?;
+        record::at_counter(n);
 
-    let (done, unread) = next_reply(socket, lines).await?;
-    customer::expect_done(done, n)?;
-    record::noticed_done(n, unread);
-    Ok(())
+        // DONE, or PAUSE (round robin, MLFQ): then await the next call.
+        let (end, unread) = next_reply(socket, lines).await?;
+        match customer::expect_end(end, n)? {
+            TurnEnd::Done => {
+                record::noticed_done(n, unread);
+                return Ok(());
+            }
+            TurnEnd::Paused => record::noticed_pause(n, unread),
+        }
+    }
 }
 
 /// Awaits the bank's next line; returns it with how long it sat unread in

@@ -153,3 +153,8 @@ fn caller_mid_errand(yield_every_ms: f64) -> Scenario {
     scenario.customers = vec![customer(0, 100.0, 0.0), customer(1, 10.0, 400.0)];
     scenario
 }
+
+#[test]
+fn every_policy_calls_in_its_order_and_a_pause_sends_the_customer_back_to_waiting() {
+    testkit::scene::check_policies(Style::AsyncNonblocking, async_nonblocking::customers);
+}

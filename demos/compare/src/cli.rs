@@ -33,6 +33,7 @@ const AFTER_HELP: &str = "\
 Examples:
   cargo run -p compare                          the lecture's scene, four ways
   cargo run -p compare -- --customers 200 --tellers 8 --service 20 --arrival-gap 1
+  cargo run -p compare -- --policy rr --quantum 100  the four styles under round robin
   cargo run -p compare -- --chrome all.json --html report.html --trace-dir runs/
   cargo run -p compare -- runs/*.json           compare trace files (any style, any machine)
   cargo run -p compare -- --replay runs/*.json  play them again: space, arrows, + -, q
@@ -206,9 +207,13 @@ const SCALE_FLAGS: [&str; 5] = ["chart", "repeat", "python", "python_script", "p
 
 /// The scene flags: with trace files they would mean nothing, since every
 /// file holds its own scenario.
-const SCENE_FLAGS: [&str; 12] = [
+const SCENE_FLAGS: [&str; 16] = [
     "customers",
     "tellers",
+    "policy",
+    "quantum",
+    "queues",
+    "boost",
     "service",
     "arrival_gap",
     "errand",
@@ -253,6 +258,7 @@ pub fn command() -> clap::Command {
         "width",
         "replay",
         "live",
+        "per_customer",
     ] {
         command = command.mut_arg(id, |a| a.help_heading("Comparing"));
     }
@@ -353,6 +359,12 @@ impl Cli {
                         .into(),
                 ));
             }
+            if self.shared.per_customer {
+                return Err(refuse(
+                    "--per-customer shows each run's customers, and a --scale table keeps none"
+                        .into(),
+                ));
+            }
             // Growing numbers, each once: the table reads top to bottom.
             let mut counts = counts.clone();
             counts.sort_unstable();
@@ -434,9 +446,11 @@ mod tests {
             (&["--scale", "100,lots"], "--scale"),
             (&["--scale", "100", "--bank", "127.0.0.1:7878"], "--bank"),
             (&["--scale", "100", "--scenario", "s.toml"], "--scenario"),
+            (&["--scale", "100", "--per-customer"], "--per-customer"),
             (&["a.json", "--customers", "5"], "--customers"),
             (&["a.json", "--errand-work", "cpu"], "--errand-work"),
             (&["a.json", "--yield-every", "0"], "--yield-every"),
+            (&["a.json", "--policy", "rr"], "--policy"),
             (&["a.json", "--scale", "10"], "--scale"),
             (&["--trace", "t.json"], "--trace-dir"),
             (&["--repeat", "3"], "--scale"),

@@ -491,9 +491,16 @@ fn show(
         .map(|((t, _), label)| (label.clone(), &t.metrics))
         .collect();
     let ideal = schedule.as_ref().map(|(s, schedule)| (*s, schedule));
-    out.push_str(&pictures::table::metrics(ideal, &rows).render(width));
+    let in_turns = runs.iter().any(|(t, _)| t.scenario.policy.takes_turns());
+    out.push_str(&pictures::table::metrics(ideal, &rows, in_turns).render(width));
     out.push('\n');
     out.push_str(&pictures::table::teller_loss(ideal, &rows).render(width));
+    if cli.shared.per_customer {
+        for ((trace, _), label) in runs.iter().zip(labels) {
+            let table = pictures::table::customers(trace).render(width);
+            out.push_str(&format!("\n{label}\n{table}"));
+        }
+    }
     // A closed stdout (a pager quit early) is not worth a panic.
     let _ = write!(screen(cli), "{out}");
     write_files(cli, runs, labels, points)
@@ -597,14 +604,15 @@ fn finish(ok: bool, trouble: &[String]) -> ExitCode {
     }
 }
 
-/// The scene in a few words: "6 customers, 2 tellers, fcfs, seed 1".
+/// The scene in a few words: "6 customers, 2 tellers, fcfs, seed 1" (or
+/// "..., rr, quantum 100 ms, ...").
 fn scene_words(scenario: &Scenario) -> String {
     let mut words = Vec::new();
     if !scenario.customers.is_empty() {
         words.push(plural::count(scenario.customers.len(), "customer"));
     }
     words.push(plural::count(scenario.tellers, "teller"));
-    words.push(scenario.policy.to_string());
+    words.push(scenario.policy_words());
     if let Some(seed) = scenario.seed {
         words.push(format!("seed {seed}"));
     }

@@ -250,6 +250,8 @@ pub fn median(runs: &[Metrics]) -> Metrics {
         ideal_makespan_ms: f(|m| m.ideal_makespan_ms),
         efficiency: f(|m| m.efficiency),
         mean_wait_ms: f(|m| m.mean_wait_ms),
+        // A trace of before had none: every visit was one call, so it was the wait.
+        mean_response_ms: Some(f(|m| m.mean_response_ms.unwrap_or(m.mean_wait_ms))),
         mean_reaction_ms: f(|m| m.mean_reaction_ms),
         max_reaction_ms: f(|m| m.max_reaction_ms),
         errand_while_waiting_ms: f(|m| m.errand_while_waiting_ms),

@@ -17,8 +17,8 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use bank::ideal;
-use testkit::client::recorded_bank_of;
-use timeline::scenario::{Generate, Scenario, ServiceTime};
+use testkit::client::{recorded_bank, recorded_bank_of};
+use timeline::scenario::{Generate, PolicyKind, Scenario, ServiceTime, Slices};
 use timeline::trace::Metrics;
 use timeline::{Event, Kind, Lane, Recorder};
 
@@ -140,21 +140,19 @@ fn served_by_tellers(events: &[Event]) -> BTreeSet<u64> {
         .collect()
 }
 
-#[test]
-fn the_python_peer_serves_everyone_and_reports_consistent_figures() {
-    if !have_python() {
-        return;
-    }
-    let scenario = scene();
+/// Runs the peer on `scenario` (of 20 customers) against a bank of its own
+/// set up for it, which records; checks that the peer exits 0 and that
+/// everyone was served, by its count and by the bank's. Returns what the
+/// peer printed and what the bank recorded.
+fn everyone_served(scenario: &Scenario) -> (Metrics, Vec<Event>) {
     let recorder = Recorder::new();
     let origin = Instant::now();
-    let bank = recorded_bank_of(scenario.tellers, &recorder);
-    let json = serde_json::to_value(&scenario).expect("a scenario serialises");
+    let bank = recorded_bank(bank::Config::for_scenario(scenario), &recorder);
+    let json = serde_json::to_value(scenario).expect("a scenario serialises");
     let out = run_peer(bank.addr(), &json);
     bank.stop();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "exit 0; stderr: {stderr}");
-
     let m = metrics_of(&out);
     assert_eq!((m.served, m.abandoned), (20, 0));
     let events = recorder.take(origin);
@@ -163,6 +161,16 @@ fn the_python_peer_serves_everyone_and_reports_consistent_figures() {
         20,
         "the bank agrees: 20 tickets served"
     );
+    (m, events)
+}
+
+#[test]
+fn the_python_peer_serves_everyone_and_reports_consistent_figures() {
+    if !have_python() {
+        return;
+    }
+    let scenario = scene();
+    let (m, events) = everyone_served(&scenario);
 
     // Against the ideal schedule (instant reactions, exact service).
     let ideal = ideal::schedule(&scenario).makespan_ms;
@@ -214,6 +222,30 @@ fn the_python_peer_serves_everyone_and_reports_consistent_figures() {
     assert!(p.threads_peak >= 1);
     assert!(p.cpu_user_ms + p.cpu_sys_ms > 0.0, "{p:?}");
     assert!(p.max_rss_kib > 0, "{p:?}");
+}
+
+#[test]
+fn under_round_robin_the_python_peer_waits_again_after_each_pause() {
+    if !have_python() {
+        return;
+    }
+    // 50 ms of service (as run) in slices of 12.5: everyone is paused three times.
+    let scenario = Scenario {
+        policy: PolicyKind::Rr,
+        slices: Slices::of(PolicyKind::Rr, Some(12.5), None, None).expect("rr takes a quantum"),
+        ..scene()
+    };
+    let (m, events) = everyone_served(&scenario);
+    let pauses = events
+        .iter()
+        .filter(|e| matches!((e.lane, &e.kind), (Lane::Teller(_), Kind::Paused { .. })))
+        .count();
+    assert_eq!(pauses, 60, "three PAUSEs each, every one answered");
+    let response = m.mean_response_ms.expect("the peer says its response");
+    assert!(
+        response <= m.mean_wait_ms,
+        "{m:?}: the first call, then more waits"
+    );
 }
 
 #[test]

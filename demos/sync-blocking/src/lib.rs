@@ -17,7 +17,9 @@
 //! - but the errands all come *after* the bank, so each customer's whole
 //!   business (the turnaround) takes wait + service + errand, and the whole
 //!   wait is `lost`: the lecture's 效率最低 is the customer's view;
-//! - `threads_peak` grows with `--customers`: one thread per customer.
+//! - `threads_peak` grows with `--customers`: one thread per customer;
+//! - with `--policy rr`, each `PAUSE` sends the thread back into the same
+//!   blocking `read()`: `#` stretches cut by `-`, no time lost to notice a call.
 //!
 //! With `--errand-work cpu` the errand is real computing, still after the
 //! bank: 1000 ms of the customer's thread's CPU time. Then many threads
@@ -33,13 +35,14 @@
 //! cargo run -p sync-blocking
 //! cargo run -p sync-blocking -- --customers 12 --tellers 3
 //! cargo run -p sync-blocking -- --errand-work cpu
+//! cargo run -p sync-blocking -- --policy rr --quantum 100
 //! ```
 
 use std::io::Write;
 use std::os::fd::AsFd;
 
 use bank::protocol::TicketNo;
-use scene::customer::{self, Directions, Errand, VisitError};
+use scene::customer::{self, Directions, Errand, TurnEnd, VisitError};
 use scene::demo::{Failure, Setup};
 use timeline::record;
 use timeline::scenario::Customer;
@@ -55,7 +58,9 @@ pub fn customers(setup: &Setup) -> Vec<Failure> {
 }
 
 /// At the bank: take a ticket, wait in `read()` for the call, get served.
-/// The errand is left untouched: it waits until the customer is out.
+/// Under round robin or MLFQ a `PAUSE` ends a turn early: the customer
+/// blocks in `read()` again until the next call. The errand is left
+/// untouched: it waits until the customer is out.
 fn visit(
     c: &Customer,
     way: Directions,
@@ -64,18 +69,24 @@ fn visit(
 ) -> Result<(), VisitError> {
     let (mut socket, mut lines, n) = customer::walk_in(c, way.bank, ticket)?;
 
-    // The lesson: this read() blocks the thread until the bank calls. (It is
-    // recvmsg(): a read() that also hands over the kernel's arrival stamp.)
-    record::wait(STYLE.wait_how());
-    let (call, unread) = lines.read_reply(socket.as_fd())?;
-    let teller = customer::expect_call(call, n)?;
-    record::noticed_call(n, teller, unread);
+    loop {
+        // The lesson: this read() blocks the thread until the bank calls. (It is
+        // recvmsg(): a read() that also hands over the kernel's arrival stamp.)
+        record::wait(STYLE.wait_how());
+        let (call, unread) = lines.read_reply(socket.as_fd())?;
+        let teller = customer::expect_call(call, n)?;
+        record::noticed_call(n, teller, unread);
 
-    socket.write_all(customer::here_line(n).as_bytes())?;
-    record::at_counter(n);
+        socket.write_all(customer::here_line(n).as_bytes())?;
+        record::at_counter(n);
 
-    let (done, unread) = lines.read_reply(socket.as_fd())?;
-    customer::expect_done(done, n)?;
-    record::noticed_done(n, unread);
-    Ok(())
+        let (end, unread) = lines.read_reply(socket.as_fd())?;
+        match customer::expect_end(end, n)? {
+            TurnEnd::Done => {
+                record::noticed_done(n, unread);
+                return Ok(());
+            }
+            TurnEnd::Paused => record::noticed_pause(n, unread),
+        }
+    }
 }

@@ -91,3 +91,8 @@ fn a_computed_errand_still_comes_after_the_bank_and_takes_its_cpu_time() {
         );
     }
 }
+
+#[test]
+fn every_policy_calls_in_its_order_and_a_pause_sends_the_customer_back_to_waiting() {
+    testkit::scene::check_policies(Style::SyncBlocking, sync_blocking::customers);
+}

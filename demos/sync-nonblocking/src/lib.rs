@@ -21,7 +21,9 @@
 //!   and the teller waits it out (`~`): the tellers' efficiency drops below
 //!   1, while the customer, on the phone, loses next to nothing;
 //! - shorter slices (`--poll-every 10`) react faster but look (and switch) far
-//!   more often: watch `polls` and the context switches grow.
+//!   more often: watch `polls` and the context switches grow;
+//! - with `--policy rr`, every time slice begins with such a reaction: the
+//!   shorter the bank's `--quantum`, the more calls, and the more `!`.
 //!
 //! With `--errand-work cpu` the phone call is real computing: each slice
 //! between two looks is `--poll-every` of the thread's own CPU time. With
@@ -35,6 +37,7 @@
 //! cargo run -p sync-nonblocking
 //! cargo run -p sync-nonblocking -- --poll-every 20
 //! cargo run -p sync-nonblocking -- --errand-work cpu
+//! cargo run -p sync-nonblocking -- --policy rr --quantum 100
 //! ```
 
 use std::io::{ErrorKind, Write};
@@ -43,7 +46,7 @@ use std::os::fd::AsFd;
 use std::time::Duration;
 
 use bank::protocol::{Reply, TicketNo};
-use scene::customer::{self, Directions, Errand, Lines, VisitError};
+use scene::customer::{self, Directions, Errand, Lines, TurnEnd, VisitError};
 use scene::demo::{Failure, Setup};
 use timeline::record;
 use timeline::scenario::Customer;
@@ -59,7 +62,8 @@ pub fn customers(setup: &Setup) -> Vec<Failure> {
 }
 
 /// At the bank: take a ticket, then alternate errand slices and looks until
-/// the call comes; at the counter, the same until `DONE`.
+/// the call comes; at the counter, the same until `DONE`, or until a `PAUSE`
+/// (round robin, MLFQ) sends the customer back to looking for the next call.
 fn visit(
     c: &Customer,
     way: Directions,
@@ -71,20 +75,26 @@ fn visit(
 
     // From here on, no read() may block: it answers now, call or no call.
     socket.set_nonblocking(true)?;
-    record::wait(STYLE.wait_how());
-    let (call, unread) = look_until_reply(&socket, &mut lines, errand, every)?;
-    let teller = customer::expect_call(call, n)?;
-    record::noticed_call(n, teller, unread);
+    loop {
+        record::wait(STYLE.wait_how());
+        let (call, unread) = look_until_reply(&socket, &mut lines, errand, every)?;
+        let teller = customer::expect_call(call, n)?;
+        record::noticed_call(n, teller, unread);
 
-    // A fresh socket's send buffer is empty, so this short write completes
-    // even in non-blocking mode.
-    socket.write_all(customer::here_line(n).as_bytes())?;
-    record::at_counter(n);
+        // The bank reads each line before it answers, so the send buffer is
+        // empty and this short write completes even in non-blocking mode.
+        socket.write_all(customer::here_line(n).as_bytes())?;
+        record::at_counter(n);
 
-    let (done, unread) = look_until_reply(&socket, &mut lines, errand, every)?;
-    customer::expect_done(done, n)?;
-    record::noticed_done(n, unread);
-    Ok(())
+        let (end, unread) = look_until_reply(&socket, &mut lines, errand, every)?;
+        match customer::expect_end(end, n)? {
+            TurnEnd::Done => {
+                record::noticed_done(n, unread);
+                return Ok(());
+            }
+            TurnEnd::Paused => record::noticed_pause(n, unread),
+        }
+    }
 }
 
 /// The style itself: a slice of errand (or of idle phone-holding once the

@@ -217,3 +217,8 @@ fn with_computed_errands_each_look_follows_a_slice_of_computing() {
         "{looks_after_work}"
     );
 }
+
+#[test]
+fn every_policy_calls_in_its_order_and_a_pause_sends_the_customer_back_to_waiting() {
+    testkit::scene::check_policies(Style::SyncNonblocking, sync_nonblocking::customers);
+}

@@ -258,8 +258,14 @@ fn representatives(customers: &[CustomerRecord]) -> Vec<(usize, String)> {
         keyed
     };
     let arrivals = by(|c| c.arrive_ms);
-    let waits = by(CustomerRecord::wait_ms);
-    let reactions = by(CustomerRecord::reaction_ms);
+    let waits = by(|c| c.wait_ms);
+    // Every call costs a reaction: the slowest of them.
+    let reactions = by(|c| {
+        c.calls
+            .iter()
+            .filter_map(|call| call.reaction_ms())
+            .reduce(f64::max)
+    });
     if let Some(&(i, _)) = arrivals.first() {
         picks.push((i, "first in"));
     }

@@ -44,6 +44,7 @@ pub(super) fn scenario_line(s: &Scenario) -> String {
         plural::count(s.tellers, "teller"),
         s.policy.name().to_uppercase(),
     ];
+    parts.extend(s.slices.map(|slices| slices.words(s.policy)));
     let service: Vec<f64> = s.customers.iter().map(|c| c.service_ms).collect();
     if let Some(text) = spread(&service) {
         parts.push(format!("service {text}"));

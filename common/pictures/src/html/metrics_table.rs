@@ -96,7 +96,8 @@ const COLUMNS: [MetricColumn; 13] = [
     MetricColumn {
         head: "mean wait",
         unit: "ms",
-        explain: "called − arrived, mean over the served",
+        explain: "time in line: called − arrived (and under rr or mlfq each PAUSE to the next \
+                  CALL), mean over the served",
         view: View::Customer,
         better: Better::Lower,
         value: |m| m.mean_wait_ms,
@@ -106,7 +107,7 @@ const COLUMNS: [MetricColumn; 13] = [
     MetricColumn {
         head: "errand while waiting",
         unit: "ms",
-        explain: "own work done between the ticket and the call, per served customer",
+        explain: "own work done in line, from the ticket to the call, per served customer",
         view: View::Customer,
         better: Better::Higher,
         value: |m| m.errand_while_waiting_ms,
@@ -137,7 +138,7 @@ const COLUMNS: [MetricColumn; 13] = [
         head: "mean reaction",
         unit: "ms",
         explain: "at the counter − called: how long a call went unnoticed while the teller \
-                  waited, mean over the served",
+                  waited, mean over every call of the served",
         view: View::Tellers,
         better: Better::Lower,
         value: |m| m.mean_reaction_ms,

@@ -281,12 +281,13 @@ mod tests {
         let visits: Vec<timeline::schedule::Visit> = trace
             .customers
             .iter()
-            .filter_map(|c| {
+            .flat_map(|c| c.calls.iter().map(move |call| (c.id, call)))
+            .filter_map(|(customer, call)| {
                 Some(timeline::schedule::Visit {
-                    customer: c.id,
-                    teller: c.teller?,
-                    start_ms: c.at_counter_ms?,
-                    end_ms: c.done_ms?,
+                    customer,
+                    teller: call.teller,
+                    start_ms: call.at_counter_ms?,
+                    end_ms: call.end_ms?,
                 })
             })
             .collect();

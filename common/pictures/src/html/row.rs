@@ -4,7 +4,6 @@
 //! 10,000 customers) is drawn a few pixels at a time, as the share of that
 //! time each state took, stacked.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::legend::{class, word};
@@ -14,8 +13,7 @@ use timeline::{Lane, Mark, MarkKind};
 
 use crate::look::mark;
 use timeline::State;
-use timeline::TellerNo;
-use timeline::model::{LaneView, Segment};
+use timeline::model::{LaneView, Owners, Segment};
 use timeline::trace::{CustomerRecord, Outcome};
 
 /// A row with more stretches than this is drawn as shares of time per few pixels.
@@ -68,11 +66,10 @@ pub(super) fn customer_row(
             ms(seg.start_ms),
             ms(seg.end_ms)
         );
-        match (seg.state, record.teller) {
+        let in_bank = record.done_ms.is_none_or(|done| seg.start_ms < done);
+        match (seg.state, record.teller_at(seg.start_ms)) {
             (State::Unnoticed | State::AtCounter, Some(teller)) => put!(text, " · teller {teller}"),
-            (State::InLine | State::Idle | State::Errand, _)
-                if record.called_ms.is_none_or(|c| c > seg.start_ms) =>
-            {
+            (State::InLine | State::Idle, _) | (State::Errand, None) if in_bank => {
                 text.push_str(" · waits for the call")
             }
             _ => {}
@@ -134,20 +131,15 @@ pub(super) fn teller_row(
     frame: &Frame,
     y: f64,
     lane: &LaneView,
-    owners: &HashMap<(TellerNo, bool, i64), &CustomerRecord>,
+    owners: &Owners<'_>,
 ) {
     let Lane::Teller(teller) = lane.lane else {
         return;
     };
     let tip = |i: usize| {
         let seg = &lane.segments[i];
-        let key = (
-            teller,
-            seg.state == State::Calling,
-            instant_key(seg.start_ms),
-        );
         let whom = owners
-            .get(&key)
+            .of_stretch(teller, seg)
             .map(|c| format!(" {}", named(c)))
             .unwrap_or_default();
         format!(
@@ -179,30 +171,6 @@ pub(super) fn named(c: &CustomerRecord) -> String {
         Some(n) => format!("{} #{n}", c.name),
         None => c.name.clone(),
     }
-}
-
-/// A time as whole nanoseconds: the same recorded instant always gives the
-/// same key, in whichever record it was copied.
-fn instant_key(ms: f64) -> i64 {
-    (ms * 1_000_000.0).round() as i64
-}
-
-/// Which customer a teller's stretch concerns, by (teller, whether it is
-/// the calling stretch, its start): a calling stretch starts at the
-/// customer's `called_ms`, a serving one at their `at_counter_ms`.
-pub(super) fn stretch_owners(
-    customers: &[CustomerRecord],
-) -> HashMap<(TellerNo, bool, i64), &CustomerRecord> {
-    let mut owners = HashMap::new();
-    for c in customers {
-        let Some(teller) = c.teller else { continue };
-        for (calling, t) in [(true, c.called_ms), (false, c.at_counter_ms)] {
-            if let Some(t) = t.filter(|t| t.is_finite()) {
-                owners.entry((teller, calling, instant_key(t))).or_insert(c);
-            }
-        }
-    }
-    owners
 }
 
 /// Draws one row at `y`: label, bars with tooltips, tags, polls, abandon mark.

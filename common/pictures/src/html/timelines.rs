@@ -7,11 +7,11 @@ use std::fmt::Write as _;
 
 use super::crowd::{Crowd, area, crowd_rows};
 use super::header::scenario_line;
-use super::row::{RowDraw, customer_row, lane_row, named, plain_row, stretch_owners, teller_row};
+use super::row::{RowDraw, customer_row, lane_row, named, plain_row, teller_row};
 use super::{PageRun, esc, group, ms, ratio};
 use crate::swimlane::{self, Axis};
 use timeline::Scenario;
-use timeline::model::{LaneView, Segment};
+use timeline::model::{LaneView, Owners, Segment};
 use timeline::schedule::Schedule;
 use timeline::trace::Trace;
 use timeline::{LaneKind, State};
@@ -272,7 +272,7 @@ fn run_timeline(page: &mut String, frame: &Frame, run: &PageRun, first: &Scenari
             },
         );
     } else {
-        let owners = stretch_owners(&trace.customers);
+        let owners = Owners::of(&trace.customers);
         for lane in tellers {
             teller_row(&mut body, frame, y, lane, &owners);
             y += ROW;

@@ -2,6 +2,11 @@
 //! a ticket, read the bank's lines, do their errand, leave; and what can go
 //! wrong on the way.
 //!
+//! A visit is a loop: wait for the `CALL`, answer `HERE`, and at the counter
+//! read how the turn ends ([`expect_end`]): `DONE`, and the visit is over;
+//! or `PAUSE` (round robin, MLFQ), and the customer waits again, in the
+//! same way, for the next `CALL`.
+//!
 //! The styles differ only in *how they wait* for the bank's next line; the
 //! rest is the same for all four, so it lives here:
 //!
@@ -177,11 +182,23 @@ pub fn expect_call(reply: Reply, ticket: TicketNo) -> Result<TellerNo, VisitErro
     }
 }
 
-/// The end: at the counter, the next line must be `DONE n` for our ticket.
-pub fn expect_done(reply: Reply, ticket: TicketNo) -> Result<(), VisitError> {
+/// How a turn at the counter ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TurnEnd {
+    /// `DONE`: served in full; the visit is over.
+    Done,
+    /// `PAUSE`: the time slice is over (round robin, MLFQ); back in line, to
+    /// wait for the next `CALL` the way this customer waits.
+    Paused,
+}
+
+/// The end of a turn: at the counter, the next line must be `DONE n` or
+/// `PAUSE n` for our ticket.
+pub fn expect_end(reply: Reply, ticket: TicketNo) -> Result<TurnEnd, VisitError> {
     match reply {
-        Reply::Done(n) if n == ticket => Ok(()),
-        other => Err(unexpected("DONE for our ticket", other)),
+        Reply::Done(n) if n == ticket => Ok(TurnEnd::Done),
+        Reply::Pause(n) if n == ticket => Ok(TurnEnd::Paused),
+        other => Err(unexpected("DONE or PAUSE for our ticket", other)),
     }
 }
 
@@ -213,10 +230,15 @@ mod tests {
             err.to_string(),
             "expected CALL for our ticket from the bank, got CALL 2 1"
         );
-        let err = expect_done(Reply::Ticket(9), 3).expect_err("not DONE");
+        let err = expect_end(Reply::Ticket(9), 3).expect_err("not DONE");
         assert_eq!(
             err.to_string(),
-            "expected DONE for our ticket from the bank, got TICKET 9"
+            "expected DONE or PAUSE for our ticket from the bank, got TICKET 9"
+        );
+        assert_eq!(expect_end(Reply::Pause(3), 3).ok(), Some(TurnEnd::Paused));
+        assert!(
+            expect_end(Reply::Pause(4), 3).is_err(),
+            "someone else's pause"
         );
     }
 }
