@@ -497,7 +497,10 @@ mod tests {
         let s: Scenario = serde_json::from_str(old).expect("an old scenario reads");
         assert_eq!((s.policy, s.slices), (PolicyKind::Fcfs, None));
         let written = serde_json::to_string(&s).unwrap_or_default();
-        assert!(!written.contains("slices"), "and writes no slices: {written}");
+        assert!(
+            !written.contains("slices"),
+            "and writes no slices: {written}"
+        );
         let rr = Scenario {
             policy: PolicyKind::Rr,
             slices: Slices::of(PolicyKind::Rr, Some(25.0), None, None).unwrap_or_default(),
