@@ -61,7 +61,7 @@ fn bank_runs(scenario: &Scenario) -> (Vec<Option<usize>>, Vec<Measures>) {
         ms as usize
     };
     let mut runs = vec![None; tick(schedule.makespan_ms)];
-    for v in &schedule.visits {
+    for v in &schedule.turns {
         for slot in &mut runs[tick(v.start_ms)..tick(v.end_ms)] {
             assert_eq!(*slot, None, "one customer at the counter at a time");
             *slot = Some(v.customer as usize);
@@ -71,7 +71,7 @@ fn bank_runs(scenario: &Scenario) -> (Vec<Option<usize>>, Vec<Measures>) {
         .customers
         .iter()
         .map(|c| {
-            let mine = schedule.visits.iter().filter(|v| v.customer == c.id);
+            let mine = schedule.turns.iter().filter(|v| v.customer == c.id);
             let first = mine
                 .clone()
                 .map(|v| v.start_ms)

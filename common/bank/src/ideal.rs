@@ -23,7 +23,7 @@ use std::time::Duration;
 use crate::policy::{Policy, Waiting};
 use crate::protocol::millis;
 use timeline::Scenario;
-pub use timeline::schedule::{Schedule, Visit};
+pub use timeline::schedule::{Schedule, Turn};
 use timeline::{TellerNo, TicketNo};
 
 /// A teller's turn in progress.
@@ -48,7 +48,7 @@ struct Bank<'a> {
     /// Each ticket's customer (their index in the scenario).
     customer_of: &'a HashMap<TicketNo, u32>,
     /// The turns served so far.
-    visits: Vec<Visit>,
+    turns: Vec<Turn>,
 }
 
 impl Bank<'_> {
@@ -60,7 +60,7 @@ impl Bank<'_> {
         };
         let served = now - s.start;
         if !served.is_zero() {
-            self.visits.push(Visit {
+            self.turns.push(Turn {
                 customer: self.customer_of.get(&s.ticket).copied().unwrap_or(0),
                 teller: TellerNo::try_from(teller + 1).unwrap_or(TellerNo::MAX),
                 start_ms: ms(s.start),
@@ -108,7 +108,7 @@ pub fn schedule(scenario: &Scenario) -> Schedule {
         tellers: vec![None; scenario.tellers.max(1) as usize],
         owed: HashMap::new(),
         customer_of: &customer_of,
-        visits: Vec::with_capacity(arrivals.len()),
+        turns: Vec::with_capacity(arrivals.len()),
     };
 
     loop {
@@ -173,8 +173,8 @@ pub fn schedule(scenario: &Scenario) -> Schedule {
         }
     }
     Schedule {
-        makespan_ms: bank.visits.iter().map(|v| v.end_ms).fold(0.0, f64::max),
-        visits: bank.visits,
+        makespan_ms: bank.turns.iter().map(|v| v.end_ms).fold(0.0, f64::max),
+        turns: bank.turns,
     }
 }
 
@@ -202,10 +202,10 @@ mod tests {
         // 0-400 | 100-500 | 400-800 | 500-900 | 800-1200 | 900-1300.
         let s = schedule(&Generate::default().scenario());
         assert_eq!(s.makespan_ms, 1300.0);
-        let starts: Vec<_> = s.visits.iter().map(|v| v.start_ms).collect();
+        let starts: Vec<_> = s.turns.iter().map(|v| v.start_ms).collect();
         assert_eq!(starts, [0.0, 100.0, 400.0, 500.0, 800.0, 900.0]);
-        assert_eq!(s.visits[2].teller, 1);
-        assert_eq!(s.visits[3].teller, 2);
+        assert_eq!(s.turns[2].teller, 1);
+        assert_eq!(s.turns[3].teller, 2);
     }
 
     #[test]

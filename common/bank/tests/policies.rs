@@ -47,7 +47,7 @@ fn any_policy() -> impl Strategy<Value = (PolicyKind, Option<Slices>)> {
 /// Each customer's turns, `(teller, start, end)`, in time order.
 fn turns_of(schedule: &Schedule) -> BTreeMap<u32, Vec<(u32, f64, f64)>> {
     let mut turns: BTreeMap<u32, Vec<(u32, f64, f64)>> = BTreeMap::new();
-    for v in &schedule.visits {
+    for v in &schedule.turns {
         turns
             .entry(v.customer)
             .or_default()
@@ -83,11 +83,11 @@ proptest! {
             }
         }
         for teller in 1..=tellers {
-            let mut mine: Vec<_> = schedule.visits.iter().filter(|v| v.teller == teller).collect();
+            let mut mine: Vec<_> = schedule.turns.iter().filter(|v| v.teller == teller).collect();
             mine.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
             prop_assert!(mine.windows(2).all(|w| w[0].end_ms <= w[1].start_ms), "one customer at a time");
         }
-        let last = schedule.visits.iter().map(|v| v.end_ms).fold(0.0, f64::max);
+        let last = schedule.turns.iter().map(|v| v.end_ms).fold(0.0, f64::max);
         prop_assert_eq!(schedule.makespan_ms, last);
     }
 
@@ -128,11 +128,11 @@ proptest! {
         let scenario = testkit::scene::jobs(PolicyKind::Sjf, None, tellers, &jobs);
         let schedule = ideal::schedule(&scenario);
         let start: BTreeMap<u32, (f64, u32)> = schedule
-            .visits
+            .turns
             .iter()
             .map(|v| (v.customer, (v.start_ms, v.teller)))
             .collect();
-        for v in &schedule.visits {
+        for v in &schedule.turns {
             let called = &scenario.customers[v.customer as usize];
             // Waiting when v was called: arrived, and called later (or at
             // the same moment by a teller who chose after this one).

@@ -262,7 +262,7 @@ pub fn metrics(
 /// customer was not served) over its customers.
 fn ideal_means(scenario: &Scenario, schedule: &Schedule) -> (f64, f64) {
     let mut turns: BTreeMap<u32, (f64, f64, f64)> = BTreeMap::new();
-    for v in &schedule.visits {
+    for v in &schedule.turns {
         let (first, last, served) =
             turns
                 .entry(v.customer)
@@ -529,7 +529,7 @@ mod tests {
         scenario.tellers = 1;
         let schedule = Schedule {
             makespan_ms: 800.0,
-            visits: [
+            turns: [
                 (0, 0.0),
                 (0, 100.0),
                 (1, 200.0),
@@ -540,7 +540,7 @@ mod tests {
                 (1, 700.0),
             ]
             .into_iter()
-            .map(|(customer, start_ms)| timeline::schedule::Visit {
+            .map(|(customer, start_ms)| timeline::schedule::Turn {
                 customer,
                 teller: 1,
                 start_ms,

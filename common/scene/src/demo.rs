@@ -37,7 +37,7 @@ use crate::kernel;
 use crate::limits::{self, Limits, Needs, NoRoom};
 use crate::live::Live;
 use crate::process;
-use crate::process::{Sampler, Usage};
+use crate::process::{PeakThreads, Usage};
 use crate::progress::Progress;
 use bank::ideal;
 use bank::protocol::TicketNo;
@@ -225,7 +225,7 @@ pub fn run_watched(
     // the one that only counts them.
     let sampler = match watch.kernel {
         true => Watcher::Kernel(kernel::Sampler::start(origin)?),
-        false => Watcher::Count(Sampler::start()?),
+        false => Watcher::Count(PeakThreads::start()?),
     };
     let before = Usage::process();
     let watching = Usage::thread();
@@ -308,7 +308,7 @@ pub fn run_watched(
 /// The thread that watches the process while the run goes on.
 enum Watcher {
     /// Counts threads only.
-    Count(Sampler),
+    Count(PeakThreads),
     /// Reads every thread from the kernel (and counts them too).
     Kernel(kernel::Sampler),
 }

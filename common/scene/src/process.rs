@@ -5,7 +5,7 @@
 //! `getrusage(2)` (for the whole process, or for one thread) and from
 //! `/proc/self/status`.
 //!
-//! Peak threads cannot be read after the fact, so a [`Sampler`] thread looks
+//! Peak threads cannot be read after the fact, so a [`PeakThreads`] thread looks
 //! at the thread count every few milliseconds. Its own CPU time and context
 //! switches are measured too, so they can be taken out of the run's figures.
 
@@ -91,7 +91,7 @@ fn status_field(key: &str) -> Option<u64> {
 }
 
 /// Watches the process's thread count until stopped.
-pub struct Sampler {
+pub struct PeakThreads {
     /// Tells the sampler thread to stop.
     stop: Arc<AtomicBool>,
     /// Most threads seen so far.
@@ -100,12 +100,12 @@ pub struct Sampler {
     thread: JoinHandle<Usage>,
 }
 
-impl Sampler {
+impl PeakThreads {
     /// How often the thread count is read.
     pub const EVERY: Duration = Duration::from_millis(2);
 
     /// Starts watching.
-    pub fn start() -> std::io::Result<Sampler> {
+    pub fn start() -> std::io::Result<PeakThreads> {
         let stop = Arc::new(AtomicBool::new(false));
         let peak = Arc::new(AtomicU64::new(threads_now()));
         let thread = std::thread::Builder::new().name("sampler".into()).spawn({
@@ -118,7 +118,7 @@ impl Sampler {
                 Usage::thread()
             }
         })?;
-        Ok(Sampler { stop, peak, thread })
+        Ok(PeakThreads { stop, peak, thread })
     }
 
     /// The most threads seen so far, this sampler's own included.
@@ -196,7 +196,7 @@ mod tests {
 
     #[test]
     fn the_sampler_sees_a_burst_of_threads() {
-        let sampler = Sampler::start().expect("a thread can be spawned");
+        let sampler = PeakThreads::start().expect("a thread can be spawned");
         let before = threads_now();
         let barrier = std::sync::Barrier::new(9);
         std::thread::scope(|s| {

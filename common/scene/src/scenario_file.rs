@@ -35,7 +35,7 @@ use timeline::scenario::{Customer, ErrandWork, Misfit, PolicyKind, Scenario, Sli
 #[serde(deny_unknown_fields)]
 struct File {
     /// Tellers, if the file says (the flag wins over it).
-    tellers: Option<Count<1000>>,
+    tellers: Option<Bounded<1000>>,
     /// sync-nonblocking's slice, if the file says (the flag wins over it).
     poll_every_ms: Option<PositiveMs>,
     /// How the bank picks the next ticket: FCFS unless the file says.
@@ -44,7 +44,7 @@ struct File {
     /// Round robin's slice, MLFQ's top queue's (the flag wins over it).
     quantum_ms: Option<PositiveMs>,
     /// MLFQ's queues (the flag wins over it).
-    queues: Option<Count<8>>,
+    queues: Option<Bounded<8>>,
     /// MLFQ's boost period (the flag wins over it).
     boost_ms: Option<PositiveMs>,
     /// The `[[customer]]` tables.
@@ -105,13 +105,13 @@ impl TryFrom<f64> for PositiveMs {
 /// A count from 1 to `MOST`.
 #[derive(Clone, Copy, Deserialize)]
 #[serde(try_from = "i64")]
-struct Count<const MOST: u32>(u32);
+struct Bounded<const MOST: u32>(u32);
 
-impl<const MOST: u32> TryFrom<i64> for Count<MOST> {
+impl<const MOST: u32> TryFrom<i64> for Bounded<MOST> {
     type Error = String;
-    fn try_from(n: i64) -> Result<Count<MOST>, String> {
+    fn try_from(n: i64) -> Result<Bounded<MOST>, String> {
         match u32::try_from(n) {
-            Ok(n) if (1..=MOST).contains(&n) => Ok(Count(n)),
+            Ok(n) if (1..=MOST).contains(&n) => Ok(Bounded(n)),
             _ => Err(format!("{n} must be from 1 to {MOST}")),
         }
     }

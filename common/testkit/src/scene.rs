@@ -372,7 +372,7 @@ fn check_calls_in_the_policys_order(trace: &Trace) {
         });
         c.arrive_ms = issued.map_or(c.arrive_ms, |e| e.t_us as f64 / 1000.0);
     }
-    let mut turns = bank::ideal::schedule(&scenario).visits;
+    let mut turns = bank::ideal::schedule(&scenario).turns;
     turns.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
     let ideal: Vec<u64> = turns
         .iter()

@@ -702,11 +702,11 @@ pub fn schedule_lanes(scenario: &Scenario, schedule: &Schedule) -> Vec<LaneView>
     }
     (1..=scenario.tellers.max(1))
         .map(|id| {
-            let visits: Vec<_> = schedule.visits.iter().filter(|v| v.teller == id).collect();
+            let turns: Vec<_> = schedule.turns.iter().filter(|v| v.teller == id).collect();
             LaneView {
                 lane: Lane::Teller(id),
                 label: format!("teller {id}"),
-                segments: visits
+                segments: turns
                     .iter()
                     .map(|v| Segment {
                         start_ms: v.start_ms,
@@ -717,7 +717,7 @@ pub fn schedule_lanes(scenario: &Scenario, schedule: &Schedule) -> Vec<LaneView>
                 marks: Vec::new(),
                 ticket: None,
                 outcome: None,
-                tags: visits
+                tags: turns
                     .iter()
                     .map(|v| {
                         let n = ticket.get(v.customer as usize).copied().unwrap_or(0);

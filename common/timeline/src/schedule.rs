@@ -10,7 +10,7 @@ use crate::TellerNo;
 
 /// One turn at a counter in the ideal schedule.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Visit {
+pub struct Turn {
     /// The customer's index in the scenario.
     pub customer: u32,
     /// The teller, from 1.
@@ -27,5 +27,5 @@ pub struct Schedule {
     /// When the last service ends.
     pub makespan_ms: f64,
     /// Every turn, in the order tellers took them.
-    pub visits: Vec<Visit>,
+    pub turns: Vec<Turn>,
 }

@@ -263,7 +263,7 @@ pub fn main() -> ExitCode {
 }
 
 /// What a run produced: the text (or JSON) to print, and the exit code.
-struct Outcome {
+struct Printed {
     /// What to print on stdout.
     text: String,
     /// The exit code.
@@ -305,7 +305,7 @@ fn at_most(subcommand: &str, flag: &str, count: usize) -> Result<(), clap::Error
 }
 
 /// `scheduling jobs`.
-fn jobs_command(args: &JobsArgs) -> Result<Outcome, clap::Error> {
+fn jobs_command(args: &JobsArgs) -> Result<Printed, clap::Error> {
     let policy = match (args.policy, args.quantum) {
         (PolicyName::Rr, quantum) => Policy::Rr {
             quantum: quantum.unwrap_or(1),
@@ -419,7 +419,7 @@ fn per_job(all: &[Measures], name: &str) -> Option<Vec<u32>> {
 /// What to print, as the quiz flags ask: the JSON; the answer (a given
 /// problem, or `--solve`); the problem alone (`--seed`); and the grade of
 /// `--answer` after either.
-fn finish(quiz: &Quiz, sheet: &Sheet) -> Result<Outcome, clap::Error> {
+fn finish(quiz: &Quiz, sheet: &Sheet) -> Result<Printed, clap::Error> {
     if quiz.solve && quiz.seed.is_none() {
         // (clap's `requires` is not enforced on a flag of a flattened struct.)
         return Err(usage(
@@ -429,7 +429,7 @@ fn finish(quiz: &Quiz, sheet: &Sheet) -> Result<Outcome, clap::Error> {
         ));
     }
     if quiz.json {
-        return Ok(Outcome {
+        return Ok(Printed {
             text: format!("{}\n", (sheet.json)()),
             code: ExitCode::SUCCESS,
         });
@@ -442,7 +442,7 @@ fn finish(quiz: &Quiz, sheet: &Sheet) -> Result<Outcome, clap::Error> {
             let seed = quiz.seed.unwrap_or_default();
             format!("Problem (seed {seed}): {}\n{}", sheet.problem, sheet.hint)
         };
-        return Ok(Outcome {
+        return Ok(Printed {
             text,
             code: ExitCode::SUCCESS,
         });
@@ -466,11 +466,11 @@ fn finish(quiz: &Quiz, sheet: &Sheet) -> Result<Outcome, clap::Error> {
     } else {
         ExitCode::FAILURE
     };
-    Ok(Outcome { text, code })
+    Ok(Printed { text, code })
 }
 
 /// `scheduling states`.
-fn states_command(args: &StatesArgs) -> Result<Outcome, clap::Error> {
+fn states_command(args: &StatesArgs) -> Result<Printed, clap::Error> {
     at_most("states", "--program", args.programs.len())?;
     let machine = Machine {
         switch: match args.switch {
@@ -524,7 +524,7 @@ fn states_command(args: &StatesArgs) -> Result<Outcome, clap::Error> {
 }
 
 /// `scheduling mlfq`.
-fn mlfq_command(args: &MlfqArgs) -> Result<Outcome, clap::Error> {
+fn mlfq_command(args: &MlfqArgs) -> Result<Printed, clap::Error> {
     at_most("mlfq", "--job", args.jobs.len())?;
     let rules = Rules {
         quanta: match &args.quanta {

@@ -70,14 +70,14 @@ pub enum Policy {
 
 /// Where a job is, as the scheduler sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Progress {
+struct Outstanding {
     /// Ticks of CPU still needed; 0 once done.
     left: u32,
     /// Whether it has arrived.
     arrived: bool,
 }
 
-impl Progress {
+impl Outstanding {
     /// Arrived and not done: it could use the CPU (running or 就绪 ready).
     fn wants_cpu(&self) -> bool {
         self.arrived && self.left > 0
@@ -87,9 +87,9 @@ impl Progress {
 /// Runs `jobs` on one CPU under `policy`, tick by tick, until every job is
 /// done, and returns what each job did in each tick.
 pub fn schedule(policy: Policy, jobs: &[Job]) -> Ticks {
-    let mut progress: Vec<Progress> = jobs
+    let mut progress: Vec<Outstanding> = jobs
         .iter()
-        .map(|job| Progress {
+        .map(|job| Outstanding {
             left: job.length,
             arrived: false,
         })
@@ -172,7 +172,7 @@ pub fn schedule(policy: Policy, jobs: &[Job]) -> Ticks {
 /// The ready job that comes first by `key`, if any job is ready.
 fn earliest<K: Ord>(
     jobs: &[Job],
-    progress: &[Progress],
+    progress: &[Outstanding],
     key: impl Fn(usize) -> K,
 ) -> Option<usize> {
     (0..jobs.len())

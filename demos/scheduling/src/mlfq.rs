@@ -96,7 +96,7 @@ impl Rules {
 
 /// Something that happened, for the trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event {
+pub enum Happening {
     /// Every job went back to queue 1.
     Boost,
     /// A job entered the system, at the tail of queue 1.
@@ -155,7 +155,7 @@ pub struct MlfqRun {
     /// The jobs' rows; a running mark says the queue level.
     pub ticks: Ticks,
     /// What happened, in order, each with the time it happened.
-    pub events: Vec<(u32, Event)>,
+    pub happenings: Vec<(u32, Happening)>,
 }
 
 /// One job's standing with the scheduler.
@@ -210,13 +210,13 @@ pub fn schedule(rules: &Rules, jobs: &[MlfqJob]) -> MlfqRun {
                     ..fresh(0, s.left)
                 };
             }
-            log.push(now, Event::Boost);
+            log.push(now, Happening::Boost);
         }
         // 2. Arrivals, in the order given, at the tail of queue 1.
         for (id, job) in jobs.iter().enumerate() {
             if job.arrival == now {
                 queues[standing[id].level].push_back(id);
-                log.push(now, Event::Arrive { job: id });
+                log.push(now, Happening::Arrive { job: id });
             }
         }
         // 3. The I/O completing now (at most one: one job runs per tick,
@@ -232,7 +232,7 @@ pub fn schedule(rules: &Rules, jobs: &[MlfqJob]) -> MlfqRun {
                     queue.push_back(id);
                 }
                 let level = standing[id].level;
-                log.push(now, Event::IoDone { job: id, level });
+                log.push(now, Happening::IoDone { job: id, level });
             }
         }
         // 4. The head of the highest non-empty queue runs one tick.
@@ -250,13 +250,13 @@ pub fn schedule(rules: &Rules, jobs: &[MlfqJob]) -> MlfqRun {
             row.ticks.push(mark);
         }
         let Some((id, level)) = chosen else {
-            log.push(now, Event::Idle { end: now + 1 });
+            log.push(now, Happening::Idle { end: now + 1 });
             now += 1;
             continue;
         };
         log.push(
             now,
-            Event::Run {
+            Happening::Run {
                 job: id,
                 level,
                 end: now + 1,
@@ -273,7 +273,7 @@ pub fn schedule(rules: &Rules, jobs: &[MlfqJob]) -> MlfqRun {
         // 5. Done?
         if s.left == 0 {
             queues[level].pop_front();
-            log.push(now, Event::Finish { job: id });
+            log.push(now, Happening::Finish { job: id });
             continue;
         }
         // 6. Time for an I/O? Then off the queue, blocked.
@@ -288,7 +288,7 @@ pub fn schedule(rules: &Rules, jobs: &[MlfqJob]) -> MlfqRun {
             }
             log.push(
                 now,
-                Event::IoStart {
+                Happening::IoStart {
                     job: id,
                     until: now + rules.io_time,
                 },
@@ -316,7 +316,7 @@ pub fn schedule(rules: &Rules, jobs: &[MlfqJob]) -> MlfqRun {
             }
             log.push(
                 now,
-                Event::SliceUsed {
+                Happening::SliceUsed {
                     job: id,
                     level,
                     now_at: s.level,
@@ -326,7 +326,7 @@ pub fn schedule(rules: &Rules, jobs: &[MlfqJob]) -> MlfqRun {
     }
     MlfqRun {
         ticks: Ticks { rows },
-        events: log.events,
+        happenings: log.happenings,
     }
 }
 
@@ -334,19 +334,19 @@ pub fn schedule(rules: &Rules, jobs: &[MlfqJob]) -> MlfqRun {
 /// and consecutive idle ticks, become one event.
 #[derive(Default)]
 struct Log {
-    /// The events so far, each with its time.
-    events: Vec<(u32, Event)>,
+    /// What happened so far, each with its time.
+    happenings: Vec<(u32, Happening)>,
 }
 
 impl Log {
     /// Adds `event` at time `at`, extending the last one if it is the same
     /// run or idle stretch going on.
-    fn push(&mut self, at: u32, event: Event) {
-        if let Some((_, last)) = self.events.last_mut() {
+    fn push(&mut self, at: u32, event: Happening) {
+        if let Some((_, last)) = self.happenings.last_mut() {
             match (last, event) {
                 (
-                    Event::Run { job, level, end },
-                    Event::Run {
+                    Happening::Run { job, level, end },
+                    Happening::Run {
                         job: next_job,
                         level: next_level,
                         end: next_end,
@@ -355,13 +355,13 @@ impl Log {
                     *end = next_end;
                     return;
                 }
-                (Event::Idle { end }, Event::Idle { end: next_end }) if *end == at => {
+                (Happening::Idle { end }, Happening::Idle { end: next_end }) if *end == at => {
                     *end = next_end;
                     return;
                 }
                 _ => {}
             }
         }
-        self.events.push((at, event));
+        self.happenings.push((at, event));
     }
 }

@@ -18,8 +18,8 @@ use serde::Serialize;
 use crate::gantt::{self, Cell, Look, Row};
 use crate::jobs::Job;
 use crate::measures::{self, Averages, Measures};
-use crate::mlfq::{Event, MlfqJob, MlfqRun, Rules};
-use crate::states::{AfterIo, Instruction, Machine, Seen, State, StatesRun, Switch};
+use crate::mlfq::{Happening, MlfqJob, MlfqRun, Rules};
+use crate::states::{AfterIo, Instruction, Machine, ProcessState, Seen, StatesRun, Switch};
 use crate::ticks::Ticks;
 
 /// The definitions, stated under every table of measures.
@@ -202,32 +202,32 @@ pub fn rules(rules: &Rules) -> String {
 /// The MLFQ's trace: arrivals, runs, I/O, slices used, boosts, completions.
 pub fn trace(run: &MlfqRun) -> String {
     let mut out = String::from("Trace:\n");
-    for &(at, event) in &run.events {
+    for &(at, event) in &run.happenings {
         let what = match event {
-            Event::Boost => "boost: every job back to queue 1".to_string(),
-            Event::Arrive { job } => format!("job {job} arrives, in queue 1"),
-            Event::IoDone { job, level } => {
+            Happening::Boost => "boost: every job back to queue 1".to_string(),
+            Happening::Arrive { job } => format!("job {job} arrives, in queue 1"),
+            Happening::IoDone { job, level } => {
                 format!("job {job}'s I/O completes: ready in queue {}", level + 1)
             }
-            Event::Run { job, level, end } => format!(
+            Happening::Run { job, level, end } => format!(
                 "job {job} runs in queue {} for {} tick{} (to {end})",
                 level + 1,
                 end - at,
                 plural((end - at) as usize)
             ),
-            Event::IoStart { job, until } => {
+            Happening::IoStart { job, until } => {
                 format!("job {job} starts an I/O: blocked until {until}")
             }
-            Event::SliceUsed { job, level, now_at } if now_at == level => {
+            Happening::SliceUsed { job, level, now_at } if now_at == level => {
                 format!("job {job} used a slice in queue {}: stays there", level + 1)
             }
-            Event::SliceUsed { job, level, now_at } => format!(
+            Happening::SliceUsed { job, level, now_at } => format!(
                 "job {job} used up its time in queue {}: down to queue {}",
                 level + 1,
                 now_at + 1
             ),
-            Event::Finish { job } => format!("job {job} done"),
-            Event::Idle { end } => format!("idle (no job ready) until {end}"),
+            Happening::Finish { job } => format!("job {job} done"),
+            Happening::Idle { end } => format!("idle (no job ready) until {end}"),
         };
         let _ = writeln!(out, "  [time {at:>4}] {what}");
     }
@@ -270,22 +270,22 @@ pub fn machine(machine: &Machine) -> String {
 pub fn seen(seen: Seen) -> String {
     match seen {
         Seen::Ran(i) => format!("run:{}", instruction(i)),
-        Seen::In(State::Running) => "running".into(),
-        Seen::In(State::Ready) => "ready".into(),
-        Seen::In(State::Blocked) => "blocked".into(),
-        Seen::In(State::Done) => "done".into(),
+        Seen::In(ProcessState::Running) => "running".into(),
+        Seen::In(ProcessState::Ready) => "ready".into(),
+        Seen::In(ProcessState::Blocked) => "blocked".into(),
+        Seen::In(ProcessState::Done) => "done".into(),
     }
 }
 
 /// The states answer: every tick's table, the chart, and the totals.
 pub fn states_answer(run: &StatesRun) -> String {
-    let processes = run.ticks.first().map_or(0, |t| t.processes.len());
+    let processes = run.steps.first().map_or(0, |t| t.processes.len());
     let mut out = String::from("time");
     for id in 0..processes {
         let _ = write!(out, "  {:<12}", format!("process {id}"));
     }
     out.push_str("  CPU  I/O\n");
-    for tick in &run.ticks {
+    for tick in &run.steps {
         let star = if tick.io_done { '*' } else { ' ' };
         let _ = write!(out, "{:>3}{star}", tick.time);
         for &s in &tick.processes {
@@ -307,7 +307,7 @@ pub fn states_answer(run: &StatesRun) -> String {
         .map(|id| Row {
             label: format!("process {id}"),
             cells: run
-                .ticks
+                .steps
                 .iter()
                 .map(|t| state_cell(t.processes[id]))
                 .collect(),
@@ -316,7 +316,7 @@ pub fn states_answer(run: &StatesRun) -> String {
     rows.push(Row {
         label: "CPU".into(),
         cells: run
-            .ticks
+            .steps
             .iter()
             .map(|t| {
                 if t.cpu_busy {
@@ -330,11 +330,11 @@ pub fn states_answer(run: &StatesRun) -> String {
     rows.push(Row {
         label: "I/O".into(),
         cells: run
-            .ticks
+            .steps
             .iter()
             .map(|t| {
                 if t.ios_in_flight > 0 {
-                    state_cell(Seen::In(State::Blocked))
+                    state_cell(Seen::In(ProcessState::Blocked))
                 } else {
                     EMPTY
                 }
@@ -381,19 +381,19 @@ const EMPTY: Cell = Cell {
 /// A process's chart cell for what it was doing.
 fn state_cell(seen: Seen) -> Cell {
     match seen {
-        Seen::Ran(_) | Seen::In(State::Running) => Cell {
+        Seen::Ran(_) | Seen::In(ProcessState::Running) => Cell {
             glyph: '█',
             look: Look::Running(0),
         },
-        Seen::In(State::Ready) => Cell {
+        Seen::In(ProcessState::Ready) => Cell {
             glyph: '·',
             look: Look::Ready,
         },
-        Seen::In(State::Blocked) => Cell {
+        Seen::In(ProcessState::Blocked) => Cell {
             glyph: '░',
             look: Look::Blocked,
         },
-        Seen::In(State::Done) => EMPTY,
+        Seen::In(ProcessState::Done) => EMPTY,
     }
 }
 
@@ -437,7 +437,7 @@ struct StatesJson {
 /// The states answer as JSON: `{"total","cpu_busy","io_busy","ticks":[...]}`.
 pub fn states_json(run: &StatesRun) -> String {
     let ticks = run
-        .ticks
+        .steps
         .iter()
         .map(|t| TickJson {
             time: t.time,

@@ -88,7 +88,7 @@ pub struct Machine {
 
 /// A process's state (进程状态).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum State {
+pub enum ProcessState {
     /// Holds the CPU (运行).
     Running,
     /// Could run, waits for the CPU (就绪).
@@ -105,12 +105,12 @@ pub enum Seen {
     /// It executed this instruction.
     Ran(Instruction),
     /// It was in this state and executed nothing.
-    In(State),
+    In(ProcessState),
 }
 
 /// One tick of the run.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Tick {
+pub struct Step {
     /// The tick's number, from 1.
     pub time: u32,
     /// Whether an I/O completed at the start of this tick.
@@ -127,7 +127,7 @@ pub struct Tick {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatesRun {
     /// Every tick, in order.
-    pub ticks: Vec<Tick>,
+    pub steps: Vec<Step>,
     /// Ticks until every process was done.
     pub total: u32,
     /// Ticks in which the CPU executed an instruction.
@@ -144,7 +144,7 @@ struct Process {
     /// The next instruction's index.
     next: usize,
     /// Its state.
-    state: State,
+    state: ProcessState,
     /// When each I/O it started completes.
     io_ends: Vec<u32>,
 }
@@ -168,14 +168,14 @@ pub fn run(machine: Machine, programs: &[Vec<Instruction>]) -> StatesRun {
         .map(|program| Process {
             program: expand(program),
             next: 0,
-            state: State::Ready,
+            state: ProcessState::Ready,
             io_ends: Vec::new(),
         })
         .collect();
-    let mut ticks = Vec::new();
+    let mut steps = Vec::new();
     if procs.is_empty() {
         return StatesRun {
-            ticks,
+            steps,
             total: 0,
             cpu_busy: 0,
             io_busy: 0,
@@ -183,10 +183,10 @@ pub fn run(machine: Machine, programs: &[Vec<Instruction>]) -> StatesRun {
     }
     // The process the CPU serves (or served last, if none is running now).
     let mut current = 0;
-    procs[current].state = State::Running;
+    procs[current].state = ProcessState::Running;
     let mut time = 0;
 
-    while procs.iter().any(|p| p.state != State::Done) {
+    while procs.iter().any(|p| p.state != ProcessState::Done) {
         time += 1;
 
         // I/Os completing now: their processes become ready, in order.
@@ -196,11 +196,10 @@ pub fn run(machine: Machine, programs: &[Vec<Instruction>]) -> StatesRun {
                 continue;
             }
             io_done = true;
-            procs[id].state = State::Ready;
-            let cpu_free = !procs
-                .iter()
-                .enumerate()
-                .any(|(other, p)| other != id && matches!(p.state, State::Running | State::Ready));
+            procs[id].state = ProcessState::Ready;
+            let cpu_free = !procs.iter().enumerate().any(|(other, p)| {
+                other != id && matches!(p.state, ProcessState::Running | ProcessState::Ready)
+            });
             let takes_cpu = match (machine.after_io, machine.switch) {
                 (AfterIo::Immediate, _) => true,
                 // The CPU waited through the I/O for this very process.
@@ -208,17 +207,17 @@ pub fn run(machine: Machine, programs: &[Vec<Instruction>]) -> StatesRun {
                 (AfterIo::Later, Switch::OnIo) => cpu_free,
             };
             if takes_cpu {
-                if current != id && procs[current].state == State::Running {
-                    procs[current].state = State::Ready;
+                if current != id && procs[current].state == ProcessState::Running {
+                    procs[current].state = ProcessState::Ready;
                 }
                 current = id;
-                procs[id].state = State::Running;
+                procs[id].state = ProcessState::Running;
             }
         }
 
         // The running process executes one instruction.
         let p = &mut procs[current];
-        let executed = (p.state == State::Running)
+        let executed = (p.state == ProcessState::Running)
             .then(|| p.program.get(p.next).copied())
             .flatten();
         if executed.is_some() {
@@ -230,7 +229,7 @@ pub fn run(machine: Machine, programs: &[Vec<Instruction>]) -> StatesRun {
             .flat_map(|p| &p.io_ends)
             .filter(|&&end| end > time)
             .count();
-        ticks.push(Tick {
+        steps.push(Step {
             time,
             io_done,
             processes: procs
@@ -248,7 +247,7 @@ pub fn run(machine: Machine, programs: &[Vec<Instruction>]) -> StatesRun {
         // An `io` blocks its process; with OnIo the CPU moves on.
         if executed == Some(Instruction::Io) {
             let p = &mut procs[current];
-            p.state = State::Blocked;
+            p.state = ProcessState::Blocked;
             p.io_ends.push(time + machine.io_length + 1);
             if machine.switch == Switch::OnIo {
                 current = next_ready(&mut procs, current);
@@ -256,21 +255,21 @@ pub fn run(machine: Machine, programs: &[Vec<Instruction>]) -> StatesRun {
         }
         // A process at the end of its program is done; the CPU moves on.
         let p = &mut procs[current];
-        if p.state == State::Running && p.next == p.program.len() {
-            p.state = State::Done;
+        if p.state == ProcessState::Running && p.next == p.program.len() {
+            p.state = ProcessState::Done;
             current = next_ready(&mut procs, current);
         }
     }
 
-    let count = |busy: fn(&Tick) -> bool| {
-        let n = ticks.iter().filter(|t| busy(t)).count();
+    let count = |busy: fn(&Step) -> bool| {
+        let n = steps.iter().filter(|t| busy(t)).count();
         u32::try_from(n).unwrap_or(u32::MAX)
     };
     StatesRun {
         cpu_busy: count(|t| t.cpu_busy),
         io_busy: count(|t| t.ios_in_flight > 0),
         total: time,
-        ticks,
+        steps,
     }
 }
 
@@ -281,10 +280,10 @@ fn next_ready(procs: &mut [Process], current: usize) -> usize {
     let n = procs.len();
     let found = (1..=n)
         .map(|step| (current + step) % n)
-        .find(|&id| procs[id].state == State::Ready);
+        .find(|&id| procs[id].state == ProcessState::Ready);
     match found {
         Some(id) => {
-            procs[id].state = State::Running;
+            procs[id].state = ProcessState::Running;
             id
         }
         None => current,

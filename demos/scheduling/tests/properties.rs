@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use scheduling::jobs::{self, Job, Policy};
 use scheduling::measures;
 use scheduling::mlfq::{self, MlfqJob, Rules};
-use scheduling::states::{self, AfterIo, Instruction, Machine, Seen, State, Switch};
+use scheduling::states::{self, AfterIo, Instruction, Machine, ProcessState, Seen, Switch};
 use scheduling::ticks::{Tick, Ticks};
 
 /// One to eight jobs, arriving within 20 ticks, 1 to 15 ticks long.
@@ -185,8 +185,8 @@ proptest! {
             io_length,
         };
         let run = states::run(machine, &programs);
-        let idle = run.ticks.iter().filter(|t| !t.cpu_busy).count() as u32;
-        prop_assert_eq!(run.ticks.len() as u32, run.total);
+        let idle = run.steps.iter().filter(|t| !t.cpu_busy).count() as u32;
+        prop_assert_eq!(run.steps.len() as u32, run.total);
         prop_assert_eq!(run.cpu_busy + idle, run.total);
         prop_assert!(run.io_busy <= run.total);
         // Every instruction ran, each in one tick of CPU (io and io_done).
@@ -194,8 +194,8 @@ proptest! {
         prop_assert_eq!(run.cpu_busy as usize, work);
         // Switching on I/O, the CPU never idles while a process is ready.
         if machine.switch == Switch::OnIo {
-            for tick in &run.ticks {
-                let ready = tick.processes.contains(&Seen::In(State::Ready));
+            for tick in &run.steps {
+                let ready = tick.processes.contains(&Seen::In(ProcessState::Ready));
                 prop_assert!(!ready || tick.cpu_busy, "tick {} idles with a process ready", tick.time);
             }
         }

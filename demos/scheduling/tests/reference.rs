@@ -10,7 +10,7 @@
 use scheduling::jobs::{self, Job, Policy};
 use scheduling::measures::{self, Measures};
 use scheduling::mlfq::{self, MlfqJob, Rules};
-use scheduling::states::{self, AfterIo, Instruction, Machine, Seen, State, Switch};
+use scheduling::states::{self, AfterIo, Instruction, Machine, ProcessState, Seen, Switch};
 use scheduling::ticks::Ticks;
 
 /// Jobs of these lengths, all arriving at 0, as `scheduler.py -l` takes them.
@@ -153,8 +153,8 @@ fn two_cpu_bound_processes_take_turns_only_at_the_end() {
     let run = states::run(DEFAULTS, &[cpu(5), cpu(5)]);
     assert_eq!(totals(&run), (10, 10, 0));
     assert_eq!(
-        run.ticks[5].processes,
-        [Seen::In(State::Done), Seen::Ran(Instruction::Cpu)]
+        run.steps[5].processes,
+        [Seen::In(ProcessState::Done), Seen::Ran(Instruction::Cpu)]
     );
 }
 
@@ -164,7 +164,7 @@ fn an_io_after_the_cpu_work_overlaps_nothing() {
     let run = states::run(DEFAULTS, &[cpu(4), vec![Instruction::Io]]);
     assert_eq!(totals(&run), (11, 6, 5));
     // Tick 11 (starred): the I/O completed; io_done runs.
-    let last = &run.ticks[10];
+    let last = &run.steps[10];
     assert!(last.io_done);
     assert_eq!(last.processes[1], Seen::Ran(Instruction::IoDone));
 }
@@ -175,10 +175,10 @@ fn an_io_first_lets_the_other_process_run_meanwhile() {
     let run = states::run(DEFAULTS, &[vec![Instruction::Io], cpu(4)]);
     assert_eq!(totals(&run), (7, 6, 5));
     assert_eq!(
-        run.ticks[1].processes,
-        [Seen::In(State::Blocked), Seen::Ran(Instruction::Cpu)]
+        run.steps[1].processes,
+        [Seen::In(ProcessState::Blocked), Seen::Ran(Instruction::Cpu)]
     );
-    assert_eq!(run.ticks[1].ios_in_flight, 1);
+    assert_eq!(run.steps[1].ios_in_flight, 1);
 }
 
 #[test]
@@ -191,10 +191,13 @@ fn switching_only_at_the_end_idles_the_cpu_through_the_io() {
     let run = states::run(machine, &[vec![Instruction::Io], cpu(4)]);
     assert_eq!(totals(&run), (11, 6, 5));
     assert_eq!(
-        run.ticks[1].processes,
-        [Seen::In(State::Blocked), Seen::In(State::Ready)]
+        run.steps[1].processes,
+        [
+            Seen::In(ProcessState::Blocked),
+            Seen::In(ProcessState::Ready)
+        ]
     );
-    assert!(!run.ticks[1].cpu_busy);
+    assert!(!run.steps[1].cpu_busy);
 }
 
 #[test]
@@ -204,7 +207,7 @@ fn after_io_later_and_immediate() {
     let later = states::run(DEFAULTS, &programs);
     assert_eq!(totals(&later), (31, 21, 15));
     // Tick 7: process 0's I/O is done, but it waits its turn (ready).
-    assert_eq!(later.ticks[6].processes[0], Seen::In(State::Ready));
+    assert_eq!(later.steps[6].processes[0], Seen::In(ProcessState::Ready));
     // process-run.py -l 3:0,5:100,5:100,5:100 -S SWITCH_ON_IO -I IO_RUN_IMMEDIATE -c -p
     let machine = Machine {
         after_io: AfterIo::Immediate,
@@ -213,7 +216,7 @@ fn after_io_later_and_immediate() {
     let immediate = states::run(machine, &programs);
     assert_eq!(totals(&immediate), (21, 21, 15));
     assert_eq!(
-        immediate.ticks[6].processes[0],
+        immediate.steps[6].processes[0],
         Seen::Ran(Instruction::IoDone)
     );
 }

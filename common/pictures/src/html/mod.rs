@@ -278,12 +278,12 @@ mod tests {
     /// The schedule `trace` itself kept, standing in for an ideal one: the
     /// pictures draw whatever schedule they are given.
     pub(crate) fn kept(trace: &Trace) -> Schedule {
-        let visits: Vec<timeline::schedule::Visit> = trace
+        let turns: Vec<timeline::schedule::Turn> = trace
             .customers
             .iter()
             .flat_map(|c| c.calls.iter().map(move |call| (c.id, call)))
             .filter_map(|(customer, call)| {
-                Some(timeline::schedule::Visit {
+                Some(timeline::schedule::Turn {
                     customer,
                     teller: call.teller,
                     start_ms: call.at_counter_ms?,
@@ -292,8 +292,8 @@ mod tests {
             })
             .collect();
         Schedule {
-            makespan_ms: visits.iter().map(|v| v.end_ms).fold(0.0, f64::max),
-            visits,
+            makespan_ms: turns.iter().map(|v| v.end_ms).fold(0.0, f64::max),
+            turns,
         }
     }
 

@@ -117,7 +117,7 @@ fn ideal_timeline(page: &mut String, frame: &Frame, schedule: &Schedule, trace: 
         ms(schedule.makespan_ms)
     );
     let tellers = schedule
-        .visits
+        .turns
         .iter()
         .map(|v| v.teller)
         .max()
@@ -126,12 +126,12 @@ fn ideal_timeline(page: &mut String, frame: &Frame, schedule: &Schedule, trace: 
     let mut body = String::new();
     let mut y = AXIS + 4.0;
     for teller in 1..=tellers {
-        let visits: Vec<&timeline::schedule::Visit> = schedule
-            .visits
+        let turns: Vec<&timeline::schedule::Turn> = schedule
+            .turns
             .iter()
             .filter(|v| v.teller == teller)
             .collect();
-        let segments: Vec<Segment> = visits
+        let segments: Vec<Segment> = turns
             .iter()
             .map(|v| Segment {
                 start_ms: v.start_ms,
@@ -139,11 +139,11 @@ fn ideal_timeline(page: &mut String, frame: &Frame, schedule: &Schedule, trace: 
                 state: State::Serving,
             })
             .collect();
-        let who = |v: &timeline::schedule::Visit| match trace.customers.get(v.customer as usize) {
+        let who = |v: &timeline::schedule::Turn| match trace.customers.get(v.customer as usize) {
             Some(c) => named(c),
             None => format!("customer {}", v.customer + 1),
         };
-        let tags: Vec<(f64, f64, String)> = visits
+        let tags: Vec<(f64, f64, String)> = turns
             .iter()
             .map(|v| {
                 let ticket = trace
@@ -156,7 +156,7 @@ fn ideal_timeline(page: &mut String, frame: &Frame, schedule: &Schedule, trace: 
             .collect();
         let label = format!("teller {teller}");
         let tip = |i: usize| {
-            let v = visits[i];
+            let v = turns[i];
             format!(
                 "ideal · {label} · serving {} · {}–{} ms",
                 who(v),

@@ -91,7 +91,7 @@ pub fn of_schedule(scenario: &Scenario, schedule: &Schedule) -> TellerLoss {
         .collect();
     let mut waiting = Vec::new();
     let mut asked = 0;
-    for v in &schedule.visits {
+    for v in &schedule.turns {
         let Some(day) = (v.teller as usize)
             .checked_sub(1)
             .and_then(|i| tellers.get_mut(i))
@@ -181,7 +181,7 @@ fn reactions(mut reactions: Vec<i64>) -> Reactions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schedule::Visit;
+    use crate::schedule::Turn;
 
     fn span(from: i64, to: i64) -> Span {
         Span { from, to }
@@ -271,9 +271,9 @@ mod tests {
             (4, 1, 800.0),
             (5, 2, 900.0),
         ];
-        let visits: Vec<Visit> = turns
+        let served: Vec<Turn> = turns
             .iter()
-            .map(|&(customer, teller, start_ms)| Visit {
+            .map(|&(customer, teller, start_ms)| Turn {
                 customer,
                 teller,
                 start_ms,
@@ -282,7 +282,7 @@ mod tests {
             .collect();
         let schedule = Schedule {
             makespan_ms: 1300.0,
-            visits,
+            turns: served,
         };
         let loss = of_schedule(&scenario, &schedule);
         assert_eq!(loss.total_ms, 2.0 * 1300.0 - 6.0 * 400.0);
