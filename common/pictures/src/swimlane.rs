@@ -969,12 +969,7 @@ pub(crate) mod tests {
     use timeline::{Event, Kind, WaitHow};
 
     fn at(t_ms: u64, lane: Lane, kind: Kind) -> Event {
-        Event {
-            t_us: t_ms * 1000,
-            lane,
-            kind,
-            thread: 0,
-        }
+        Event::at_ms(t_ms, lane, kind)
     }
 
     fn trace_of(customers: u32, tellers: u32, events: Vec<Event>) -> Trace {

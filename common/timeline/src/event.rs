@@ -194,6 +194,19 @@ pub struct Event {
     pub thread: u32,
 }
 
+impl Event {
+    /// An event `t_ms` milliseconds into the run, recorded by thread 0: a
+    /// scene written by hand (tests, fixtures, the docs' examples).
+    pub fn at_ms(t_ms: u64, lane: Lane, kind: Kind) -> Event {
+        Event {
+            t_us: t_ms * 1000,
+            lane,
+            kind,
+            thread: 0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

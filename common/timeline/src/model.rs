@@ -891,12 +891,7 @@ mod tests {
     }
 
     fn at(t_ms: u64, lane: Lane, kind: Kind) -> Event {
-        Event {
-            t_us: t_ms * 1000,
-            lane,
-            kind,
-            thread: 0,
-        }
+        Event::at_ms(t_ms, lane, kind)
     }
 
     #[test]

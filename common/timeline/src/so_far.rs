@@ -292,12 +292,7 @@ mod tests {
     use crate::scenario::Generate;
 
     fn at_ms(t_ms: u64, lane: Lane, kind: Kind) -> Event {
-        Event {
-            t_us: t_ms * 1000,
-            lane,
-            kind,
-            thread: 0,
-        }
+        Event::at_ms(t_ms, lane, kind)
     }
 
     /// Two customers, one teller: 张三 is served 100..500 and leaves after

@@ -51,12 +51,7 @@ fn recorded() -> Trace {
         ..Generate::default()
     }
     .scenario();
-    let at = |ms: u64, lane, kind| Event {
-        t_us: ms * 1000,
-        lane,
-        kind,
-        thread: 0,
-    };
+    let at = Event::at_ms;
     let (zhang, li, teller) = (Lane::Customer(0), Lane::Customer(1), Lane::Teller(1));
     let called = |ticket| Kind::Called {
         ticket,
