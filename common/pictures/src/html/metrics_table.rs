@@ -213,6 +213,31 @@ const COLUMNS: [MetricColumn; 13] = [
     },
 ];
 
+/// The response column, after time lost, when the runs' policy serves in
+/// turns (round robin, MLFQ): there, a customer's first call and their
+/// last are different moments.
+const RESPONSE: MetricColumn = MetricColumn {
+    head: "response",
+    unit: "ms",
+    explain: "the first call − arrived: how long before the customer was first served, mean \
+              over the served",
+    view: View::Customer,
+    better: Better::Lower,
+    value: |m| m.mean_response_ms.unwrap_or(m.mean_wait_ms),
+    show: ms,
+    detail: None,
+};
+
+/// The columns shown for `runs`: the response column joins when any run's
+/// policy serves in turns.
+fn columns(runs: &[PageRun]) -> Vec<&'static MetricColumn> {
+    let mut columns: Vec<&MetricColumn> = COLUMNS.iter().collect();
+    if runs.iter().any(|r| r.trace.scenario.policy.takes_turns()) {
+        columns.insert(2, &RESPONSE);
+    }
+    columns
+}
+
 /// The best of `values` as shown, by `better`; `None` unless there are at
 /// least two to choose from.
 pub(super) fn best(
@@ -260,15 +285,16 @@ pub(super) fn metrics_table(page: &mut String, runs: &[PageRun]) {
             ""
         }
     );
-    for (view, span) in views() {
+    let columns = columns(runs);
+    for (view, span) in views(&columns) {
         put!(page, "<th colspan=\"{span}\">{}</th>", esc(view.heading()));
     }
     put!(page, "</tr>\n<tr><th>run</th>");
-    for column in &COLUMNS {
+    for column in &columns {
         heading_cell(page, &heading(column), column.explain);
     }
     put!(page, "</tr></thead>\n<tbody>\n");
-    let best: Vec<Option<String>> = COLUMNS
+    let best: Vec<Option<String>> = columns
         .iter()
         .map(|column| {
             let values = runs.iter().map(|r| (column.value)(&r.trace.metrics));
@@ -286,7 +312,7 @@ pub(super) fn metrics_table(page: &mut String, runs: &[PageRun]) {
             );
         }
         put!(page, "</td>");
-        for (column, best) in COLUMNS.iter().zip(&best) {
+        for (column, best) in columns.iter().zip(&best) {
             cell(page, &(column.show)((column.value)(m)), best.as_ref());
             if let Some(detail) = column.detail {
                 put!(page, "<span class=\"sub\">{}</span>", esc(&detail(m)));
@@ -298,7 +324,7 @@ pub(super) fn metrics_table(page: &mut String, runs: &[PageRun]) {
     put!(
         page,
         "</tbody>\n</table>\n<p class=\"note\">{}</p>\n",
-        esc(&which_view())
+        esc(&which_view(&columns))
     );
 }
 
@@ -312,9 +338,9 @@ fn heading(column: &MetricColumn) -> String {
 }
 
 /// The views in column order, each with how many columns it spans.
-fn views() -> Vec<(View, usize)> {
+fn views(columns: &[&MetricColumn]) -> Vec<(View, usize)> {
     let mut out: Vec<(View, usize)> = Vec::new();
-    for column in &COLUMNS {
+    for column in columns {
         match out.last_mut() {
             Some((view, span)) if *view == column.view => *span += 1,
             _ => out.push((column.view, 1)),
@@ -325,11 +351,11 @@ fn views() -> Vec<(View, usize)> {
 
 /// The sentence under the table: which view each column is, and what
 /// "best" means for each.
-fn which_view() -> String {
-    let parts: Vec<String> = views()
+fn which_view(columns: &[&MetricColumn]) -> String {
+    let parts: Vec<String> = views(columns)
         .into_iter()
         .map(|(view, _)| {
-            let heads: Vec<&str> = COLUMNS
+            let heads: Vec<&str> = columns
                 .iter()
                 .filter(|c| c.view == view)
                 .map(|c| c.head)
@@ -341,7 +367,7 @@ fn which_view() -> String {
             )
         })
         .collect();
-    let higher: Vec<&str> = COLUMNS
+    let higher: Vec<&str> = columns
         .iter()
         .filter(|c| c.better == Better::Higher)
         .map(|c| c.head)
@@ -418,5 +444,46 @@ mod tests {
         // One run alone has no best.
         let alone = report(&[&fast], Some(&crate::html::tests::kept(&fast)), &[]);
         assert!(!alone.contains("class=\"best\""));
+    }
+
+    #[test]
+    fn under_a_policy_of_turns_the_table_has_the_response_too() {
+        let fcfs = small_scene();
+        let page = report(&[&fcfs], Some(&crate::html::tests::kept(&fcfs)), &[]);
+        assert!(!page.contains("<th title=\"the first call"));
+        let mut rr = small_scene();
+        rr.scenario.policy = timeline::scenario::PolicyKind::Rr;
+        rr.metrics.mean_response_ms = Some(123.0);
+        rr.metrics.mean_wait_ms = 456.0;
+        let page = report(&[&rr], Some(&crate::html::tests::kept(&rr)), &[]);
+        let table = page
+            .split("<table class=\"metrics\">")
+            .nth(1)
+            .and_then(|t| t.split("</table>").next())
+            .expect("a metrics table");
+        // After time lost and before the wait, in the customer's view.
+        let heads: Vec<&str> = table
+            .split("<th title=")
+            .skip(1)
+            .map(|h| h.split('>').nth(1).unwrap_or("").trim_end_matches("</th"))
+            .collect();
+        assert_eq!(
+            &heads[..4],
+            [
+                "turnaround ms",
+                "time lost ms",
+                "response ms",
+                "mean wait ms"
+            ]
+        );
+        assert!(table.contains("<th colspan=\"5\">the customer&#39;s view 顾客</th>"));
+        let cells: Vec<&str> = table
+            .split("<tr>")
+            .nth(2)
+            .unwrap_or("")
+            .split("</td>")
+            .collect();
+        assert_eq!((cells[3], cells[4]), ("<td>123", "<td>456"));
+        assert!(page.contains("the customer&#39;s: turnaround, time lost, response, mean wait,"));
     }
 }
