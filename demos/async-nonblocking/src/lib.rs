@@ -13,7 +13,8 @@
 //! telling the customer (通知). Meanwhile the same task's errand has been
 //! running since the ticket: `tokio::join!` awaits the call and the errand at
 //! once. What does not block is the task, the customer: the runtime's
-//! worker threads do block, in `epoll_wait`, whenever no task needs them.
+//! worker threads do block, in `epoll_wait` (or a `futex`), whenever no
+//! task needs them.
 //!
 //! What to watch in the timeline:
 //! - `=` (办事, on the errand) from the moment the customer holds a ticket:
@@ -23,7 +24,7 @@
 //! - no `?`: nobody polls; reactions are a fraction of a millisecond;
 //! - under the customers, one kernel lane per task: `@` only where a worker
 //!   thread polled it, a few short moments per visit; the workers' own lanes
-//!   are mostly `.` (阻塞), in `epoll_wait`;
+//!   are mostly `.` (阻塞), in `epoll_wait` or a `futex`;
 //! - `threads_peak` does not grow with `--customers`: tasks are not threads;
 //! - with `--policy rr`, a `PAUSE` parks the task on the same await until
 //!   the next call, and the errand goes on meanwhile.
