@@ -44,7 +44,12 @@
 //! ```sh
 //! BANK_QUEUE_BLESS=1 cargo test -p bank-queue-tests --test docs        # every page
 //! BANK_QUEUE_BLESS=02 cargo test -p bank-queue-tests --test docs       # pages whose name holds "02"
+//! BANK_QUEUE_BLESS=05:16,698 cargo test -p bank-queue-tests --test docs # only the commands on those lines
 //! ```
+//!
+//! With lines named, the page's other commands run and are checked as
+//! usual: a change of words in one output need not re-run a page's longest
+//! command (05's scale run) nor move the figures its prose quotes.
 //!
 //! Two things depend on the machine, and are skipped with a `skipped:` line
 //! rather than failed: a command with `--python` where there is no
@@ -78,8 +83,9 @@ const WALKTHROUGHS: [(&str, Option<&str>); 8] = [
     ("07-processes.md", Some("processes")),
 ];
 
-/// Pages in `docs/` besides the walkthroughs.
-const OTHER_PAGES: [&str; 1] = ["bank-guarantees.md"];
+/// Pages in `docs/` besides the walkthroughs: the class plan and the
+/// bank's promises.
+const OTHER_PAGES: [&str; 2] = ["lecture.md", "bank-guarantees.md"];
 
 /// What a command's comment says when the tests run it smaller: `# the
 /// tests run it with --scale 100,1000`.
@@ -135,8 +141,32 @@ fn processes() {
 }
 
 #[test]
+fn lecture() {
+    check_page("lecture.md");
+}
+
+#[test]
 fn bank_guarantees() {
     check_page("bank-guarantees.md");
+}
+
+#[test]
+fn blessing_names_pages_and_may_name_lines() {
+    let covers = |which: &str, page: &str, line: usize| Blessing::parse(which, page).covers(line);
+    assert!(covers("1", "05-compare.md", 16), "1 blesses every page");
+    assert!(covers("05", "05-compare.md", 16));
+    assert!(
+        !covers("05", "04-async-nonblocking.md", 16),
+        "only pages named"
+    );
+    assert!(covers("05:16,698", "05-compare.md", 698));
+    assert!(
+        !covers("05:16,698", "05-compare.md", 486),
+        "only the lines named"
+    );
+    assert!(!covers("05:16", "06-scheduling.md", 16));
+    assert!(!Blessing::parse("", "05-compare.md").any());
+    assert!(Blessing::parse("05:16", "05-compare.md").any());
 }
 
 #[test]
@@ -208,7 +238,7 @@ fn check_page(name: &str) {
     let path = root().join("docs").join(name);
     let text = read(&path);
     let page = Page::parse(&text);
-    let bless = blessing(name);
+    let bless = Blessing::of(name);
 
     for excerpt in page.blocks.iter().filter(|b| b.info == "rust") {
         check_excerpt(name, excerpt);
@@ -233,9 +263,10 @@ fn check_page(name: &str) {
             continue;
         }
         if command.background {
-            servers.start(&command, scratch.path(), !bless);
+            servers.start(&command, scratch.path(), !bless.any());
             continue;
         }
+        let bless = bless.covers(command.at + 1);
         let ran = run_shell(&command.to_run(!bless), scratch.path());
         assert_eq!(
             ran.code,
@@ -301,7 +332,7 @@ fn check_page(name: &str) {
     }
     drop(servers);
 
-    if bless && !blessed.is_empty() {
+    if !blessed.is_empty() {
         std::fs::write(&path, page.with_outputs(&text, &blessed))
             .unwrap_or_else(|err| panic!("{name}: cannot write the blessed page: {err}"));
         eprintln!("{name}: wrote {} real output(s)", blessed.len());
@@ -334,12 +365,64 @@ fn refused_here(output: &str) -> bool {
     output.contains(" customers: refused.")
 }
 
-/// Whether `BANK_QUEUE_BLESS` asks to rewrite this page's outputs.
-fn blessing(page: &str) -> bool {
-    match std::env::var("BANK_QUEUE_BLESS") {
-        Ok(which) if which == "1" || which == "all" => true,
-        Ok(which) => !which.is_empty() && page.contains(&which),
-        Err(_) => false,
+/// Which of a page's outputs `BANK_QUEUE_BLESS` asks to rewrite.
+enum Blessing {
+    /// None: the page is checked.
+    None,
+    /// Every output of the page.
+    All,
+    /// Only those of the commands on these lines (1-based, as the page's
+    /// errors name them): `BANK_QUEUE_BLESS=05:16,698`.
+    Lines(BTreeSet<usize>),
+}
+
+impl Blessing {
+    /// What `BANK_QUEUE_BLESS` asks of `page`.
+    fn of(page: &str) -> Blessing {
+        match std::env::var("BANK_QUEUE_BLESS") {
+            Ok(which) => Blessing::parse(&which, page),
+            Err(_) => Blessing::None,
+        }
+    }
+
+    /// What the value `which` asks of `page`.
+    fn parse(which: &str, page: &str) -> Blessing {
+        if which == "1" || which == "all" {
+            return Blessing::All;
+        }
+        let (pages, lines) = match which.split_once(':') {
+            Some((pages, lines)) => (pages, Some(lines)),
+            None => (which, None),
+        };
+        if pages.is_empty() || !page.contains(pages) {
+            return Blessing::None;
+        }
+        let Some(lines) = lines else {
+            return Blessing::All;
+        };
+        let lines = lines
+            .split(',')
+            .map(|line| {
+                line.trim().parse().unwrap_or_else(|_| {
+                    panic!("BANK_QUEUE_BLESS={which}: lines are numbers, such as 05:16,698")
+                })
+            })
+            .collect();
+        Blessing::Lines(lines)
+    }
+
+    /// Whether any output of the page is to be rewritten.
+    fn any(&self) -> bool {
+        !matches!(self, Blessing::None)
+    }
+
+    /// Whether the output of the command on `line` (1-based) is.
+    fn covers(&self, line: usize) -> bool {
+        match self {
+            Blessing::None => false,
+            Blessing::All => true,
+            Blessing::Lines(lines) => lines.contains(&line),
+        }
     }
 }
 

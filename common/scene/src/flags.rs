@@ -97,8 +97,9 @@ pub struct SharedArgs {
 
     /// Draw every thread of the customers' process as the kernel sees it,
     /// sampled from /proc about every millisecond: running 运行, ready 就绪,
-    /// blocked 阻塞 (in which system call); and each tokio task's polls.
-    /// `auto`: on for runs of up to 32 customers.
+    /// blocked 阻塞 (the HTML report and Perfetto name the system call); and
+    /// each tokio task's polls. The process states are these lanes' only; a
+    /// customer's row shows the scene's. `auto`: on for up to 32 customers.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = Sampling::Auto)]
     pub kernel: Sampling,
 

@@ -17,12 +17,15 @@ pub enum Style {
     SyncNonblocking,
     /// 异步阻塞: took a numbered slip, but cannot leave the bank, so waits.
     AsyncBlocking,
-    /// 异步非阻塞: asks the lobby manager to fetch them, and goes out to smoke.
+    /// 异步非阻塞: asks the lobby manager to tell them, and goes out to smoke.
     AsyncNonblocking,
 }
 
 impl Style {
-    /// All four, in the lecture's order of efficiency, worst first.
+    /// All four, in the order of the walkthroughs (pages 01 to 04): the two
+    /// synchronous styles, then the two asynchronous ones, blocking first.
+    /// Not a ranking: the lecture calls 同步阻塞 效率最低 and 异步非阻塞
+    /// 效率更高, and ranks no more than that.
     pub const ALL: [Style; 4] = [
         Style::SyncBlocking,
         Style::SyncNonblocking,
@@ -56,9 +59,7 @@ impl Style {
             Style::SyncBlocking => "stands in line and does nothing else",
             Style::SyncNonblocking => "on the phone, keeps looking up to check the queue",
             Style::AsyncBlocking => "took a numbered slip, but cannot leave the bank, so waits",
-            Style::AsyncNonblocking => {
-                "asks the lobby manager to fetch them, and goes out to smoke"
-            }
+            Style::AsyncNonblocking => "asks the lobby manager to tell them, and goes out to smoke",
         }
     }
 

@@ -13,9 +13,18 @@
 //! those notifications: it is **blocked in `poll()`** for everyone at once.
 //! Nobody runs an errand while in the bank.
 //!
+//! Asynchronous here is the lecture's sense: the customer is told
+//! (通知), by a notification mechanism, instead of looking. To POSIX and to
+//! Stevens's *UNIX Network Programming* this is I/O multiplexing, which is
+//! synchronous I/O: once told, the thread does the `read()` itself.
+//!
 //! What to watch in the timeline:
-//! - every customer's lane is `-` (blocked 阻塞) from ticket to call, like
-//!   sync-blocking: no errand while waiting, no polls;
+//! - every customer's row is `-` (排队, waiting in line) from ticket to
+//!   call, like sync-blocking: no errand while waiting, no `?` (no looks);
+//! - under the customers, one kernel lane, the `epoll thread`: `.` (阻塞
+//!   blocked) in `epoll_wait` for everyone at once. The lecture's customer
+//!   is one person blocked on the wait; here each customer waits because
+//!   the one thread they share is blocked;
 //! - reactions are fast: epoll wakes the thread the moment a call arrives;
 //! - but the trace's `thread` is the same for every customer, and
 //!   `threads_peak` stays flat however many customers come: one thread, one
@@ -43,8 +52,12 @@
 //! ```
 //!
 //! The loop follows mio's `examples/tcp_server.rs`: register, `poll()`, and
-//! on each event read until `WouldBlock` (epoll here is edge-triggered: a
-//! byte left unread would never be announced again). At scale, one turn of
+//! on each event read until `WouldBlock`. epoll here is edge-triggered: it
+//! announces a socket when new bytes arrive, not while bytes lie unread. A
+//! `CALL` left unread would be announced again only when the bank wrote
+//! more, and the bank writes nothing until it hears `HERE`: the teller would
+//! wait for the customer, the customer for the announcement, until the bank
+//! gave up on them (`--here-timeout`). At scale, one turn of
 //! the loop lets in at most `ADMIT_PER_TURN` newcomers before it looks at
 //! the ready sockets again (docs/03-async-blocking.md, "One turn of the loop").
 

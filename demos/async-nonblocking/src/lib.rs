@@ -1,23 +1,30 @@
-//! # 异步非阻塞 async-nonblocking: asks the lobby manager to fetch them, and goes out to smoke
+//! # 异步非阻塞 async-nonblocking: asks the lobby manager to tell them, and goes out to smoke
 //!
 //! > 这个人突然发觉自己烟瘾犯了,需要出去抽根烟,于是他告诉大堂经理说,排到我这个
 //! > 号码的时候麻烦到外面通知我一下,那么他就没有被阻塞在这个等待的操作上面。
-//! > The customer feels like a cigarette, tells the lobby manager "please come
-//! > and fetch me when my number is up", and goes out: not blocked on the wait.
+//! > The customer feels like a cigarette, tells the lobby manager "when my
+//! > number comes up, please come out and tell me", and goes out: not
+//! > blocked on the wait.
 //!
 //! Every customer is a **tokio task**, not a thread: a few worker threads run
 //! all of them. A task that awaits the call is parked, and its thread moves on
 //! to other tasks. When the `CALL` line arrives, epoll tells tokio's reactor,
 //! and the reactor wakes exactly that task: the lobby manager (大堂经理)
-//! fetching the customer. Meanwhile the same task's errand has been running
-//! since the ticket: `tokio::join!` awaits the call and the errand at once.
+//! telling the customer (通知). Meanwhile the same task's errand has been
+//! running since the ticket: `tokio::join!` awaits the call and the errand at
+//! once. What does not block is the task, the customer: the runtime's
+//! worker threads do block, in `epoll_wait` (or a `futex`), whenever no
+//! task needs them.
 //!
 //! What to watch in the timeline:
-//! - `=` (errand 运行) from the moment the customer holds a ticket: the
-//!   errand overlaps the wait. `-` (blocked) follows only when the wait
-//!   outlasts the errand (try `--errand 100`); when the call comes first,
-//!   whatever is left of the errand shows after `DONE`;
+//! - `=` (办事, on the errand) from the moment the customer holds a ticket:
+//!   the errand overlaps the wait. `:` (空等, idle) follows only when the
+//!   wait outlasts the errand (try `--errand 100`); when the call comes
+//!   first, whatever is left of the errand shows after `DONE`;
 //! - no `?`: nobody polls; reactions are a fraction of a millisecond;
+//! - under the customers, one kernel lane per task: `@` only where a worker
+//!   thread polled it, a few short moments per visit; the workers' own lanes
+//!   are mostly `.` (阻塞), in `epoll_wait` or a `futex`;
 //! - `threads_peak` does not grow with `--customers`: tasks are not threads;
 //! - with `--policy rr`, a `PAUSE` parks the task on the same await until
 //!   the next call, and the errand goes on meanwhile.

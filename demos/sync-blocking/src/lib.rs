@@ -9,8 +9,11 @@
 //! out of the bank, does the customer start their errand.
 //!
 //! What to watch in the timeline:
-//! - every customer's lane is `-` (blocked 阻塞) from ticket to call: no `=`
-//!   (errand) while waiting, no `?` (polls);
+//! - every customer's row is `-` (排队, waiting in line) from ticket to call:
+//!   no `=` (办事, on the errand) while waiting, no `?` (查看, a look);
+//! - under the customers, each customer's thread has a kernel lane (read
+//!   from `/proc`): `.` (阻塞 blocked) all the while, in `recvmsg()` as the
+//!   HTML report's hover and Perfetto name it: the lecture's blocked process;
 //! - reactions are immediate (the blocked `read()` returns the moment the call
 //!   arrives), so the tellers lose no time: the tellers' efficiency is close
 //!   to 1;
@@ -19,7 +22,8 @@
 //!   wait is `lost`: the lecture's 效率最低 is the customer's view;
 //! - `threads_peak` grows with `--customers`: one thread per customer;
 //! - with `--policy rr`, each `PAUSE` sends the thread back into the same
-//!   blocking `read()`: `#` stretches cut by `-`, no time lost to notice a call.
+//!   blocking `read()`: `#` (办理, at the counter) stretches cut by `-`, no
+//!   time lost to notice a call.
 //!
 //! With `--errand-work cpu` the errand is real computing, still after the
 //! bank: 1000 ms of the customer's thread's CPU time. Then many threads

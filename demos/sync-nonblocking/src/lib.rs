@@ -14,14 +14,19 @@
 //! of the call at their next look.
 //!
 //! What to watch in the timeline:
-//! - `=` (errand 运行) while waiting, cut by `?` marks: each a look that found
-//!   nothing, counted in `polls`;
-//! - `!` (ready 就绪) after each call: the teller has called and waits, but the
-//!   customer is still on the phone. The reaction is up to one slice long,
-//!   and the teller waits it out (`~`): the tellers' efficiency drops below
-//!   1, while the customer, on the phone, loses next to nothing;
-//! - shorter slices (`--poll-every 10`) react faster but look (and switch) far
-//!   more often: watch `polls` and the context switches grow;
+//! - `=` (办事, on the errand) while waiting, cut by `?` (查看) marks: each a
+//!   look (轮询, polling) that found nothing, counted in `polls`;
+//! - `!` (未察觉, called but not noticed) after each call: the teller has
+//!   called and waits (`~`, 叫号), but the customer is still on the phone.
+//!   The reaction is up to one slice long: the tellers' efficiency drops
+//!   below 1, while the customer, on the phone, loses next to nothing;
+//! - each customer's thread, on its kernel lane, is `.` (阻塞) nearly all
+//!   the time: asleep in `clock_nanosleep` through each slice of the (slept)
+//!   errand; a look is a few microseconds of running, too short to draw;
+//! - shorter slices (`--poll-every 10`) react faster but look far more
+//!   often: watch `polls` grow, and the voluntary context switches with
+//!   them. A look that says `EAGAIN` switches nothing: each switch is the
+//!   sleep that starts a slice;
 //! - with `--policy rr`, every time slice begins with such a reaction: the
 //!   shorter the bank's `--quantum`, the more calls, and the more `!`.
 //!
