@@ -19,6 +19,7 @@ pub(super) fn legend(page: &mut String, runs: &[PageRun]) {
     put!(page, "<h2>Legend 图例</h2>\n<div class=\"legend\">\n");
     let scene = [
         State::InLine,
+        State::Idle,
         State::Errand,
         State::Unnoticed,
         State::AtCounter,
