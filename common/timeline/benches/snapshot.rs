@@ -18,15 +18,15 @@
 //! sockets) and times each one; this is done without a live view, with
 //! one that snapshots every frame (15 a second, the live view's
 //! [pace](../../pictures/src/live.rs)), and with one that snapshots every
-//! millisecond. A snapshot locks each buffer while it copies from it, so a
-//! recording thread can only ever wait for that copy: the tail of the
-//! distribution (p99.99, max) is where it would show, beside the snapshot's
-//! own lock hold. Each event's time includes two readings of the clock;
+//! millisecond. A snapshot locks each buffer while it copies from it, a
+//! slice of at most [`Snapshot::SLICE`] moments at a time, so a recording
+//! thread can only ever wait for one slice's copy (printed first): the tail
+//! of the distribution (p99.99, max) is where it would show. Each event's time includes two readings of the clock;
 //! their own cost is printed as the floor.
 //!
 //! ```text
 //! cargo bench -p timeline --bench snapshot
-//! cargo bench -p timeline --bench snapshot -- 5000000   # events per way in (b) (default 2,000,000)
+//! cargo bench -p timeline --bench snapshot -- 5000000   # events per way in (b) (default 3,000,000)
 //! ```
 //!
 //! On a loaded machine every figure moves with the load: read (b) against
@@ -50,7 +50,7 @@ const FRAME: Duration = Duration::from_millis(66);
 
 /// Events recorded in (b) between two drains of the recorder (the drain is
 /// not timed): the recording a live view copies from stays this size.
-const CHUNK: usize = 200_000;
+const CHUNK: usize = 1_000_000;
 
 /// Records one customer's visit, as a style's customer and the bank's
 /// teller record it: 9 moments on the customer's lane.
@@ -238,6 +238,29 @@ fn hot_path(count: usize, viewer: Viewer) -> HotPath {
     }
 }
 
+/// The longest a snapshot holds a buffer's lock: one slice's copy,
+/// [`Snapshot::SLICE`] moments, in µs (median of `ROUNDS`). Timed as a
+/// whole snapshot of one buffer holding one slice, so a little more.
+fn one_slice() -> f64 {
+    let mut times: Vec<f64> = (0..ROUNDS)
+        .map(|_| {
+            let recorder = Recorder::new();
+            let dispatch = tracing::Dispatch::new(recorder.subscriber());
+            tracing::dispatcher::with_default(&dispatch, || {
+                record::customer(0, "bench")
+                    .in_scope(|| (0..Snapshot::SLICE).for_each(|i| record::poll(i % 2 == 0)));
+            });
+            let mut snapshot = Snapshot::new();
+            let start = Instant::now();
+            recorder.snapshot(&mut snapshot);
+            let took = start.elapsed().as_secs_f64() * 1e6;
+            assert_eq!(snapshot.len(), Snapshot::SLICE);
+            took
+        })
+        .collect();
+    quantile(&mut times, 0.5)
+}
+
 /// Two readings of the clock back to back, `count` times, in ns: the floor
 /// under every event time of (b).
 fn clock_floor(count: usize) -> Vec<u32> {
@@ -263,7 +286,7 @@ fn main() {
     let count = std::env::args()
         .skip(1)
         .find_map(|a| a.parse::<usize>().ok())
-        .unwrap_or(2_000_000);
+        .unwrap_or(3_000_000);
 
     println!("(a) one snapshot, median of {ROUNDS}, µs (a visit is 9 moments)");
     println!(
@@ -289,6 +312,11 @@ fn main() {
     println!(
         "{}",
         event_line("the clock alone (floor)", &mut clock_floor(count))
+    );
+    println!(
+        "  a snapshot holds a buffer's lock for one slice at most: {} moments, {:.0} µs",
+        Snapshot::SLICE,
+        one_slice()
     );
     for (name, viewer) in [
         ("no live view", Viewer::None),
