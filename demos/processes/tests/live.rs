@@ -6,8 +6,7 @@
 use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin;
-use nix::sys::signal::{Signal, kill};
-use testkit::tty::Tty;
+use testkit::tty::{Tty, assert_live_needs_a_terminal};
 
 /// The zombie scene, its zombie left unwaited for 3 s: long enough to see.
 const ZOMBIE: [&str; 4] = ["zombie", "--live", "--work-ms", "3000"];
@@ -78,12 +77,8 @@ fn ctrl_c_in_the_live_view_gives_the_terminal_back_then_what_was_said() {
     tty.wait_for(Duration::from_secs(20), |s| {
         s.iter().any(|l| l.starts_with("child 1 "))
     });
-    // Ctrl-C stays the terminal's: it sends SIGINT, as here.
-    kill(tty.pid(), Signal::SIGINT).expect("our own child");
-    let out = tty.wait(Duration::from_secs(10));
-    assert_eq!(out.status.code(), Some(130));
-    assert_eq!(tty.taken(), (false, false));
-    assert!(tty.echoes());
+    // Ctrl-C stays the terminal's: it sends SIGINT.
+    let out = tty.ctrl_c(Duration::from_secs(10));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("(1) p.join() inside the loop"), "{stdout}");
     assert!(stdout.contains("hello bob"), "{stdout}");
@@ -114,10 +109,7 @@ fn without_a_terminal_live_says_so_in_one_line_and_the_run_goes_on() {
         .timeout(Duration::from_secs(60))
         .assert()
         .success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
-    let said: Vec<&str> = stderr.lines().collect();
-    assert_eq!(said.len(), 1, "{stderr}");
-    assert!(said[0].starts_with("--live needs a terminal"), "{stderr}");
+    assert_live_needs_a_terminal(&out.get_output().stderr);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout);
     assert!(
         stdout.contains("p.join(): child") && stdout.contains("legend"),
