@@ -299,6 +299,10 @@ impl Recorder {
             let copied = snapshot.copied.entry(key).or_insert(0);
             let mut first_look = None;
             loop {
+                // Room for a slice, made before the lock: a snapshot grown
+                // under it would hold the recording thread for the move of
+                // everything copied so far.
+                snapshot.moments.reserve(Snapshot::SLICE);
                 let buffer = buffer.lock().unwrap_or_else(PoisonError::into_inner);
                 let len = buffer.moments.len();
                 // A `take` in between emptied it: start again from its start.
