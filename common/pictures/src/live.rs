@@ -15,11 +15,17 @@
 //! Ctrl-C stop the run (the picture and the trace follow)                     (keys)
 //! ```
 //!
-//! Everything a lane shows comes from [`timeline::so_far`] (the lanes cut
-//! at the moment) and [`swimlane::cells`] (the columns, glyphs and colours
-//! of the terminal swimlane, from [the one table](crate::look)), on a time
-//! axis that is the scenario's, fixed for the whole run: the lanes fill
-//! from left to right as time goes, and `^` under the axis is now.
+//! A board draws lanes of any kind: the bank's come from
+//! [`timeline::so_far`] (the lanes cut at the moment), a lesson of its own
+//! brings its lanes as they stand now (the processes lesson's, as its
+//! watcher has read them from `/proc`). Every cell comes from
+//! [`swimlane::cells`] (the columns, glyphs and colours of the terminal
+//! swimlane, from [the one table](crate::look)), on a time axis fixed for
+//! the whole scene: the lanes fill from left to right as time goes, and `^`
+//! under the axis is now. Under the lanes, a caption: a replay's figures
+//! so far, or the last lines a lesson said.
+
+use std::time::{Duration, Instant};
 
 use anstyle::{AnsiColor, Color as AnsiColour, Effects};
 use ratatui::buffer::Buffer;
@@ -29,10 +35,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 use timeline::LaneKind;
 use timeline::model::LaneView;
-use timeline::so_far::{Count, SoFar};
+use timeline::so_far::Count;
 use unicode_width::UnicodeWidthStr as _;
 
 use crate::swimlane::{self, Axis};
+use crate::terminal::NoTerminal;
 use crate::text;
 
 /// What one frame shows.
@@ -40,15 +47,18 @@ use crate::text;
 pub struct Board<'a> {
     /// The first line: what is shown, and how fast.
     pub title: String,
-    /// The runs, one above another on one time axis, each under its label.
-    pub runs: Vec<(String, &'a SoFar)>,
+    /// The runs, one above another on one time axis, each under its label
+    /// (none for a run alone with an empty label): each run's lanes as they
+    /// stand at `now_ms`.
+    pub runs: Vec<(String, &'a [LaneView])>,
     /// Where the time axis ends, in ms: the same for every frame of a
     /// session, so the lanes fill it from left to right.
     pub until_ms: f64,
     /// Now, in ms: where the axis's marker is.
     pub now_ms: f64,
-    /// Lines drawn under the lanes (a replay's figures so far), plain text.
-    pub table: Vec<String>,
+    /// Lines drawn under the lanes, plain text: a replay's figures so far,
+    /// the last lines a lesson said.
+    pub caption: Vec<String>,
     /// The status line: time and counts.
     pub status: String,
     /// The key help, `(key, what it does)`, on the last line.
@@ -71,13 +81,57 @@ pub fn seconds(ms: f64) -> String {
     format!("{:.2} s", ms / 1000.0)
 }
 
+/// The line said when `--live` finds no terminal: the run goes on, and
+/// prints what it prints without the live view.
+pub fn needs_a_terminal(err: &NoTerminal) -> String {
+    format!("--live needs a terminal ({err}): the run goes on without the live view")
+}
+
+/// When a live view's next frame is due: 15 frames a second at most, and
+/// further apart when drawing gets dear (thousands of lanes), so that the
+/// view never takes more than about a tenth of a CPU from the run it shows.
+#[derive(Clone, Copy, Debug)]
+pub struct Pace {
+    /// The earliest the next frame may be drawn.
+    next: Instant,
+}
+
+impl Pace {
+    /// How often a frame is drawn, at most: 15 a second.
+    pub const EVERY: Duration = Duration::from_millis(66);
+
+    /// A pace whose first frame is due now.
+    pub fn new() -> Pace {
+        Pace {
+            next: Instant::now(),
+        }
+    }
+
+    /// Whether a frame may be drawn now.
+    pub fn due(&self) -> bool {
+        Instant::now() >= self.next
+    }
+
+    /// Notes a frame drawn since `started`: the next is due a fifteenth of
+    /// a second on, or ten times the drawing's time if that is longer.
+    pub fn drawn(&mut self, started: Instant) {
+        self.next = Instant::now() + Self::EVERY.max(started.elapsed() * 10);
+    }
+}
+
+impl Default for Pace {
+    fn default() -> Pace {
+        Pace::new()
+    }
+}
+
 impl Board<'_> {
     /// The label column's width: the widest label, within limits.
     fn label_width(&self, width: usize) -> usize {
         let widest = self
             .runs
             .iter()
-            .flat_map(|(_, so_far)| so_far.lanes.iter().map(|l| l.label.width()))
+            .flat_map(|(_, lanes)| lanes.iter().map(|l| l.label.width()))
             .max()
             .unwrap_or(0);
         widest.clamp(8, (width * 2 / 5).max(8))
@@ -130,14 +184,14 @@ impl Widget for &Board<'_> {
         ]));
 
         // Rows for the lanes: what the fixed lines leave.
-        let fixed = lines.len() + self.table.len() + 2 + self.runs.len();
+        let fixed = lines.len() + self.caption.len() + 2 + self.runs.len();
         let room_rows = usize::from(area.height).saturating_sub(fixed);
         let share = room_rows / self.runs.len().max(1);
-        for (label, so_far) in &self.runs {
+        for (label, lanes) in &self.runs {
             if self.runs.len() > 1 || !label.is_empty() {
                 lines.push(Line::styled(text::fit(label, width, ".."), bold));
             }
-            for row in rows(&so_far.lanes, share) {
+            for row in rows(lanes, share) {
                 match row {
                     Row::Lane(lane) => {
                         let name =
@@ -156,10 +210,10 @@ impl Widget for &Board<'_> {
             }
         }
         let used = lines.len();
-        let bottom = self.table.len() + 2;
+        let bottom = self.caption.len() + 2;
         let pad = usize::from(area.height).saturating_sub(used + bottom);
         lines.extend(std::iter::repeat_n(Line::raw(""), pad));
-        for line in &self.table {
+        for line in &self.caption {
             lines.push(Line::raw(text::fit(line, width, "..")));
         }
         lines.push(Line::styled(text::fit(&self.status, width, ".."), bold));
@@ -285,18 +339,13 @@ mod tests {
 
     #[test]
     fn lanes_fill_the_fixed_axis_up_to_now_with_the_swimlanes_glyphs() {
-        let so_far = SoFar {
-            at_ms: 500.0,
-            lanes: vec![lane(0, "张三 #1", 500.0), lane(1, "李四 #2", 250.0)],
-            metrics: Default::default(),
-            count: Count::default(),
-        };
+        let lanes = [lane(0, "张三 #1", 500.0), lane(1, "李四 #2", 250.0)];
         let board = Board {
             title: "sync-blocking".into(),
-            runs: vec![(String::new(), &so_far)],
+            runs: vec![(String::new(), &lanes)],
             until_ms: 1000.0,
             now_ms: 500.0,
-            table: Vec::new(),
+            caption: Vec::new(),
             status: "0.50 s".into(),
             keys: vec![("Ctrl-C", "stop")],
             colour: true,

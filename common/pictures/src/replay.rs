@@ -179,11 +179,11 @@ fn board<'a>(
         runs: runs
             .iter()
             .zip(cuts)
-            .map(|((label, _), cut)| (label.clone(), cut))
+            .map(|((label, _), cut)| (label.clone(), cut.lanes.as_slice()))
             .collect(),
         until_ms: player.end_ms,
         now_ms: player.at_ms,
-        table: figures(runs, cuts, width),
+        caption: figures(runs, cuts, width),
         status: format!(
             "at {} ms of {} ms · {}× · {state}{count}",
             number(player.at_ms),

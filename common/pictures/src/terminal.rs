@@ -87,6 +87,10 @@ impl Stream {
 /// the panic hook reads it from [`TAKEN`].
 #[derive(Clone, Debug)]
 struct Taken {
+    /// The process that took the terminal. A child forked while a session
+    /// lasts (the processes lesson draws its children live) has a copy of
+    /// this, and must not give back a terminal its parent is drawing on.
+    owner: u32,
     /// The stream the session drew on.
     stream: Stream,
     /// The terminal's modes before the session, for [`Keys::Terminal`]
@@ -145,7 +149,11 @@ impl Session {
                 None
             }
         };
-        *TAKEN.lock().unwrap_or_else(PoisonError::into_inner) = Some(Taken { stream, modes });
+        *TAKEN.lock().unwrap_or_else(PoisonError::into_inner) = Some(Taken {
+            owner: std::process::id(),
+            stream,
+            modes,
+        });
         restore_on_panic();
         let mut backend = CrosstermBackend::new(stream.writer());
         let entered = execute!(backend, terminal::EnterAlternateScreen, cursor::Hide);
@@ -198,9 +206,14 @@ fn size_of(fd: BorrowedFd<'_>) -> Rect {
 }
 
 /// Puts the terminal back as the session found it; does nothing if no
-/// session is under way (so twice is once).
+/// session is under way (so twice is once), or in a forked child of the
+/// process that took it.
 fn give_back() {
-    let Some(taken) = TAKEN.lock().unwrap_or_else(PoisonError::into_inner).take() else {
+    let Some(taken) = TAKEN
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take_if(|t| t.owner == std::process::id())
+    else {
         return;
     };
     // Each step is tried whatever the one before did: a terminal half

@@ -42,6 +42,7 @@ use crate::progress::Progress;
 use bank::ideal;
 use bank::protocol::TicketNo;
 use bank::{self, Embedded};
+use pictures::live::Pace;
 use pictures::{chrome, swimlane};
 use timeline::output;
 use timeline::scenario::{Customer, Scenario};
@@ -342,7 +343,7 @@ fn wait_for_the_end(
         .interrupt
         .map_or_else(channel::never, Interrupt::signals);
     let ticks = match (&watch.live, &watch.progress) {
-        (Some(_), _) => channel::tick(Live::EVERY),
+        (Some(_), _) => channel::tick(Pace::EVERY),
         (None, Some(_)) => channel::tick(Progress::EVERY),
         (None, None) => channel::never(),
     };

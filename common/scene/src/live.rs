@@ -21,9 +21,9 @@
 //! short as always, the terminal is given back, and the usual picture and
 //! files follow.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use pictures::live::{self, Board};
+use pictures::live::{self, Board, Pace};
 use pictures::terminal::{Keys, Session, Stream, no_colour};
 use timeline::style::Style;
 use timeline::{Recorder, Scenario, Snapshot, so_far};
@@ -45,14 +45,11 @@ pub struct Live {
     /// Where the time axis ends: about where the run should, fixed so that
     /// the lanes fill it from left to right (pushed on if the run goes on).
     until_ms: f64,
-    /// The earliest the next frame may be drawn.
-    next: Instant,
+    /// When the next frame is due.
+    pace: Pace,
 }
 
 impl Live {
-    /// How often a frame is drawn, at most: 15 a second.
-    pub const EVERY: Duration = Duration::from_millis(66);
-
     /// A live view of `style`'s run of `scenario`, whose ideal makespan is
     /// `ideal_ms`; or, without a terminal on stderr, one line saying so and
     /// `None`.
@@ -60,7 +57,7 @@ impl Live {
         let session = match Session::open(Stream::Stderr, Keys::Terminal) {
             Ok(session) => session,
             Err(err) => {
-                eprintln!("{}", needs_a_terminal(&err));
+                eprintln!("{}", live::needs_a_terminal(&err));
                 return None;
             }
         };
@@ -71,17 +68,17 @@ impl Live {
             scenario: scenario.clone(),
             ideal_ms,
             until_ms: expected_end_ms(scenario, ideal_ms),
-            next: Instant::now(),
+            pace: Pace::new(),
         })
     }
 
     /// Draws the run as it stands now, unless the last frame was too
     /// recent; `origin` is the run's time zero.
     pub fn frame(&mut self, recorder: &Recorder, origin: Instant) {
-        let started = Instant::now();
-        if started < self.next {
+        if !self.pace.due() {
             return;
         }
+        let started = Instant::now();
         recorder.snapshot(&mut self.snapshot);
         let now_ms = origin.elapsed().as_secs_f64() * 1000.0;
         let events = self.snapshot.events(origin);
@@ -99,10 +96,10 @@ impl Live {
                 speed_words(speed),
                 style.scene()
             ),
-            runs: vec![(String::new(), &so_far)],
+            runs: vec![(String::new(), &so_far.lanes)],
             until_ms: self.until_ms,
             now_ms,
-            table: Vec::new(),
+            caption: Vec::new(),
             status: format!(
                 "{}   {} · threads {} · polls {}",
                 live::seconds(now_ms),
@@ -118,14 +115,8 @@ impl Live {
         let _ = self
             .session
             .draw(|frame| frame.render_widget(&board, frame.area()));
-        // Drawing may take at most a tenth of the time between frames.
-        self.next = Instant::now() + Self::EVERY.max(started.elapsed() * 10);
+        self.pace.drawn(started);
     }
-}
-
-/// The line said when `--live` finds no terminal.
-pub fn needs_a_terminal(err: &pictures::terminal::NoTerminal) -> String {
-    format!("--live needs a terminal ({err}): the run goes on without the live view")
 }
 
 /// ` at 0.25× speed`, or nothing at the scenario's own speed.

@@ -163,6 +163,31 @@ impl Tty {
     }
 }
 
+impl Tty {
+    /// Ctrl-C: SIGINT to the program (as the terminal sends it), then waits
+    /// up to `within` for it to end. It must exit with 130 and give the
+    /// terminal back as it found it: the shell's screen, the cursor, echo
+    /// and line editing. Returns its output.
+    pub fn ctrl_c(&mut self, within: Duration) -> Output {
+        nix::sys::signal::kill(self.pid(), nix::sys::signal::Signal::SIGINT)
+            .expect("a signal to our own child");
+        let out = self.wait(within);
+        assert_eq!(out.status.code(), Some(130), "{out:?}");
+        assert_eq!(self.taken(), (false, false), "the shell's screen is back");
+        assert!(self.echoes(), "echo and line editing are back");
+        out
+    }
+}
+
+/// Checks what a program run with `--live` but no terminal said on stderr:
+/// one line, that the live view needs a terminal (the run goes on).
+pub fn assert_live_needs_a_terminal(stderr: &[u8]) {
+    let stderr = String::from_utf8_lossy(stderr);
+    let said: Vec<&str> = stderr.lines().collect();
+    assert_eq!(said.len(), 1, "{stderr}");
+    assert!(said[0].starts_with("--live needs a terminal"), "{stderr}");
+}
+
 impl Drop for Tty {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {

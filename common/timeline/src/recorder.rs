@@ -23,7 +23,8 @@
 //! cut short by Ctrl-C is stopped: once [frozen](Recorder::freeze), the
 //! recorder holds every thread that comes to record another moment.
 //!
-//! Its price is measured by `cargo bench -p timeline --bench timeline`.
+//! Its price is measured by `cargo bench -p timeline --bench timeline`, and
+//! what a live view's snapshots cost by `--bench snapshot`.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -149,6 +150,9 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The most moments copied from a buffer while it is locked.
+    pub const SLICE: usize = 4096;
+
     /// A snapshot of nothing yet.
     pub fn new() -> Snapshot {
         Snapshot::default()
@@ -168,6 +172,20 @@ impl Snapshot {
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.moments.is_empty()
+    }
+
+    /// Puts the moments copied after the first `old` (in time order
+    /// already) in their place. Each thread's moments came in order, and
+    /// nearly all are later than every moment copied before, so only the
+    /// new ones and the few old ones they reach back past are sorted:
+    /// nothing of a long run's past is moved at every frame.
+    fn keep_in_time_order(&mut self, old: usize) {
+        let Some(earliest) = self.moments[old..].iter().map(|m| m.at).min() else {
+            return;
+        };
+        let from = self.moments[..old].partition_point(|m| m.at <= earliest);
+        // Stable: moments of one thread at the same instant keep their order.
+        self.moments[from..].sort_by_key(|m| m.at);
     }
 }
 
@@ -265,32 +283,49 @@ impl Recorder {
     /// taking nothing away: for a live view that reads the recording while
     /// it goes on (see [`Snapshot`]).
     ///
-    /// Each buffer is locked only while its new moments are copied: a
-    /// recording thread waits at most for that copy, never for a drawing.
-    /// (For a recording not yet [taken](Recorder::take): a snapshot kept
-    /// across a `take` starts again from each buffer's start.)
+    /// Each buffer is locked only while its new moments are copied, and for
+    /// at most [`Snapshot::SLICE`] moments at a time: a recording thread
+    /// waits at most for the copy of one slice (microseconds), never for a
+    /// drawing, nor for the copy of a frame's worth of a thread that
+    /// records millions of moments a second. (For a recording not yet
+    /// [taken](Recorder::take): a snapshot kept across a `take` starts again
+    /// from each buffer's start.)
     pub fn snapshot(&self, snapshot: &mut Snapshot) {
-        let mut grew = false;
+        let old = snapshot.moments.len();
         for buffer in self.shared.buffers.iter() {
             // The buffer's address names it: a slot never moves while the
             // recorder lives, and is reused, not replaced, by a new thread.
             let key = std::ptr::from_ref(buffer) as usize;
             let copied = snapshot.copied.entry(key).or_insert(0);
-            let buffer = buffer.lock().unwrap_or_else(PoisonError::into_inner);
-            // A `take` in between emptied it: start again from its start.
-            let from = if *copied > buffer.moments.len() {
-                0
-            } else {
-                *copied
-            };
-            snapshot.moments.extend_from_slice(&buffer.moments[from..]);
-            grew |= buffer.moments.len() > from;
-            *copied = buffer.moments.len();
+            let mut first_look = None;
+            loop {
+                // Room for a slice, made before the lock: a snapshot grown
+                // under it would hold the recording thread for the move of
+                // everything copied so far.
+                snapshot.moments.reserve(Snapshot::SLICE);
+                let buffer = buffer.lock().unwrap_or_else(PoisonError::into_inner);
+                let len = buffer.moments.len();
+                // A `take` in between emptied it: start again from its start.
+                if *copied > len {
+                    *copied = 0;
+                }
+                // Up to where it was at the first look: a thread that records
+                // faster than this copies is not chased for ever.
+                let until = (*first_look.get_or_insert(len)).min(len);
+                let to = until.min(*copied + Snapshot::SLICE);
+                snapshot
+                    .moments
+                    .extend_from_slice(&buffer.moments[*copied..to]);
+                *copied = to;
+                if to == until {
+                    break;
+                }
+                // The lock is let go between two slices, for the recording
+                // thread to take it.
+                drop(buffer);
+            }
         }
-        if grew {
-            // Nearly sorted already: each thread's moments came in order.
-            snapshot.moments.sort_by_key(|m| m.at);
-        }
+        snapshot.keep_in_time_order(old);
     }
 
     /// Freezes the run being recorded, when it is cut short: from now on,
@@ -884,6 +919,75 @@ mod tests {
             recorder.take(origin),
             "the snapshot is what take gives, and took nothing"
         );
+    }
+
+    #[test]
+    fn a_snapshot_copies_a_long_buffer_slice_by_slice_whole_and_in_order() {
+        let recorder = Recorder::new();
+        let origin = Instant::now();
+        let dispatch = tracing::Dispatch::new(recorder.subscriber());
+        let many = 3 * Snapshot::SLICE + 5;
+        let mut snapshot = Snapshot::new();
+        tracing::dispatcher::with_default(&dispatch, || {
+            record::customer(0, "a").in_scope(|| {
+                record::arrive();
+                recorder.snapshot(&mut snapshot);
+                (0..many).for_each(|i| record::poll(i % 2 == 0));
+            });
+        });
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                tracing::dispatcher::with_default(&dispatch, || {
+                    record::customer(1, "b").in_scope(record::leave);
+                })
+            });
+        });
+        recorder.snapshot(&mut snapshot);
+        assert_eq!(snapshot.len(), many + 2);
+        assert_eq!(
+            snapshot.events(origin),
+            recorder.take(origin),
+            "every moment once, in time order, as take gives them"
+        );
+    }
+
+    #[test]
+    fn new_moments_that_reach_back_go_in_their_place_as_a_whole_sort_would_put_them() {
+        let start = Instant::now();
+        let moment = |thread: u32, us: u64| Moment {
+            thread,
+            at: start + Duration::from_micros(us),
+            lane: Lane::Customer(thread),
+            kind: Kind::Poll { found: false },
+        };
+        let mut rng = fastrand::Rng::with_seed(16);
+        for _ in 0..200 {
+            // What was copied before, in time order, then what each thread
+            // recorded since, each thread's in order: most later than all
+            // before, some reaching back a little.
+            let mut old: Vec<Moment> = (0..rng.usize(0..20))
+                .map(|_| moment(9, rng.u64(0..100)))
+                .collect();
+            old.sort_by_key(|m| m.at);
+            let mut new = Vec::new();
+            for thread in 0..rng.u32(0..4) {
+                let mut theirs: Vec<Moment> = (0..rng.usize(0..10))
+                    .map(|_| moment(thread, rng.u64(80..200)))
+                    .collect();
+                theirs.sort_by_key(|m| m.at);
+                new.extend(theirs);
+            }
+            let mut whole: Vec<Moment> = old.iter().chain(&new).cloned().collect();
+            whole.sort_by_key(|m| m.at);
+            let mut snapshot = Snapshot::new();
+            snapshot.moments = old.iter().chain(&new).cloned().collect();
+            snapshot.keep_in_time_order(old.len());
+            let key = |m: &Moment| (m.at, m.thread);
+            assert_eq!(
+                snapshot.moments.iter().map(key).collect::<Vec<_>>(),
+                whole.iter().map(key).collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]

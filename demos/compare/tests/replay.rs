@@ -170,10 +170,10 @@ fn pause_holds_a_step_is_one_column_and_the_rows_are_the_trace_at_that_time() {
         let cut = so_far::at(&trace, at_ms);
         let board = Board {
             title: String::new(),
-            runs: vec![("sync-blocking 同步阻塞".to_owned(), &cut)],
+            runs: vec![("sync-blocking 同步阻塞".to_owned(), cut.lanes.as_slice())],
             until_ms: 1900.0,
             now_ms: at_ms,
-            table: Vec::new(),
+            caption: Vec::new(),
             status: String::new(),
             keys: Vec::new(),
             colour: false,

@@ -150,7 +150,8 @@ fn parent_ends(
     narrator: Narrator,
     work_ms: u64,
 ) -> Result<(DaemonFacts, NormalFacts, ParentFacts, History), Stop> {
-    let mut watch = Watch::new(signals, narrator, "(1) the parent ends normally", "demo");
+    let mut watch =
+        Watch::new(signals, narrator, "(1) the parent ends normally", "demo").lasts_about(work_ms);
     let (mut inbox, outbox) = report::pipe()?;
     let parent = watch.start("parent", || {
         exit_code(python_parent(&narrator, &outbox, work_ms))
@@ -239,7 +240,8 @@ fn parent_killed(
     narrator: Narrator,
     work_ms: u64,
 ) -> Result<(KilledFacts, History), Stop> {
-    let mut watch = Watch::new(signals, narrator, "(2) the parent is killed", "demo");
+    let mut watch =
+        Watch::new(signals, narrator, "(2) the parent is killed", "demo").lasts_about(2 * work_ms);
     let (mut inbox, outbox) = report::pipe()?;
     let parent = watch.start("parent", || exit_code(doomed_parent(&narrator, &outbox)))?;
     drop(outbox);

@@ -63,7 +63,8 @@ pub struct Facts {
 pub fn run(signals: &Signals, narrator: Narrator, work_ms: u64) -> Result<Facts, Stop> {
     narrator.print("\n(1) p.join() inside the loop\n");
     let (inside_loop_ms, first, inside) = part(
-        Watch::new(signals, narrator, "(1) joined inside the loop", "parent"),
+        Watch::new(signals, narrator, "(1) joined inside the loop", "parent")
+            .lasts_about(CHILDREN as u64 * work_ms),
         work_ms,
         true,
     )?;
@@ -75,7 +76,8 @@ pub fn run(signals: &Signals, narrator: Narrator, work_ms: u64) -> Result<Facts,
             narrator,
             "(2) joined after all have started",
             "parent",
-        ),
+        )
+        .lasts_about(work_ms),
         work_ms,
         false,
     )?;

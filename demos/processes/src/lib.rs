@@ -22,7 +22,8 @@
 //! And the machinery they share: [`fork`] (the one `unsafe`), [`watch`] (the
 //! parent's waits, which sample the others' states), [`report`] (child to
 //! parent through a pipe), [`cleanup`] (nothing left behind), [`history`] and
-//! [`picture`] (what was seen, drawn as swimlanes).
+//! [`picture`] (what was seen, drawn as swimlanes), [`live`] (`--live`: the
+//! timeline growing on the terminal while the processes live).
 //!
 //! Run it:
 //!
@@ -30,6 +31,7 @@
 //! cargo run -p processes -- all
 //! cargo run -p processes -- join --work-ms 300
 //! cargo run -p processes -- terminate --json
+//! cargo run -p processes -- zombie --live --work-ms 3000
 //! ```
 
 use std::process::ExitCode;
@@ -44,6 +46,7 @@ pub mod fork;
 pub mod history;
 pub mod isolation;
 pub mod join;
+pub mod live;
 pub mod memory;
 pub mod narrator;
 pub mod orphan;
@@ -58,6 +61,7 @@ pub mod watch;
 pub mod zombie;
 
 use history::History;
+use live::Live;
 use narrator::Narrator;
 use stop::Stop;
 use watch::Signals;
@@ -84,6 +88,10 @@ pub struct Cli {
         value_parser = clap::value_parser!(u64).range(10..=10_000)
     )]
     pub work_ms: u64,
+    /// Draw each scene's timeline while the processes live, redrawn in place
+    /// on the terminal (stderr); what they say is printed when the run ends.
+    #[arg(long, global = true)]
+    pub live: bool,
 }
 
 /// The ideas, in the lecture's order.
@@ -120,12 +128,20 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let live = if cli.live { Live::open() } else { None };
+    let narrator = Narrator::new(cli.json, live);
     // A panic must not leave children behind either: it ends the run like a
     // failure, with the same cleanup.
     let result = cleanup::become_subreaper().and_then(|()| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli, &signals)))
-            .unwrap_or_else(|_| Err(Stop::failed("a demo panicked")))
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run(&cli, &signals, narrator)
+        }))
+        .unwrap_or_else(|_| Err(Stop::failed("a demo panicked")))
     });
+    // A stopped run's processes are gone before the live view ends: none is
+    // left to say a line that nobody would print.
+    let result = result.map_err(|stop| (stop, cleanup::kill_and_reap_all()));
+    narrator.end_live();
     match result {
         Ok(facts) => {
             if cli.json {
@@ -133,9 +149,9 @@ pub fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(stop) => {
+        Err((stop, cleanup)) => {
             eprintln!("processes: {stop}");
-            match cleanup::kill_and_reap_all() {
+            match cleanup {
                 Ok(n) => eprintln!("processes: killed and reaped {n} descendant(s); none is left"),
                 Err(err) => eprintln!("processes: {err}"),
             }
@@ -147,9 +163,9 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Runs the demo(s) the command line names and returns the facts seen.
-pub fn run(cli: &Cli, signals: &Signals) -> Result<serde_json::Value, Stop> {
-    let narrator = Narrator::new(cli.json);
+/// Runs the demo(s) the command line names, told by `narrator`, and
+/// returns the facts seen.
+pub fn run(cli: &Cli, signals: &Signals, narrator: Narrator) -> Result<serde_json::Value, Stop> {
     let work = cli.work_ms;
     let one = |demo: Demo| -> Result<serde_json::Value, Stop> {
         let narrator = narrator.restarted();

@@ -78,7 +78,8 @@ pub struct Facts {
 /// Runs the demo: the parent works `work_ms` before it exits, the child
 /// `work_ms` after it is adopted.
 pub fn run(signals: &Signals, narrator: Narrator, work_ms: u64) -> Result<Facts, Stop> {
-    let mut watch = Watch::new(signals, narrator, "orphan: the parent exits first", "demo");
+    let mut watch = Watch::new(signals, narrator, "orphan: the parent exits first", "demo")
+        .lasts_about(2 * work_ms);
     let work = Duration::from_millis(work_ms);
     watch.say("I am a subreaper (PR_SET_CHILD_SUBREAPER): orphans below me come to me");
     let (mut inbox, outbox) = report::pipe()?;

@@ -96,7 +96,8 @@ pub fn run(signals: &Signals, narrator: Narrator, work_ms: u64) -> Result<Facts,
         narrator,
         "spawn: start() returns at once",
         "parent",
-    );
+    )
+    .lasts_about(work_ms);
     let parent = Ids::now();
     watch.say("p = Process(target=f, args=('bob',)); p.start()");
 

@@ -78,7 +78,8 @@ pub fn run(signals: &Signals, narrator: Narrator, work_ms: u64) -> Result<Facts,
         narrator,
         "terminate: SIGTERM, zombie, reaped",
         "parent",
-    );
+    )
+    .lasts_about(work_ms);
     let (mut inbox, outbox) = report::pipe()?;
     let pid = watch.start("child", || {
         narrator.say("child", "working until stopped");

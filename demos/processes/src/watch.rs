@@ -8,6 +8,9 @@
 //! pressed, and `waitpid(pid, WNOHANG)` then collects the child. The poll also
 //! times out every tick, to sample, and Ctrl-C can stop any wait: a plain
 //! `waitpid(pid, 0)` would sleep through it.
+//!
+//! With `--live`, each tick also shows what was read so far on the live
+//! view ([`Live::frame`](crate::live::Live::frame)).
 
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
@@ -21,6 +24,7 @@ use serde::de::DeserializeOwned;
 
 use crate::fork;
 use crate::history::{Happening, History, ProcState};
+use crate::live::Census;
 use crate::narrator::Narrator;
 use crate::procfs;
 use crate::report::{Inbox, News};
@@ -29,6 +33,10 @@ use crate::stop::Stop;
 
 /// How often the watched processes' states are read while the parent waits.
 const TICK: Duration = Duration::from_millis(2);
+
+/// The live view's time axis for a scene that does not say how long it
+/// lasts (a child that works no `--work-ms`), in ms.
+const QUICK_SCENE_MS: f64 = 100.0;
 
 /// The signals the demo reads instead of being killed by: Ctrl-C and
 /// SIGTERM (to clean up before exiting) and SIGCHLD (a child ended).
@@ -82,6 +90,10 @@ pub struct Watch<'a> {
     role: String,
     /// This process's lane: what it does is known from its own calls.
     me: usize,
+    /// Where the live view's time axis ends, in ms: about where the scene
+    /// should ([`Watch::lasts_about`]), fixed so that the lanes fill it from
+    /// left to right, and pushed on if the scene goes on.
+    until_ms: f64,
 }
 
 impl<'a> Watch<'a> {
@@ -97,7 +109,14 @@ impl<'a> Watch<'a> {
             sampled: Vec::new(),
             role: role.to_string(),
             me,
+            until_ms: QUICK_SCENE_MS,
         }
+    }
+
+    /// Says the scene should last about `ms`: the live view's time axis.
+    pub fn lasts_about(mut self, ms: u64) -> Watch<'a> {
+        self.until_ms = ms as f64;
+        self
     }
 
     /// Milliseconds since the demo started.
@@ -147,6 +166,11 @@ impl<'a> Watch<'a> {
     /// process gone from `/proc` is no longer watched.
     pub fn sample(&mut self) -> Result<(), Stop> {
         let now = self.now();
+        // This process's own lane reaches now too: it knows its state
+        // without asking `/proc`.
+        if let Some(last) = self.history.lanes[self.me].stretches.last() {
+            self.history.observe(self.me, now, last.state);
+        }
         let mut gone = Vec::new();
         for &(lane, pid) in &self.sampled {
             match procfs::stat(pid)? {
@@ -193,7 +217,46 @@ impl<'a> Watch<'a> {
         {
             inbox.fill()?;
         }
-        self.sample()
+        self.sample()?;
+        self.show_live();
+        Ok(())
+    }
+
+    /// Where the watched processes are, as read so far.
+    pub fn census(&self) -> Census {
+        let last = |lane: usize| self.history.lanes[lane].stretches.last().map(|s| s.state);
+        let zombies = self
+            .sampled
+            .iter()
+            .filter(|&&(lane, _)| last(lane) == Some(ProcState::Zombie))
+            .count();
+        let marked = |what: Happening| {
+            let lanes = self.history.lanes.iter();
+            lanes
+                .flat_map(|lane| &lane.marks)
+                .filter(|m| m.what == what)
+                .count()
+        };
+        Census {
+            // The watched processes that are not zombies, and this one.
+            alive: self.sampled.len() - zombies + 1,
+            zombies,
+            reaped: marked(Happening::Reaped),
+            signals: marked(Happening::Signalled),
+        }
+    }
+
+    /// Shows what was read so far on the live view, if there is one, the
+    /// time axis pushed on if the scene has outlasted it.
+    fn show_live(&mut self) {
+        let Some(live) = self.narrator.live() else {
+            return;
+        };
+        let now = self.now();
+        if now > self.until_ms {
+            self.until_ms = now * 1.25;
+        }
+        live.frame(&self.history, self.census(), now, self.until_ms);
     }
 
     /// Python's `Popen.poll()`, which `is_alive()` calls: `waitpid(pid,

@@ -65,7 +65,8 @@ pub fn run(signals: &Signals, narrator: Narrator, work_ms: u64) -> Result<Facts,
         narrator,
         "zombie: exited, not yet waited for",
         "parent",
-    );
+    )
+    .lasts_about(work_ms);
     let (mut go, outbox) = report::pipe()?;
     let pid = watch.start("child", move || {
         narrator.say("child", "hello; I wait for my parent's word, then exit");

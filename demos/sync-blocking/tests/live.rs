@@ -5,8 +5,7 @@
 use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin;
-use nix::sys::signal::{Signal, kill};
-use testkit::tty::Tty;
+use testkit::tty::{Tty, assert_live_needs_a_terminal};
 use timeline::trace::Trace;
 
 /// Six customers slowed down four times: about 5 s, long enough to watch.
@@ -81,12 +80,8 @@ fn ctrl_c_in_the_live_view_gives_the_terminal_back_then_the_picture_and_the_trac
     let args = [&SLOW_SCENE[..], &["6", "--trace", &trace_arg]].concat();
     let mut tty = Tty::start(&cargo_bin("sync-blocking"), &args, 100, 30, true);
     tty.wait_for(Duration::from_secs(20), |s| customer_rows(s).len() == 3);
-    // Ctrl-C stays the terminal's: it sends SIGINT, as here.
-    kill(tty.pid(), Signal::SIGINT).expect("our own child");
-    let out = tty.wait(Duration::from_secs(10));
-    assert_eq!(out.status.code(), Some(130));
-    assert_eq!(tty.taken(), (false, false));
-    assert!(tty.echoes());
+    // Ctrl-C stays the terminal's: it sends SIGINT.
+    let out = tty.ctrl_c(Duration::from_secs(10));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("interrupted run"), "{stdout}");
     let trace = Trace::read(&trace).expect("the trace of what was recorded");
@@ -100,9 +95,6 @@ fn without_a_terminal_live_says_so_in_one_line_and_the_run_goes_on() {
         .env("NO_COLOR", "1")
         .assert()
         .success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
-    let said: Vec<&str> = stderr.lines().collect();
-    assert_eq!(said.len(), 1, "{stderr}");
-    assert!(said[0].starts_with("--live needs a terminal"), "{stderr}");
+    assert_live_needs_a_terminal(&out.get_output().stderr);
     assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("legend"));
 }
