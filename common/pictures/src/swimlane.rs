@@ -584,7 +584,7 @@ pub fn legend(lanes: &[LaneView], any_abandoned: bool, width: usize) -> String {
     if has(LaneKind::Customer) {
         basic.extend([State::InLine, State::Idle, State::Errand, State::Unnoticed]);
     }
-    if has(LaneKind::Thread) {
+    if has(LaneKind::Thread) || has(LaneKind::Process) {
         basic.extend([State::Blocked, State::Ready, State::Running]);
     }
     let mut entries: Vec<(char, Ansi, &str, &str)> = Vec::new();

@@ -44,8 +44,13 @@ pub struct Spell {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProcState {
-    /// 运行 On a CPU or ready for one (`R`).
+    /// 运行 On a CPU (`R`, and since the last look its time on a CPU grew
+    /// at least as much as its time waiting for one).
     Running,
+    /// 就绪 Ready: could run, waits for a CPU (`R`, and since the last look
+    /// it waited in the run queue longer than it ran). The kernel's `R`
+    /// means either; `/proc/<pid>/schedstat` tells them apart.
+    Ready,
     /// 阻塞 Blocked: in `wait()`, `sleep()`, `read()`... (`S`, `D`).
     Waiting,
     /// 僵尸 Exited, its exit status kept until its parent waits (`Z`).
@@ -54,7 +59,8 @@ pub enum ProcState {
 
 impl ProcState {
     /// The state a `/proc/<pid>/stat` letter stands for; `None` for the
-    /// letters no demo here produces (stopped, traced, dead).
+    /// letters no demo here produces (stopped, traced, dead). `R` is
+    /// [`ProcState::Running`] until [`ProcState::on_cpu_or_ready`] says more.
     pub fn from_letter(letter: char) -> Option<ProcState> {
         match letter {
             'R' => Some(ProcState::Running),
@@ -63,6 +69,34 @@ impl ProcState {
             _ => None,
         }
     }
+
+    /// An `R` process between two looks at its `schedstat`: ready if it
+    /// spent longer waiting in the run queue than on a CPU, running
+    /// otherwise (and when the counters are not there to read).
+    pub fn on_cpu_or_ready(before: Option<Schedstat>, now: Option<Schedstat>) -> ProcState {
+        match (before, now) {
+            (Some(before), Some(now)) => {
+                let ran = now.on_cpu_ns.saturating_sub(before.on_cpu_ns);
+                let waited = now.run_queue_ns.saturating_sub(before.run_queue_ns);
+                if waited > ran {
+                    ProcState::Ready
+                } else {
+                    ProcState::Running
+                }
+            }
+            _ => ProcState::Running,
+        }
+    }
+}
+
+/// A process's time on a CPU and in the run queue so far, from
+/// `/proc/<pid>/schedstat`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Schedstat {
+    /// Nanoseconds it ran on a CPU.
+    pub on_cpu_ns: u64,
+    /// Nanoseconds it was runnable but waited for a CPU.
+    pub run_queue_ns: u64,
 }
 
 /// A moment in a process's life.

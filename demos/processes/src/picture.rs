@@ -1,6 +1,7 @@
 //! What was seen, drawn with the pictures every lesson shares: a
 //! [`History`] becomes lanes (a process's, or a thread's), each stretch a
-//! state of the one vocabulary (运行 running, 阻塞 blocked, 僵尸 zombie),
+//! state of the one vocabulary (运行 running, 就绪 ready, 阻塞 blocked, 僵尸
+//! zombie),
 //! each moment a mark (forked, signalled, exited, reaped), and
 //! `pictures::swimlane` draws them as it draws the bank's customers, with
 //! the same glyphs and legend. Under the picture come every lane's moments
@@ -18,8 +19,9 @@ use crate::history::{Happening, History, ProcState};
 /// The lecture's state for a state seen in `/proc`.
 fn state(seen: ProcState) -> timeline::State {
     match seen {
-        // `R` in `/proc/<pid>/stat`: on a CPU, or ready for one.
+        // `R` in `/proc/<pid>/stat`, told apart by `/proc/<pid>/schedstat`.
         ProcState::Running => timeline::State::Running,
+        ProcState::Ready => timeline::State::Ready,
         ProcState::Waiting => timeline::State::Blocked,
         ProcState::Zombie => timeline::State::Zombie,
     }

@@ -1,11 +1,13 @@
 //! What the kernel says about a process, read from `/proc`: its state
 //! letter and parent in `/proc/<pid>/stat` (what `ps` shows as `STAT` and
-//! `PPID`), how many threads this process has in `/proc/self/status`, and
+//! `PPID`), its time on a CPU and waiting for one in `/proc/<pid>/schedstat`, how many threads this process has in `/proc/self/status`, and
 //! which processes descend from one.
 
 use std::io;
 
 use nix::unistd::Pid;
+
+use crate::history::Schedstat;
 
 /// The fields of `/proc/<pid>/stat` this demo reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +26,17 @@ pub struct Stat {
 /// more): it was reaped, or never existed.
 pub fn stat(pid: Pid) -> io::Result<Option<Stat>> {
     read_stat(pid)?.map(|text| parse_stat(&text)).transpose()
+}
+
+/// Reads `/proc/<pid>/schedstat`: time on a CPU, time waiting for one.
+/// `None` if the process is gone, or the kernel keeps no such counters.
+pub fn schedstat(pid: Pid) -> Option<Schedstat> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/schedstat")).ok()?;
+    let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().ok());
+    Some(Schedstat {
+        on_cpu_ns: fields.next()??,
+        run_queue_ns: fields.next()??,
+    })
 }
 
 /// The start of `/proc/<pid>/stat`, as the kernel writes it: `pid (comm)

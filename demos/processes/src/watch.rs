@@ -1,6 +1,8 @@
 //! The parent's eyes: while it waits (for a child to end, for a message up
 //! a pipe, or through its own work), it reads every watched process's state
-//! from `/proc/<pid>/stat` each tick and writes it into the [`History`].
+//! from `/proc/<pid>/stat` each tick (and, for a process the kernel says is
+//! `R`, whether it ran or waited for a CPU since, from `/proc/<pid>/schedstat`)
+//! and writes it into the [`History`].
 //!
 //! Python's `join()` is `waitpid(pid, 0)`: the parent sleeps in the kernel
 //! until the child ends. Ours blocks too, in `poll()`, on a signalfd: the
@@ -12,6 +14,7 @@
 //! With `--live`, each tick also shows what was read so far on the live
 //! view ([`Live::frame`](crate::live::Live::frame)).
 
+use std::collections::HashMap;
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
@@ -23,7 +26,7 @@ use nix::unistd::{Pid, getpid};
 use serde::de::DeserializeOwned;
 
 use crate::fork;
-use crate::history::{Happening, History, ProcState};
+use crate::history::{Happening, History, ProcState, Schedstat};
 use crate::live::Census;
 use crate::narrator::Narrator;
 use crate::procfs;
@@ -86,6 +89,9 @@ pub struct Watch<'a> {
     pub history: History,
     /// The lanes whose process is sampled at each tick, and its PID.
     sampled: Vec<(usize, Pid)>,
+    /// Each sampled lane's `schedstat` at the last look: whether an `R`
+    /// process ran or waited for a CPU since is the difference.
+    schedstats: HashMap<usize, Schedstat>,
     /// This process's role in the story.
     role: String,
     /// This process's lane: what it does is known from its own calls.
@@ -107,6 +113,7 @@ impl<'a> Watch<'a> {
             narrator,
             history,
             sampled: Vec::new(),
+            schedstats: HashMap::new(),
             role: role.to_string(),
             me,
             until_ms: QUICK_SCENE_MS,
@@ -175,9 +182,17 @@ impl<'a> Watch<'a> {
         for &(lane, pid) in &self.sampled {
             match procfs::stat(pid)? {
                 Some(stat) => {
-                    let Some(state) = ProcState::from_letter(stat.state) else {
+                    let Some(mut state) = ProcState::from_letter(stat.state) else {
                         continue;
                     };
+                    let schedstat = procfs::schedstat(pid);
+                    if state == ProcState::Running {
+                        let before = self.schedstats.get(&lane).copied();
+                        state = ProcState::on_cpu_or_ready(before, schedstat);
+                    }
+                    if let Some(schedstat) = schedstat {
+                        self.schedstats.insert(lane, schedstat);
+                    }
                     let was = self.history.lanes[lane].stretches.last().map(|s| s.state);
                     if state == ProcState::Zombie && was != Some(ProcState::Zombie) {
                         self.history.mark(lane, now, Happening::Exited);
