@@ -37,13 +37,13 @@ pub struct Spell {
     /// When another state was first seen, or the process was gone.
     pub end_ms: f64,
     /// The state.
-    pub state: ProcState,
+    pub state: ProcessState,
 }
 
 /// The states the lecture names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ProcState {
+pub enum ProcessState {
     /// 运行 On a CPU (`R`, and since the last look its time on a CPU grew
     /// at least as much as its time waiting for one).
     Running,
@@ -57,15 +57,15 @@ pub enum ProcState {
     Zombie,
 }
 
-impl ProcState {
+impl ProcessState {
     /// The state a `/proc/<pid>/stat` letter stands for; `None` for the
     /// letters no demo here produces (stopped, traced, dead). `R` is
-    /// [`ProcState::Running`] until [`ProcState::on_cpu_or_ready`] says more.
-    pub fn from_letter(letter: char) -> Option<ProcState> {
+    /// [`ProcessState::Running`] until [`ProcessState::on_cpu_or_ready`] says more.
+    pub fn from_letter(letter: char) -> Option<ProcessState> {
         match letter {
-            'R' => Some(ProcState::Running),
-            'S' | 'D' | 'I' => Some(ProcState::Waiting),
-            'Z' => Some(ProcState::Zombie),
+            'R' => Some(ProcessState::Running),
+            'S' | 'D' | 'I' => Some(ProcessState::Waiting),
+            'Z' => Some(ProcessState::Zombie),
             _ => None,
         }
     }
@@ -73,18 +73,18 @@ impl ProcState {
     /// An `R` process between two looks at its `schedstat`: ready if it
     /// spent longer waiting in the run queue than on a CPU, running
     /// otherwise (and when the counters are not there to read).
-    pub fn on_cpu_or_ready(before: Option<Schedstat>, now: Option<Schedstat>) -> ProcState {
+    pub fn on_cpu_or_ready(before: Option<Schedstat>, now: Option<Schedstat>) -> ProcessState {
         match (before, now) {
             (Some(before), Some(now)) => {
                 let ran = now.on_cpu_ns.saturating_sub(before.on_cpu_ns);
                 let waited = now.run_queue_ns.saturating_sub(before.run_queue_ns);
                 if waited > ran {
-                    ProcState::Ready
+                    ProcessState::Ready
                 } else {
-                    ProcState::Running
+                    ProcessState::Running
                 }
             }
-            _ => ProcState::Running,
+            _ => ProcessState::Running,
         }
     }
 }
@@ -158,7 +158,7 @@ impl History {
     /// Records that lane `lane` was in `state` at `at_ms`: the current
     /// stretch goes on if the state is the same, else it ends there and a
     /// new one starts.
-    pub fn observe(&mut self, lane: usize, at_ms: f64, state: ProcState) {
+    pub fn observe(&mut self, lane: usize, at_ms: f64, state: ProcessState) {
         let stretches = &mut self.lanes[lane].stretches;
         match stretches.last_mut() {
             Some(last) if last.state == state => last.end_ms = at_ms,
@@ -197,7 +197,7 @@ impl History {
     }
 
     /// The stretches of lane `lane` in `state`.
-    pub fn stretches_in(&self, lane: usize, state: ProcState) -> impl Iterator<Item = &Spell> {
+    pub fn stretches_in(&self, lane: usize, state: ProcessState) -> impl Iterator<Item = &Spell> {
         self.lanes[lane]
             .stretches
             .iter()
@@ -213,12 +213,12 @@ mod tests {
     fn samples_of_one_state_make_one_stretch_and_a_new_state_ends_it() {
         let mut history = History::new("t");
         let lane = history.lane("child", 7);
-        history.observe(lane, 1.0, ProcState::Running);
-        history.observe(lane, 2.0, ProcState::Waiting);
-        history.observe(lane, 3.0, ProcState::Waiting);
-        history.observe(lane, 4.0, ProcState::Zombie);
+        history.observe(lane, 1.0, ProcessState::Running);
+        history.observe(lane, 2.0, ProcessState::Waiting);
+        history.observe(lane, 3.0, ProcessState::Waiting);
+        history.observe(lane, 4.0, ProcessState::Zombie);
         history.close(lane, 5.0);
-        let seen: Vec<(f64, f64, ProcState)> = history.lanes[lane]
+        let seen: Vec<(f64, f64, ProcessState)> = history.lanes[lane]
             .stretches
             .iter()
             .map(|s| (s.start_ms, s.end_ms, s.state))
@@ -226,9 +226,9 @@ mod tests {
         assert_eq!(
             seen,
             [
-                (1.0, 2.0, ProcState::Running),
-                (2.0, 4.0, ProcState::Waiting),
-                (4.0, 5.0, ProcState::Zombie)
+                (1.0, 2.0, ProcessState::Running),
+                (2.0, 4.0, ProcessState::Waiting),
+                (4.0, 5.0, ProcessState::Zombie)
             ]
         );
         assert_eq!(history.end_ms(), 5.0);

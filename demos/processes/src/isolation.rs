@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use nix::unistd::gettid;
 use serde::{Deserialize, Serialize};
 
-use crate::history::{History, ProcState};
+use crate::history::{History, ProcessState};
 use crate::narrator::Narrator;
 use crate::report;
 use crate::show;
@@ -132,8 +132,8 @@ pub fn run(signals: &Signals, narrator: Narrator) -> Result<Facts, Stop> {
 
     let mut timeline = watch.into_history();
     let lane = timeline.thread_lane("thread", tid.as_raw());
-    timeline.observe(lane, ran.0, ProcState::Running);
-    timeline.observe(lane, ran.1, ProcState::Running);
+    timeline.observe(lane, ran.0, ProcessState::Running);
+    timeline.observe(lane, ran.1, ProcessState::Running);
     show(&narrator, &[&timeline]);
     Ok(Facts {
         parent_set: parent.value,

@@ -14,16 +14,16 @@ use pictures::swimlane;
 use timeline::model::{LaneView, Segment};
 use timeline::{Lane, Mark, MarkKind};
 
-use crate::history::{Happening, History, ProcState};
+use crate::history::{Happening, History, ProcessState};
 
 /// The lecture's state for a state seen in `/proc`.
-fn state(seen: ProcState) -> timeline::State {
+fn state(seen: ProcessState) -> timeline::State {
     match seen {
         // `R` in `/proc/<pid>/stat`, told apart by `/proc/<pid>/schedstat`.
-        ProcState::Running => timeline::State::Running,
-        ProcState::Ready => timeline::State::Ready,
-        ProcState::Waiting => timeline::State::Blocked,
-        ProcState::Zombie => timeline::State::Zombie,
+        ProcessState::Running => timeline::State::Running,
+        ProcessState::Ready => timeline::State::Ready,
+        ProcessState::Waiting => timeline::State::Blocked,
+        ProcessState::Zombie => timeline::State::Zombie,
     }
 }
 
@@ -109,10 +109,10 @@ mod tests {
         let mut history = History::new("t");
         let child = history.lane("child", 9);
         history.mark(child, 0.5, Happening::Forked);
-        history.observe(child, 1.0, ProcState::Waiting);
-        history.observe(child, 7.0, ProcState::Zombie);
+        history.observe(child, 1.0, ProcessState::Waiting);
+        history.observe(child, 7.0, ProcessState::Zombie);
         history.mark(child, 7.0, Happening::Exited);
-        history.observe(child, 8.5, ProcState::Zombie);
+        history.observe(child, 8.5, ProcessState::Zombie);
         history.mark(child, 9.5, Happening::Reaped);
         history.close(child, 9.5);
         let drawn = draw(&history, 10.0, 60);

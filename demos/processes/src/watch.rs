@@ -26,7 +26,7 @@ use nix::unistd::{Pid, getpid};
 use serde::de::DeserializeOwned;
 
 use crate::fork;
-use crate::history::{Happening, History, ProcState, Schedstat};
+use crate::history::{Happening, History, ProcessState, Schedstat};
 use crate::live::Census;
 use crate::narrator::Narrator;
 use crate::procfs;
@@ -107,7 +107,7 @@ impl<'a> Watch<'a> {
     pub fn new(signals: &'a Signals, narrator: Narrator, title: &str, role: &str) -> Watch<'a> {
         let mut history = History::new(title);
         let me = history.lane(role, getpid().as_raw());
-        history.observe(me, narrator.ms(), ProcState::Running);
+        history.observe(me, narrator.ms(), ProcessState::Running);
         Watch {
             signals,
             narrator,
@@ -163,7 +163,7 @@ impl<'a> Watch<'a> {
     }
 
     /// Records what this process itself is doing from now on.
-    pub fn me(&mut self, state: ProcState) {
+    pub fn me(&mut self, state: ProcessState) {
         let now = self.now();
         self.history.observe(self.me, now, state);
     }
@@ -182,19 +182,19 @@ impl<'a> Watch<'a> {
         for &(lane, pid) in &self.sampled {
             match procfs::stat(pid)? {
                 Some(stat) => {
-                    let Some(mut state) = ProcState::from_letter(stat.state) else {
+                    let Some(mut state) = ProcessState::from_letter(stat.state) else {
                         continue;
                     };
                     let schedstat = procfs::schedstat(pid);
-                    if state == ProcState::Running {
+                    if state == ProcessState::Running {
                         let before = self.schedstats.get(&lane).copied();
-                        state = ProcState::on_cpu_or_ready(before, schedstat);
+                        state = ProcessState::on_cpu_or_ready(before, schedstat);
                     }
                     if let Some(schedstat) = schedstat {
                         self.schedstats.insert(lane, schedstat);
                     }
                     let was = self.history.lanes[lane].stretches.last().map(|s| s.state);
-                    if state == ProcState::Zombie && was != Some(ProcState::Zombie) {
+                    if state == ProcessState::Zombie && was != Some(ProcessState::Zombie) {
                         self.history.mark(lane, now, Happening::Exited);
                     }
                     self.history.observe(lane, now, state);
@@ -243,7 +243,7 @@ impl<'a> Watch<'a> {
         let zombies = self
             .sampled
             .iter()
-            .filter(|&&(lane, _)| last(lane) == Some(ProcState::Zombie))
+            .filter(|&&(lane, _)| last(lane) == Some(ProcessState::Zombie))
             .count();
         let marked = |what: Happening| {
             let lanes = self.history.lanes.iter();
@@ -302,10 +302,10 @@ impl<'a> Watch<'a> {
     /// Python's `join()`: blocks until the child `pid` has ended, collects
     /// it, and says how it ended.
     pub fn join(&mut self, pid: Pid) -> Result<Ended, Stop> {
-        self.me(ProcState::Waiting);
+        self.me(ProcessState::Waiting);
         loop {
             if let Some(ended) = self.poll(pid)? {
-                self.me(ProcState::Running);
+                self.me(ProcessState::Running);
                 return Ok(ended);
             }
             self.tick(None)?;
@@ -315,12 +315,12 @@ impl<'a> Watch<'a> {
     /// This process is busy elsewhere for `ms` (in the lecture: its own
     /// `time.sleep()`), sampling the others meanwhile.
     pub fn hold(&mut self, ms: u64) -> Result<(), Stop> {
-        self.me(ProcState::Waiting);
+        self.me(ProcessState::Waiting);
         let until = Instant::now() + Duration::from_millis(ms);
         while Instant::now() < until {
             self.tick(None)?;
         }
-        self.me(ProcState::Running);
+        self.me(ProcessState::Running);
         Ok(())
     }
 
@@ -351,10 +351,10 @@ impl<'a> Watch<'a> {
 
     /// The next message up `inbox`, blocking (and sampling) until it comes.
     pub fn recv<T: DeserializeOwned>(&mut self, inbox: &mut Inbox) -> Result<T, Stop> {
-        self.me(ProcState::Waiting);
+        self.me(ProcessState::Waiting);
         loop {
             if let Some(message) = inbox.take()? {
-                self.me(ProcState::Running);
+                self.me(ProcessState::Running);
                 return Ok(message);
             }
             if inbox.closed() {

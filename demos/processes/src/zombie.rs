@@ -26,7 +26,7 @@ use std::time::Duration;
 use nix::unistd::Pid;
 use serde::Serialize;
 
-use crate::history::{History, ProcState};
+use crate::history::{History, ProcessState};
 use crate::narrator::Narrator;
 use crate::report;
 use crate::status::Ended;
@@ -110,7 +110,7 @@ pub fn run(signals: &Signals, narrator: Narrator, work_ms: u64) -> Result<Facts,
     let lane = watch.lane(pid)?;
     let zombie_ms = watch
         .history
-        .stretches_in(lane, ProcState::Zombie)
+        .stretches_in(lane, ProcessState::Zombie)
         .map(|s| s.end_ms - s.start_ms)
         .sum();
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use nix::sched::{CpuSet, sched_setaffinity};
 use nix::unistd::Pid;
-use processes::history::{ProcState, Schedstat};
+use processes::history::{ProcessState, Schedstat};
 use processes::procfs;
 
 /// Busy children, killed when the test ends however it ends.
@@ -60,9 +60,9 @@ fn a_process_in_r_is_seen_ready_while_others_hold_the_cpu() {
             let stat = procfs::stat(pid).expect("stat reads").expect("alive");
             let now = procfs::schedstat(pid);
             if stat.state == 'R' {
-                match ProcState::on_cpu_or_ready(before[i], now) {
-                    ProcState::Running => seen[i].0 += 1,
-                    ProcState::Ready => seen[i].1 += 1,
+                match ProcessState::on_cpu_or_ready(before[i], now) {
+                    ProcessState::Running => seen[i].0 += 1,
+                    ProcessState::Ready => seen[i].1 += 1,
                     other => panic!("an R process is running or ready, not {other:?}"),
                 }
             }
@@ -85,12 +85,15 @@ fn ready_is_more_waiting_than_running_since_the_last_look() {
             run_queue_ns,
         })
     };
-    let ready = ProcState::on_cpu_or_ready(at(1_000, 1_000), at(1_500, 3_000));
-    let running = ProcState::on_cpu_or_ready(at(1_000, 1_000), at(3_000, 1_500));
-    assert_eq!((ready, running), (ProcState::Ready, ProcState::Running));
+    let ready = ProcessState::on_cpu_or_ready(at(1_000, 1_000), at(1_500, 3_000));
+    let running = ProcessState::on_cpu_or_ready(at(1_000, 1_000), at(3_000, 1_500));
+    assert_eq!(
+        (ready, running),
+        (ProcessState::Ready, ProcessState::Running)
+    );
     // No counters to compare: what the letter says, running.
     assert_eq!(
-        ProcState::on_cpu_or_ready(None, at(1, 1)),
-        ProcState::Running
+        ProcessState::on_cpu_or_ready(None, at(1, 1)),
+        ProcessState::Running
     );
 }
