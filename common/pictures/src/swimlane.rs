@@ -577,12 +577,11 @@ pub fn legend(lanes: &[LaneView], any_abandoned: bool, width: usize) -> String {
     };
     let has = |kind: LaneKind| lanes.iter().any(|l| l.lane.kind() == kind);
     // The states a lane of this kind can be in are named even when a run
-    // happened not to show one: whether a thread was ever seen ready, or a
-    // customer idle (errand done before the call), depends on the machine's
-    // load, and the legend must not.
+    // happened not to show one: whether a thread was ever seen ready
+    // depends on the machine's load, and the legend must not.
     let mut basic: Vec<State> = Vec::new();
     if has(LaneKind::Customer) {
-        basic.extend([State::InLine, State::Idle, State::Errand, State::Unnoticed]);
+        basic.extend([State::InLine, State::Errand, State::Unnoticed]);
     }
     if has(LaneKind::Thread) || has(LaneKind::Process) {
         basic.extend([State::Blocked, State::Ready, State::Running]);
@@ -1314,15 +1313,6 @@ pub(crate) mod tests {
         for word in ["阻塞", "就绪", "运行"] {
             assert!(legend.contains(word), "legend names {word}:\n{legend}");
         }
-        // A customer idle (errand done before the call) depends on the
-        // load too: named whether or not this run showed one.
-        assert!(
-            !trace
-                .lanes
-                .iter()
-                .any(|l| l.segments.iter().any(|s| s.state == State::Idle))
-        );
-        assert!(legend.contains("空等"), "legend names 空等:\n{legend}");
     }
 
     #[test]
