@@ -93,7 +93,8 @@ fn bench() -> Result<bool, String> {
         .map_err(|err| format!("cannot start the runtime: {err}"))?;
     let results = runtime.block_on(scale_runs::run(&launcher, &plan))?;
     println!("load average after: {}\n", load_average());
-    print!("{}", scale_runs::tables(&results.points, cli.repeat, WIDTH));
+    // The tables are styled; anstream keeps the styles for a terminal only.
+    anstream::print!("{}", scale_runs::tables(&results.points, cli.repeat, WIDTH));
 
     let mut every_one_met = true;
     println!("\nTargets, on the medians of {} runs:", cli.repeat);
