@@ -9,9 +9,10 @@
 //! 1. [`main`] parses the [shared flags](crate::flags), installs `tracing`,
 //!    and listens for Ctrl-C ([`Interrupt`]);
 //! 2. [`run_watched`] starts a bank in this process (unless `--bank` names
-//!    one), starts the clock, lets the customers in on a thread of their
-//!    own, and watches: for the last of them to leave, for Ctrl-C, and to
-//!    keep the [progress bar](crate::progress) up to date;
+//!    one), makes room for every customer's socket, starts the clock, lets
+//!    the customers in on a thread of their own, and watches: for the last
+//!    of them to leave, for Ctrl-C, and to keep the
+//!    [progress bar](crate::progress) up to date;
 //! 3. the recorded moments become a [`Trace`]: customers, tellers, metrics;
 //! 4. [`main`] draws the swimlane and writes `--trace` and `--chrome`: the
 //!    same for a run that went to its end, one where visits failed, and one
@@ -221,6 +222,12 @@ pub fn run_watched(
     // watches), the embedded bank's, and the one that listens for signals.
     let helper_threads =
         2 + u64::from(embedded.is_some()) + watch.interrupt.map_or(0, Interrupt::threads);
+    // Room in the descriptor table for every customer's socket (each style
+    // opens one per customer), made before the clock starts: grown as the
+    // crowd connects, the table would stop every thread opening a file for
+    // 5 to 15 ms at each doubling (`bank::room::reserve_files`), with `CALL`s
+    // waiting meanwhile. Without the room, a run is only slower.
+    let _ = bank::room::reserve_files(scenario.customers.len() as u64);
     let origin = Instant::now();
     // One sampler: the kernel's, which counts threads as it reads them, or
     // the one that only counts them.

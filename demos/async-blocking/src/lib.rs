@@ -162,11 +162,6 @@ struct Lobby<'a> {
 impl<'a> Lobby<'a> {
     fn new(setup: &'a Setup) -> io::Result<Lobby<'a>> {
         let count = setup.scenario.customers.len();
-        // Room in the descriptor table for every customer's socket, made now:
-        // grown as they come in, the table would stop this one thread inside
-        // `connect()`'s `socket()` for 5 to 15 ms at each doubling, and every
-        // `CALL` waiting meanwhile with it. Without the room, only slower.
-        let _ = bank::room::reserve_files(count as u64);
         Ok(Lobby {
             setup,
             poll: Poll::new()?,

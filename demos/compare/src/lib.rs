@@ -34,7 +34,9 @@
 //!   that cannot fit refused before they start; the scale table and its
 //!   teller-loss table;
 //! - [`peer`]: the Python asyncio customers a student would write, as a
-//!   yardstick for async-nonblocking.
+//!   yardstick for async-nonblocking;
+//! - [`targets`]: what the 10,000-customer benchmark
+//!   (`cargo bench -p compare --bench scale`) holds the styles to.
 //!
 //! Why a process per style: CPU time, peak memory, threads and context
 //! switches are counted per process. In one process, the second style
@@ -49,6 +51,7 @@ pub mod peer;
 pub mod picture;
 pub mod runs;
 pub mod scale_runs;
+pub mod targets;
 
 use std::future::Future;
 use std::io::{IsTerminal as _, Write as _};
@@ -415,20 +418,7 @@ async fn at_scale(cli: &Cli, counts: &[u32]) -> ExitCode {
                 .join(", ")
         ));
     }
-    out.push_str(&scale_runs::table(&results.points, cli.repeat).render(width));
-    out.push('\n');
-    out.push_str(&scale_runs::loss_table(&results.points).render(width));
-    let against = scale_runs::against_peer(&results.points);
-    if !against.is_empty() {
-        out.push('\n');
-        for line in against
-            .iter()
-            .flat_map(|l| pictures::text::wrap(l, width, 2))
-        {
-            out.push_str(&line);
-            out.push('\n');
-        }
-    }
+    out.push_str(&scale_runs::tables(&results.points, cli.repeat, width));
     let _ = write!(screen(cli), "{out}");
 
     let runs: Vec<(Trace, String)> = results

@@ -34,7 +34,8 @@ const BANK_START: Duration = Duration::from_secs(20);
 /// Starts the child processes, and keeps the files they share with the parent.
 #[derive(Debug)]
 pub struct Launcher {
-    /// This very program: children are `compare` again, in a hidden mode.
+    /// The `compare` program (this very one, but in the scale benchmark):
+    /// children are `compare` again, in a hidden mode.
     exe: PathBuf,
     /// Scenario files and traces nobody asked to keep; removed at the end.
     scratch: TempDir,
@@ -69,6 +70,12 @@ impl Launcher {
     pub fn new(keep: Option<PathBuf>) -> Result<Launcher, String> {
         let exe = std::env::current_exe()
             .map_err(|err| format!("cannot find this program to start its runs: {err}"))?;
+        Launcher::of(exe, keep)
+    }
+
+    /// A launcher whose children are the `compare` program at `exe`: for a
+    /// program that is not `compare` itself (the scale benchmark).
+    pub fn of(exe: PathBuf, keep: Option<PathBuf>) -> Result<Launcher, String> {
         let scratch = tempfile::Builder::new()
             .prefix("bank-queue-compare")
             .tempdir()

@@ -297,6 +297,27 @@ fn middle(mut values: Vec<f64>) -> f64 {
     }
 }
 
+/// What a scale run shows: the scale table, where the tellers' time went,
+/// and async-nonblocking against the Python peer (when it ran), `width`
+/// columns wide.
+pub fn tables(points: &[Point], repeat: u32, width: usize) -> String {
+    let mut out = table(points, repeat).render(width);
+    out.push('\n');
+    out.push_str(&loss_table(points).render(width));
+    let against = against_peer(points);
+    if !against.is_empty() {
+        out.push('\n');
+        for line in against
+            .iter()
+            .flat_map(|l| pictures::text::wrap(l, width, 2))
+        {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// The columns of the scale table, after the number of customers: who was
 /// served, the customer's view, the tellers', the machine's.
 const COLUMNS: [Column; 10] = [
