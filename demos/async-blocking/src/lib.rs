@@ -86,8 +86,8 @@ pub const STYLE: Style = Style::AsyncBlocking;
 pub fn customers(setup: &Setup) -> Vec<Failure> {
     // Named for what it does, on the kernel's thread lanes: `epoll thread`.
     threads::name_this_thread(c"epoll");
-    match Lobby::new(setup) {
-        Ok(lobby) => lobby.run(),
+    match EventLoop::new(setup) {
+        Ok(event_loop) => event_loop.run(),
         Err(err) => vec![Failure::of_run(format!(
             "cannot create the epoll instance: {err}"
         ))],
@@ -120,13 +120,13 @@ enum Stage {
     Errand { started: Instant },
 }
 
-/// One customer, as the lobby keeps track of them.
+/// One customer, as the event loop keeps track of them.
 struct Visitor {
     /// Who they are.
     who: Customer,
     /// Their lane in the timeline: entered whenever the loop acts for them.
     lane: Span,
-    /// Their socket, registered with the lobby's `Poll` (`None` once out).
+    /// Their socket, registered with the event loop's `Poll` (`None` once out).
     socket: Option<TcpStream>,
     /// Bytes from the bank not yet cut into lines.
     lines: Lines,
@@ -139,7 +139,7 @@ struct Visitor {
 }
 
 /// The one thread that holds everyone's slips.
-struct Lobby<'a> {
+struct EventLoop<'a> {
     /// The scenario and the bank's address.
     setup: &'a Setup,
     /// The epoll instance every socket is registered with.
@@ -159,10 +159,10 @@ struct Lobby<'a> {
     failures: Vec<Failure>,
 }
 
-impl<'a> Lobby<'a> {
-    fn new(setup: &'a Setup) -> io::Result<Lobby<'a>> {
+impl<'a> EventLoop<'a> {
+    fn new(setup: &'a Setup) -> io::Result<EventLoop<'a>> {
         let count = setup.scenario.customers.len();
-        Ok(Lobby {
+        Ok(EventLoop {
             setup,
             poll: Poll::new()?,
             visitors: (0..count).map(|_| None).collect(),
