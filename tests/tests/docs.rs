@@ -7,7 +7,9 @@
 //!   in order, from a scratch directory inside the workspace, and must
 //!   succeed. The demos and `compare` get `--speed 8` added (unless the
 //!   command sets its own) so the whole page runs in seconds; a `--scale`
-//!   run is not sped up (see `Shown::takes_speed`). A comment
+//!   run is not sped up (see `Shown::takes_speed`), but its comment may say
+//!   `# the tests run it with --scale 100,1000`: it then runs at that size,
+//!   in the tests' debug build (without `--release`). A comment
 //!   after the command may say `# exits with N` (the command is meant to
 //!   fail, with that code) or `# in another terminal` (it is a server: it
 //!   runs in the background until the page is done, and the next command
@@ -88,7 +90,7 @@ const WALKTHROUGHS: [(&str, Option<&str>); 8] = [
 const OTHER_PAGES: [&str; 2] = ["lecture.md", "bank-guarantees.md"];
 
 /// What a command's comment says when the tests run it smaller: `# the
-/// tests run it with --scale 100,1000`.
+/// tests run it with --scale 100,1000` (and without `--release`).
 const TESTS_RUN_IT_WITH: &str = "the tests run it with";
 
 /// How much faster than shown the commands run here.
@@ -669,8 +671,14 @@ impl Shown {
             return self.shown.clone();
         };
         let mut words: Vec<String> = rest.split_whitespace().map(String::from).collect();
+        if speed_up && !self.smaller.is_empty() {
+            // In the tests, a long command runs at the size its comment
+            // says, in the debug build the tests already have: `--release`
+            // is for the real size, and building it would take longer than
+            // the smaller run itself.
+            words.retain(|w| w != "--release");
+        }
         if speed_up {
-            // In the tests, a long command runs at the size its comment says.
             for (flag, value) in &self.smaller {
                 match words.iter().position(|w| w == flag) {
                     Some(at) if at + 1 < words.len() => words[at + 1] = value.clone(),
