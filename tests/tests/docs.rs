@@ -8,7 +8,7 @@
 //!   succeed. The demos and `compare` get `--speed 8` added (unless the
 //!   command sets its own) so the whole page runs in seconds; a `--scale`
 //!   run is not sped up (see `Shown::takes_speed`), but its comment may say
-//!   `# the tests run it with --scale 100,1000`: it then runs at that size,
+//!   `# the tests run it with --scale 10,100`: it then runs at that size,
 //!   in the tests' debug build (without `--release`). A comment
 //!   after the command may say `# exits with N` (the command is meant to
 //!   fail, with that code) or `# in another terminal` (it is a server: it
@@ -90,7 +90,7 @@ const WALKTHROUGHS: [(&str, Option<&str>); 8] = [
 const OTHER_PAGES: [&str; 2] = ["lecture.md", "bank-guarantees.md"];
 
 /// What a command's comment says when the tests run it smaller: `# the
-/// tests run it with --scale 100,1000` (and without `--release`).
+/// tests run it with --scale 10,100` (and without `--release`).
 const TESTS_RUN_IT_WITH: &str = "the tests run it with";
 
 /// How much faster than shown the commands run here.
@@ -480,7 +480,7 @@ struct Shown {
     images: Vec<Image>,
     /// A command that takes minutes runs in the tests with some flags set
     /// smaller, which its comment names: `# the tests run it with --scale
-    /// 100,1000`. Its output is then checked to say nothing the shown one
+    /// 10,100`. Its output is then checked to say nothing the shown one
     /// does not (fewer rows, the same words), and blessing runs it whole.
     smaller: Vec<(String, String)>,
 }
