@@ -15,7 +15,9 @@
 //!   runs in the background until the page is done, and the next command
 //!   waits until its `--listen` port answers; `cargo run -p bank` is always
 //!   such a server). Every `cargo run` written as inline code in the prose
-//!   runs too.
+//!   runs too. `cargo run -p NAME` runs as the binary the workspace's test
+//!   build made (see `built_binary`): the same program, without building it
+//!   again with other features.
 //! - ` ```text output `: right after a ` ```sh ` block, the real output of
 //!   that block's last command (its stdout, then its stderr). Here it must
 //!   have the shape the tool prints today: the same words in the same
@@ -700,7 +702,29 @@ impl Shown {
             line.push_str(if rest.contains(" -- ") { " " } else { " --" });
             line.push_str(&format!(" --speed {SPEED}"));
         }
+        if speed_up {
+            line = self.on_built_binary(line);
+        }
         line
+    }
+
+    /// `cargo run --quiet -p NAME -- ARGS` as the binary the test build
+    /// made, `target/debug/NAME ARGS`. `cargo run -p NAME` alone would build
+    /// NAME again with only its own features (a test build unifies them
+    /// over the workspace), which cost CI most of a minute.
+    fn on_built_binary(&self, line: String) -> String {
+        let Some(package) = self.package() else {
+            return line;
+        };
+        let prefix = format!("cargo run --quiet -p {package}");
+        let Some(args) = line.strip_prefix(&prefix) else {
+            return line;
+        };
+        let args = args.strip_prefix(" --").unwrap_or(args);
+        if !(args.is_empty() || args.starts_with(' ')) {
+            return line;
+        }
+        format!("{}{args}", built_binary(package).display())
     }
 
     /// Whether this command asks for the live view (`--live`).
@@ -869,6 +893,30 @@ fn run_shell(line: &str, dir: &Path) -> Ran {
         stdout,
         stderr,
     }
+}
+
+/// Where the test build put the binary `name`, once the workspace's tests
+/// and binaries are built: `cargo test --workspace --no-run`, which does
+/// nothing when the tests run as `cargo test --workspace` (and builds what
+/// is missing or stale when only this test runs).
+fn built_binary(name: &str) -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["test", "--workspace", "--no-run", "--quiet"])
+            .current_dir(root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "cargo test --workspace --no-run failed");
+        // This test is target/debug/deps/docs-<hash>: the binaries are in
+        // target/debug.
+        let exe = std::env::current_exe().expect("the test knows its path");
+        exe.parent()
+            .and_then(Path::parent)
+            .expect("a test binary lives in target/<profile>/deps")
+            .to_path_buf()
+    });
+    dir.join(name)
 }
 
 /// `sh -c line` in `dir`, as the leader of a new process group.
