@@ -979,16 +979,7 @@ pub(crate) mod tests {
             ..Generate::default()
         }
         .scenario();
-        let records = model::customers(&scenario, &events);
-        let teller_records = model::tellers(&scenario, &records, &events);
-        Trace::of_records(
-            Style::SyncNonblocking,
-            true,
-            scenario,
-            records,
-            teller_records,
-            events,
-        )
+        model::trace(Style::SyncNonblocking, true, scenario, events)
     }
 
     /// 张三 waits blocked, 李四 polls between errand slices, Alice gives up.

@@ -167,6 +167,29 @@ pub struct Watch<'a> {
     pub live: Option<Live>,
 }
 
+impl<'a> Watch<'a> {
+    /// How a command line's run of `customers` is watched: the live view if
+    /// it opened, or else the progress bar on stderr (one or the other), and
+    /// the kernel's threads if `kernel`.
+    pub fn of_command(
+        interrupt: Option<&'a Interrupt>,
+        live: Option<Live>,
+        kernel: bool,
+        customers: usize,
+    ) -> Watch<'a> {
+        let progress = live
+            .is_none()
+            .then(|| Progress::on_stderr(customers))
+            .flatten();
+        Watch {
+            interrupt,
+            progress,
+            kernel,
+            live,
+        }
+    }
+}
+
 /// Runs `customers` on `scenario`, against the bank at `bank` or one started
 /// here, recording with `recorder`, which must be part of the current
 /// `tracing` subscriber (see [`run_recorded`] for a run that installs it).
@@ -291,14 +314,12 @@ pub fn run_watched(
     if interrupted.is_some() {
         end_visits_at(record::micros(cut), &mut events);
     }
-    let customers = model::customers(&setup.scenario, &events);
-    let tellers = model::tellers(&setup.scenario, &customers, &events);
-    let ideal = match interrupted {
-        None => ideal::schedule(&setup.scenario),
-        Some(_) => ideal::schedule(&served_part(&setup.scenario, &customers)),
-    };
     let complete = failures.is_empty() && interrupted.is_none();
-    let mut trace = Trace::of_records(style, complete, setup.scenario, customers, tellers, events);
+    let mut trace = model::trace(style, complete, setup.scenario, events);
+    let ideal = match interrupted {
+        None => ideal::schedule(&trace.scenario),
+        Some(_) => ideal::schedule(&served_part(&trace.scenario, &trace.customers)),
+    };
     trace.metrics = metrics::compute(&trace, ideal.makespan_ms, figures);
     trace.metrics.sampler = sampled.as_ref().map(|s| s.figures);
     let mut lanes = sampled.map_or_else(Vec::new, |s| s.lanes(&trace.scenario));
@@ -588,16 +609,13 @@ pub fn main(style: Style, customers: Customers) -> ExitCode {
         .live
         .then(|| Live::open(style, &scenario, ideal::schedule(&scenario).makespan_ms))
         .flatten();
-    let watch = Watch {
-        interrupt: interrupt.as_ref(),
-        // The live view shows more than the bar: one or the other.
-        progress: live
-            .is_none()
-            .then(|| Progress::on_stderr(scenario.customers.len()))
-            .flatten(),
+    let how_many = scenario.customers.len();
+    let watch = Watch::of_command(
+        interrupt.as_ref(),
         live,
-        kernel: args.kernel.wanted(scenario.customers.len()),
-    };
+        args.kernel.wanted(how_many),
+        how_many,
+    );
     let run = match run_watched(style, customers, scenario, args.bank, &recorder, watch) {
         Ok(run) => run,
         Err(err) => {

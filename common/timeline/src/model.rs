@@ -37,6 +37,7 @@ use super::{Event, Kind, Lane};
 use crate::scenario::Scenario;
 use crate::schedule::Schedule;
 use crate::state::{Mark, MarkKind, State};
+use crate::style::Style;
 use crate::trace::{CallRecord, CustomerRecord, Outcome, TellerRecord, Trace};
 use crate::{TellerNo, TicketNo};
 
@@ -191,6 +192,15 @@ struct Called {
     at_counter: Option<f64>,
     /// When the teller sent `PAUSE` or `DONE`, and whether it was `PAUSE`.
     end: Option<(f64, bool)>,
+}
+
+/// A run's trace from its moments alone: each customer's record and each
+/// teller's day rebuilt from them ([`customers`], [`tellers`]), the figures
+/// not worked out yet (see [`Trace::of_records`]).
+pub fn trace(style: Style, complete: bool, scenario: Scenario, events: Vec<Event>) -> Trace {
+    let customers = customers(&scenario, &events);
+    let tellers = tellers(&scenario, &customers, &events);
+    Trace::of_records(style, complete, scenario, customers, tellers, events)
 }
 
 /// Builds one record per scenario customer from the recorded moments.

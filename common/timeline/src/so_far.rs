@@ -352,16 +352,7 @@ mod tests {
             at_ms(920, li, served(2)),
             at_ms(920, li, Kind::Leave),
         ];
-        let customers = model::customers(&scenario, &events);
-        let tellers = model::tellers(&scenario, &customers, &events);
-        let mut trace = Trace::of_records(
-            Style::SyncBlocking,
-            true,
-            scenario,
-            customers,
-            tellers,
-            events,
-        );
+        let mut trace = model::trace(Style::SyncBlocking, true, scenario, events);
         trace.metrics = metrics::compute(&trace, 900.0, Default::default());
         trace
     }

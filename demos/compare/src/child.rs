@@ -19,7 +19,6 @@ use nix::sys::prctl;
 use nix::sys::signal::Signal;
 use scene::demo::{self, Customers, Watch};
 use scene::live::Live;
-use scene::progress::Progress;
 use timeline::Recorder;
 use timeline::Scenario;
 use timeline::style::Style;
@@ -107,15 +106,8 @@ fn run_customers(style: Style, scenario: Scenario, task: &ChildTask) -> ExitCode
             )
         })
         .flatten();
-    let watch = Watch {
-        interrupt: None,
-        progress: live
-            .is_none()
-            .then(|| Progress::on_stderr(scenario.customers.len()))
-            .flatten(),
-        live,
-        kernel: task.kernel.wanted(scenario.customers.len()),
-    };
+    let how_many = scenario.customers.len();
+    let watch = Watch::of_command(None, live, task.kernel.wanted(how_many), how_many);
     let run = match demo::run_watched(
         style,
         customers(style),

@@ -91,16 +91,7 @@ fn recorded() -> Trace {
         at(1900, li, served(2)),
         at(1900, li, Kind::Leave),
     ];
-    let customers = model::customers(&scenario, &events);
-    let tellers = model::tellers(&scenario, &customers, &events);
-    let mut trace = Trace::of_records(
-        Style::SyncBlocking,
-        true,
-        scenario,
-        customers,
-        tellers,
-        events,
-    );
+    let mut trace = model::trace(Style::SyncBlocking, true, scenario, events);
     trace.metrics = metrics::compute(&trace, 1800.0, Default::default());
     trace
 }

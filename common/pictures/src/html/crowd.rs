@@ -431,8 +431,6 @@ mod tests {
             at(done + c.errand_ms, me, Kind::Leave);
         }
         events.sort_by_key(|e| e.t_us);
-        let records = model::customers(&scenario, &events);
-        let tellers = model::tellers(&scenario, &records, &events);
         // The same bank with instant reactions: the ideal makespan.
         let mut ideal_free = [0.0f64; 8];
         for c in &scenario.customers {
@@ -441,7 +439,7 @@ mod tests {
             }
         }
         let ideal = ideal_free.into_iter().fold(0.0, f64::max);
-        let mut trace = Trace::of_records(style, true, scenario, records, tellers, events);
+        let mut trace = model::trace(style, true, scenario, events);
         trace.metrics = timeline::metrics::compute(&trace, ideal, Default::default());
         trace
     }
